@@ -1,0 +1,41 @@
+/* options: the command line, parsed once into an immutable config.
+ * The reference's letters (46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:) with their
+ * meanings and error texts, strict numbers, and long-only additions.
+ * Bad input ends the program here with "fatal: ..." and exit status 1. */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct config {
+    int family;              /* -4 / -6: AF_INET, AF_INET6, or AF_UNSPEC */
+    bool allow_reject;       /* -A */
+    bool counter;            /* -c */
+    int connect_attempts;    /* -C */
+    bool reuse;              /* -d */
+    const char *sender;      /* -f, or NULL for foo@myhostname */
+    const char *file;        /* -F */
+    long msg_length;         /* -l, 0 if not given */
+    bool lmtp;               /* -L */
+    int64_t messages;        /* -m */
+    const char *myhostname;  /* -M, or NULL for gethostname() */
+    bool number_rcpts;       /* -N */
+    bool old_mode;           /* -o */
+    int rcpts;               /* -r */
+    int random_delay;        /* -R, seconds */
+    int sessions;            /* -s */
+    const char *subject;     /* -S */
+    const char *recipient;   /* -t, or NULL for foo@myhostname */
+    int tcp_window;          /* -T, 0 if not given */
+    int verbose;             /* -v, repeatable */
+    int fixed_delay;         /* -w, seconds */
+    int timeout;             /* --timeout, seconds */
+    bool quiet;              /* --quiet */
+    const char *target;      /* the operand */
+};
+
+/* Fills cfg from argv, or prints the error and exits 1. */
+void options_parse(int argc, char **argv, struct config *cfg);
+
+#endif

@@ -1,0 +1,55 @@
+/* record: what a worker tells the parent, one write() per record.
+ * A record is a fixed header, optionally followed by text_len bytes of
+ * text; the whole is at most PIPE_BUF bytes, so records written by many
+ * workers to one pipe never interleave. */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <stdint.h>
+
+enum rec_type {
+    REC_MESSAGE = 1,   /* the outcome of one message slot */
+    REC_WARNING,       /* text: a warning to print */
+    REC_LOG,           /* text: a -v line to print */
+};
+
+/* Phases of a session, in order; also the index of phase_us[]. */
+enum phase {
+    PH_CONNECT, PH_BANNER, PH_HELO, PH_MAIL, PH_RCPT, PH_DATA, PH_DOT,
+    PH_RSET, PH_QUIT, PH_MESSAGE,
+    PH_COUNT
+};
+
+/* Why a message failed. */
+enum fail_reason {
+    FAIL_NONE, FAIL_REPLY, FAIL_LOST, FAIL_TIMEOUT, FAIL_CONNECT, FAIL_PROTOCOL,
+    FAIL_COUNT
+};
+
+enum rec_flags {
+    RF_SENT      = 1 << 0,  /* the server accepted the message */
+    RF_DOT_SENT  = 1 << 1,  /* content and "." went out (drives -c) */
+    RF_FATAL     = 1 << 2,  /* the run must stop; text is the error */
+    RF_NEW_CONN  = 1 << 3,  /* this message opened a connection */
+};
+
+#define REC_TEXT_MAX 3584
+
+struct record {
+    uint16_t type;
+    uint16_t text_len;
+    uint16_t flags;
+    uint8_t fail_phase;        /* enum phase, if failed */
+    uint8_t fail_reason;       /* enum fail_reason */
+    int32_t fail_code;         /* reply code for FAIL_REPLY */
+    uint32_t worker;
+    uint32_t conn_seq;         /* connection number within the worker */
+    int64_t slot;
+    uint64_t bytes_sent;
+    uint32_t rcpt_sent, rcpt_ok, rcpt_bad;
+    uint32_t replies[6];       /* by class: [2]..[5]; [0] codes outside 2xx..5xx */
+    uint32_t phase_mask;       /* bit p set: phase p ran, phase_us[p] is valid */
+    uint32_t phase_us[PH_COUNT];
+};
+
+#endif

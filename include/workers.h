@@ -1,0 +1,32 @@
+/* workers: the process machinery. Forks the workers, collects their
+ * records from one pipe, turns SIGINT/SIGTERM/SIGHUP into a stop, and
+ * reaps every child, so that no worker outlives the run. */
+#ifndef WORKERS_H
+#define WORKERS_H
+
+#include "record.h"
+#include "shared.h"
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Called in the parent for each record; return nonzero to stop the run
+ * at once (a fatal error). text is NUL-terminated. */
+typedef int (*record_fn)(void *ctx, const struct record *r, const char *text);
+
+/* The body of a worker; must not return. */
+typedef void (*worker_fn)(void *arg, unsigned index, int out_fd);
+
+struct workers_result {
+    int signal;          /* the signal that interrupted the run, or 0 */
+    int stopped;         /* a record asked to stop */
+    unsigned crashed;    /* workers that died of a signal we did not send */
+};
+
+/* Forks n workers and runs the parent's loop until every one has exited.
+ * Returns 0, or -1 if the run could not start (errno; a worker already
+ * forked is stopped and reaped). */
+int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
+                record_fn on_record, void *ctx, struct workers_result *res);
+
+#endif

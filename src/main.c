@@ -1,0 +1,189 @@
+/* smtp-source: a parallel SMTP/LMTP load generator, a drop-in for
+ * Postfix's smtp-source(1). argv -> config -> message, target, names ->
+ * workers -> summary -> exit status. See man/smtp-source.1. */
+#include "diag.h"
+#include "hostname.h"
+#include "message.h"
+#include "options.h"
+#include "report.h"
+#include "session.h"
+#include "shared.h"
+#include "target.h"
+#include "workers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FILE_MAX (256L * 1024 * 1024)
+
+static char *read_file(const char *path, size_t *size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        diag_fatal("open %s: %s", path, strerror(errno));
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf == 0)
+            diag_fatal("out of memory reading %s", path);
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            diag_fatal("read %s: %s", path, strerror(errno));
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > (size_t)FILE_MAX)
+            diag_fatal("read %s: file is larger than %ld bytes", path, FILE_MAX);
+        if (len == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    close(fd);
+    *size = len;
+    return buf;
+}
+
+static char *build_body(const struct config *cfg, size_t *len)
+{
+    char *body;
+    if (cfg->file) {
+        size_t size;
+        char *data = read_file(cfg->file, &size);
+        body = msg_body_file(data, size, len);
+        free(data);
+    } else if (cfg->msg_length) {
+        body = msg_body_length((size_t)cfg->msg_length, len);
+    } else {
+        body = msg_body_default(len);
+    }
+    if (body == 0)
+        diag_fatal("out of memory building the message");
+    return body;
+}
+
+static const char *own_hostname(const struct config *cfg)
+{
+    static char name[256];
+    char why[128];
+
+    if (cfg->myhostname)
+        return cfg->myhostname;
+    if (gethostname(name, sizeof(name) - 1) < 0 || !hostname_valid(name, why, sizeof(why)))
+        diag_fatal("unable to use my own hostname");
+    return name;
+}
+
+static char *default_address(const char *host)
+{
+    size_t n = strlen(host) + 5;
+    char *a = malloc(n);
+    if (a == 0)
+        diag_fatal("out of memory");
+    snprintf(a, n, "foo@%s", host);
+    return a;
+}
+
+static void worker_body(void *arg, unsigned index, int out_fd)
+{
+    session_worker(arg, index, out_fd);
+}
+
+static const char *status_text(const struct workers_result *res, const struct report *rp)
+{
+    static char buf[64];
+    if (rp->fatal)
+        return "stopped by a fatal error";
+    if (res->signal) {
+        snprintf(buf, sizeof(buf), "interrupted by %s",
+                 res->signal == SIGINT ? "SIGINT" : res->signal == SIGTERM ? "SIGTERM" : "SIGHUP");
+        return buf;
+    }
+    if (res->crashed)
+        return "a worker died";
+    return "completed";
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    struct target tgt;
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    char err[256];
+
+    diag_init(argv[0]);
+    options_parse(argc, argv, &cfg);
+
+    size_t body_len;
+    char *body = build_body(&cfg, &body_len);
+
+    if (target_parse(cfg.target, &tgt, err, sizeof(err)) < 0) {
+        if (tgt.kind == TARGET_UNIX)
+            diag_fatal("%s", err);
+        diag_fatal("%s: %s", tgt.name, err);
+    }
+    if (target_resolve(&tgt, cfg.family, &addr, &addrlen, err, sizeof(err)) < 0)
+        diag_fatal("%s: %s", tgt.name, err);
+
+    const char *host = own_hostname(&cfg);
+    char date[128];
+    msg_date(time(0), date, sizeof(date));
+
+    struct session_args sa = {
+        .cfg = &cfg,
+        .addr = &addr,
+        .addrlen = addrlen,
+        .target_name = tgt.name,
+        .myhostname = host,
+        .sender = cfg.sender ? cfg.sender : default_address(host),
+        .recipient = cfg.recipient ? cfg.recipient : default_address(host),
+        .date = date,
+        .body = body,
+        .body_len = body_len,
+        .headers = !cfg.old_mode && !cfg.file,
+    };
+    sa.sh = shared_create(cfg.messages);
+    if (sa.sh == 0)
+        diag_fatal("shared memory: %s", strerror(errno));
+
+    /* No more workers than messages: the others would never connect. */
+    unsigned nworkers = cfg.messages < cfg.sessions ? (unsigned)cfg.messages : (unsigned)cfg.sessions;
+    struct report rp;
+    struct workers_result res;
+    report_init(&rp, &cfg);
+    fflush(stdout);
+    int rc = workers_run(nworkers, sa.sh, worker_body, &sa, report_record, &rp, &res);
+    int run_errno = errno;
+    stats_finish(&rp.stats);
+
+    /* A worker that died mid-message took its message with it. */
+    int64_t lost = shared_claimed(sa.sh) - rp.stats.sent - rp.stats.failed;
+    if (res.crashed && lost > 0)
+        rp.stats.failed += lost;
+
+    if (cfg.counter)
+        printf("\n");
+    if (rc < 0 && !rp.fatal) {
+        diag_error("fork: %s", strerror(run_errno));
+        rp.fatal = 1;
+    }
+    if (!cfg.quiet)
+        stats_print(&rp.stats, stdout, status_text(&res, &rp), nworkers);
+    fflush(stdout);
+    shared_destroy(sa.sh);
+    free(body);
+
+    if (rp.fatal || res.crashed)
+        return 1;
+    if (res.signal)
+        return 128 + res.signal;
+    return 0;
+}

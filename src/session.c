@@ -1,0 +1,476 @@
+#include "session.h"
+
+#include "conn.h"
+#include "message.h"
+#include "record.h"
+#include "reply.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What a protocol step leaves behind. */
+enum step {
+    STEP_OK,         /* go on */
+    STEP_REJECTED,   /* rejected under -A: the message failed, the connection lives */
+    STEP_CLOSED,     /* rejected with 421/521 under -A: the connection is gone */
+    STEP_FATAL,      /* the run must stop; the record says why */
+};
+
+struct outbuf {
+    struct record rec;
+    char text[REC_TEXT_MAX];
+};
+
+struct sess {
+    const struct session_args *a;
+    const struct config *cfg;
+    unsigned index;
+    int out_fd;
+    struct conn conn;
+    int attempts_left;       /* -C: connect attempts over the worker's life */
+    uint32_t conn_seq;
+    struct msg_headers mh;
+    char *hdr;               /* generated headers of the current message */
+    char *cmd;               /* the command being sent */
+    size_t cmd_cap;
+    struct outbuf msg;       /* the current message's record */
+    struct outbuf aux;       /* warnings and -v lines */
+    struct reply reply;
+};
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void emit(struct sess *s, struct outbuf *o)
+{
+    size_t len = sizeof(o->rec) + o->rec.text_len;
+    const char *p = (const char *)o;
+
+    while (len > 0) {
+        ssize_t n = write(s->out_fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(1);        /* the parent is gone: nobody to work for */
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void set_text(struct outbuf *o, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(o->text, sizeof(o->text), fmt, ap);
+    if (n < 0)
+        n = 0;
+    o->rec.text_len = (uint16_t)((size_t)n < sizeof(o->text) ? (size_t)n : sizeof(o->text) - 1);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void say(struct sess *s, enum rec_type type, const char *fmt, ...)
+{
+    va_list ap;
+    memset(&s->aux.rec, 0, sizeof(s->aux.rec));
+    s->aux.rec.type = (uint16_t)type;
+    s->aux.rec.worker = s->index;
+    va_start(ap, fmt);
+    set_text(&s->aux, fmt, ap);
+    va_end(ap);
+    emit(s, &s->aux);
+}
+
+static void log_reply_line(void *ctx, const char *line, size_t len)
+{
+    say(ctx, REC_LOG, "<<< %.*s", (int)len, line);
+}
+
+/* Records the first failure of the message; the text of a fatal one. */
+__attribute__((format(printf, 5, 6)))
+static void fail(struct sess *s, enum phase ph, enum fail_reason why, int code,
+                 const char *fmt, ...)
+{
+    struct record *r = &s->msg.rec;
+    va_list ap;
+
+    if (r->fail_reason == FAIL_NONE) {
+        r->fail_phase = (uint8_t)ph;
+        r->fail_reason = (uint8_t)why;
+        r->fail_code = code;
+    }
+    if (fmt) {
+        va_start(ap, fmt);
+        set_text(&s->msg, fmt, ap);
+        va_end(ap);
+    }
+}
+
+static enum step io_fail(struct sess *s, enum phase ph, enum io_status st, const char *label)
+{
+    switch (st) {
+    case IO_TIMEOUT:
+        fail(s, ph, FAIL_TIMEOUT, 0, "timeout while %s", label);
+        break;
+    case IO_LINE_TOO_LONG:
+        fail(s, ph, FAIL_PROTOCOL, 0, "malformed reply while %s: line longer than %d bytes",
+             label, REPLY_LINE_LIMIT);
+        break;
+    case IO_TOO_MANY_LINES:
+        fail(s, ph, FAIL_PROTOCOL, 0, "malformed reply while %s: more than %d lines",
+             label, REPLY_LINES_MAX);
+        break;
+    default:
+        fail(s, ph, FAIL_LOST, 0, "lost connection while %s", label);
+        break;
+    }
+    s->msg.rec.flags |= RF_FATAL;
+    conn_close(&s->conn);
+    return STEP_FATAL;
+}
+
+/* An unexpected reply: fatal, or with -A a warning. With -A, 421 and 521
+ * end the connection (where closable) without QUIT. */
+static enum step rejected(struct sess *s, enum phase ph, const char *what, int closable)
+{
+    int code = s->reply.code;
+    fail(s, ph, FAIL_REPLY, code, 0);
+    if (!s->cfg->allow_reject) {
+        fail(s, ph, FAIL_REPLY, code, "%s: %d %s", what, code, s->reply.text);
+        s->msg.rec.flags |= RF_FATAL;
+        return STEP_FATAL;
+    }
+    say(s, REC_WARNING, "%s: %d %s", what, code, s->reply.text);
+    if (closable && (code == 421 || code == 521)) {
+        conn_close(&s->conn);
+        return STEP_CLOSED;
+    }
+    return STEP_REJECTED;
+}
+
+static void ensure_cmd(struct sess *s, size_t need)
+{
+    if (need <= s->cmd_cap)
+        return;
+    char *p = realloc(s->cmd, need);
+    if (p == 0)
+        _exit(1);
+    s->cmd = p;
+    s->cmd_cap = need;
+}
+
+/* Sends the command in s->cmd (len bytes with CRLF), reads its reply and
+ * adds the time to the phase. The reply is in s->reply. */
+static enum step exchange(struct sess *s, enum phase ph, size_t len, const char *label)
+{
+    struct record *r = &s->msg.rec;
+    uint64_t t0 = now_us();
+    enum io_status st;
+
+    if (s->cfg->verbose)
+        say(s, REC_LOG, "%.*s", (int)(len - 2), s->cmd);
+    if ((st = conn_write(&s->conn, s->cmd, len)) != IO_OK
+        || (st = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
+        return io_fail(s, ph, st, label);
+    r->phase_us[ph] += (uint32_t)(now_us() - t0);
+    r->phase_mask |= 1u << ph;
+    r->bytes_sent += len;
+    r->replies[reply_class(s->reply.code)]++;
+    return STEP_OK;
+}
+
+static size_t command(struct sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static size_t command(struct sess *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(s->cmd, s->cmd_cap, fmt, ap);
+    va_end(ap);
+    return (size_t)n;
+}
+
+static int ok(const struct sess *s)
+{
+    return reply_class(s->reply.code) == 2;
+}
+
+static enum step rset(struct sess *s, const char *label)
+{
+    enum step st = exchange(s, PH_RSET, command(s, "RSET\r\n"), label);
+    if (st != STEP_OK)
+        return st;
+    if (!ok(s)) {
+        st = rejected(s, PH_RSET, "rset rejected", 1);
+        if (st != STEP_REJECTED)
+            return st;
+    }
+    return STEP_REJECTED;
+}
+
+static enum step open_connection(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    struct record *r = &s->msg.rec;
+    char warn[160];
+    int err;
+    enum step st;
+
+    uint64_t t0 = now_us();
+    while (conn_open(&s->conn, (const struct sockaddr *)s->a->addr, s->a->addrlen,
+                     cfg->timeout, cfg->tcp_window, &err, warn, sizeof(warn)) < 0) {
+        if (warn[0])
+            say(s, REC_WARNING, "%s", warn);
+        if (--s->attempts_left <= 0) {
+            fail(s, PH_CONNECT, FAIL_CONNECT, 0, "connect to %s: %s",
+                 s->a->target_name, strerror(err));
+            r->flags |= RF_FATAL;
+            return STEP_FATAL;
+        }
+        say(s, REC_WARNING, "connect to %s: %s", s->a->target_name, strerror(err));
+        nanosleep(&(struct timespec){ 0, 10000 }, 0);
+        t0 = now_us();
+    }
+    if (warn[0])
+        say(s, REC_WARNING, "%s", warn);
+    r->phase_us[PH_CONNECT] = (uint32_t)(now_us() - t0);
+    r->phase_mask |= 1u << PH_CONNECT;
+    r->flags |= RF_NEW_CONN;
+    r->conn_seq = ++s->conn_seq;
+
+    t0 = now_us();
+    enum io_status io = conn_read_reply(&s->conn, &s->reply);
+    if (io != IO_OK)
+        return io_fail(s, PH_BANNER, io, "reading server greeting");
+    r->phase_us[PH_BANNER] = (uint32_t)(now_us() - t0);
+    r->phase_mask |= 1u << PH_BANNER;
+    r->replies[reply_class(s->reply.code)]++;
+    if (!ok(s) && (st = rejected(s, PH_BANNER, "rejected at server banner", 0)) == STEP_FATAL)
+        return st;
+
+    if (cfg->old_mode)
+        return STEP_OK;
+    const char *verb = cfg->lmtp ? "LHLO" : "HELO";
+    char label[32], what[32];
+    snprintf(label, sizeof(label), "sending %s", verb);
+    snprintf(what, sizeof(what), "%s rejected", verb);
+    st = exchange(s, PH_HELO, command(s, "%s %s\r\n", verb, s->a->myhostname), label);
+    if (st != STEP_OK)
+        return st;
+    if (!ok(s) && (st = rejected(s, PH_HELO, what, 1)) != STEP_REJECTED)
+        return st;
+    return STEP_OK;
+}
+
+static size_t rcpt_command(struct sess *s, int64_t first, int i)
+{
+    const struct config *cfg = s->cfg;
+    const char *to = s->a->recipient;
+
+    if (cfg->number_rcpts)
+        return command(s, "RCPT TO:<%lld%s>\r\n", (long long)(first + i), to);
+    /* 3.7 numbering: n, n-1, ..., 2 prepended, the last one plain. */
+    if (cfg->rcpts > 1 && i < cfg->rcpts - 1)
+        return command(s, "RCPT TO:<%d%s>\r\n", cfg->rcpts - i, to);
+    return command(s, "RCPT TO:<%s>\r\n", to);
+}
+
+static enum step send_content(struct sess *s, int64_t slot)
+{
+    const struct session_args *a = s->a;
+    struct iovec iov[2];
+    int n = 0;
+
+    if (a->headers) {
+        unsigned long left = (unsigned long)(s->cfg->messages - slot - 1);
+        size_t hl = msg_format_headers(s->hdr, &s->mh, (unsigned long)getpid(),
+                                       (unsigned long)s->conn.fd, left);
+        iov[n].iov_base = s->hdr;
+        iov[n++].iov_len = hl;
+    }
+    iov[n].iov_base = (void *)a->body;
+    iov[n++].iov_len = a->body_len;
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += iov[i].iov_len;
+    if (s->cfg->verbose)
+        say(s, REC_LOG, ".");
+    enum io_status st = conn_writev(&s->conn, iov, n);
+    if (st != IO_OK)
+        return io_fail(s, PH_DOT, st, "sending message");
+    s->msg.rec.bytes_sent += total;
+    s->msg.rec.flags |= RF_DOT_SENT;
+    return STEP_OK;
+}
+
+static enum step transaction(struct sess *s, int64_t slot)
+{
+    const struct config *cfg = s->cfg;
+    struct record *r = &s->msg.rec;
+    enum step st;
+
+    st = exchange(s, PH_MAIL, command(s, "MAIL FROM:<%s>\r\n", s->a->sender), "sending sender");
+    if (st != STEP_OK)
+        return st;
+    if (!ok(s)) {
+        if ((st = rejected(s, PH_MAIL, "sender rejected", 1)) != STEP_REJECTED)
+            return st;
+        return rset(s, "sending sender");
+    }
+
+    int64_t first = cfg->number_rcpts ? shared_claim_rcpts(s->a->sh, cfg->rcpts) : 0;
+    for (int i = 0; i < cfg->rcpts; i++) {
+        st = exchange(s, PH_RCPT, rcpt_command(s, first, i), "sending recipient");
+        if (st != STEP_OK)
+            return st;
+        r->rcpt_sent++;
+        if (ok(s)) {
+            r->rcpt_ok++;
+        } else {
+            r->rcpt_bad++;
+            if ((st = rejected(s, PH_RCPT, "recipient rejected", 1)) != STEP_REJECTED)
+                return st;
+        }
+    }
+    if (r->rcpt_ok == 0)
+        return rset(s, "sending recipient");
+
+    st = exchange(s, PH_DATA, command(s, "DATA\r\n"), "sending DATA command");
+    if (st != STEP_OK)
+        return st;
+    if (s->reply.code != 354) {
+        if ((st = rejected(s, PH_DATA, "data rejected", 1)) != STEP_REJECTED)
+            return st;
+        return rset(s, "sending DATA command");
+    }
+
+    uint64_t t0 = now_us();
+    if ((st = send_content(s, slot)) != STEP_OK)
+        return st;
+    /* LMTP answers once per accepted recipient (RFC 2033); SMTP once. */
+    uint32_t replies = cfg->lmtp ? r->rcpt_ok : 1, delivered = 0;
+    for (uint32_t i = 0; i < replies; i++) {
+        enum io_status io = conn_read_reply(&s->conn, &s->reply);
+        if (io != IO_OK)
+            return io_fail(s, PH_DOT, io, "sending message");
+        r->replies[reply_class(s->reply.code)]++;
+        if (ok(s))
+            delivered++;
+        else if ((st = rejected(s, PH_DOT, "end of data rejected", 1)) != STEP_REJECTED)
+            return st;
+    }
+    r->phase_us[PH_DOT] = (uint32_t)(now_us() - t0);
+    r->phase_mask |= 1u << PH_DOT;
+    if (delivered > 0)
+        r->flags |= RF_SENT;
+    return delivered == replies ? STEP_OK : STEP_REJECTED;
+}
+
+/* QUIT's reply is read and ignored, whatever it is: the message is already
+ * accounted for, so a server that hangs up here fails nothing. */
+static void quit(struct sess *s)
+{
+    struct record *r = &s->msg.rec;
+    size_t len = command(s, "QUIT\r\n");
+    uint64_t t0 = now_us();
+
+    if (s->cfg->verbose)
+        say(s, REC_LOG, "QUIT");
+    if (conn_write(&s->conn, s->cmd, len) == IO_OK
+        && conn_read_reply(&s->conn, &s->reply) == IO_OK) {
+        r->phase_us[PH_QUIT] = (uint32_t)(now_us() - t0);
+        r->phase_mask |= 1u << PH_QUIT;
+        r->bytes_sent += len;
+        r->replies[reply_class(s->reply.code)]++;
+    }
+    conn_close(&s->conn);
+}
+
+static void pause_between(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    long secs = cfg->fixed_delay;
+
+    if (cfg->random_delay)
+        secs = (long)((unsigned)rand() % ((unsigned)cfg->random_delay + 1u));
+    /* Sleep in short steps so that a stop request is seen promptly. */
+    for (long ms = secs * 1000L; ms > 0 && !shared_stopping(s->a->sh); ms -= 100) {
+        struct timespec ts = { 0, (ms < 100 ? ms : 100) * 1000000L };
+        nanosleep(&ts, 0);
+    }
+}
+
+static void begin_message(struct sess *s, int64_t slot)
+{
+    memset(&s->msg.rec, 0, sizeof(s->msg.rec));
+    s->msg.rec.type = REC_MESSAGE;
+    s->msg.rec.worker = s->index;
+    s->msg.rec.slot = slot;
+    s->msg.rec.conn_seq = s->conn_seq;
+}
+
+_Noreturn void session_worker(const struct session_args *a, unsigned index, int out_fd)
+{
+    static struct sess sess;
+    struct sess *s = &sess;
+    const struct config *cfg = a->cfg;
+    int64_t slot;
+
+    s->a = a;
+    s->cfg = cfg;
+    s->index = index;
+    s->out_fd = out_fd;
+    s->conn.fd = -1;
+    s->attempts_left = cfg->connect_attempts;
+    s->mh = (struct msg_headers){ a->sender, a->recipient, a->date, a->myhostname, cfg->subject };
+    s->hdr = malloc(msg_headers_max(&s->mh));
+    size_t longest = strlen(a->sender) > strlen(a->recipient) ? strlen(a->sender) : strlen(a->recipient);
+    ensure_cmd(s, longest + strlen(a->myhostname) + 64);
+    if (s->hdr == 0)
+        _exit(1);
+    if (cfg->verbose) {
+        s->reply.on_line = log_reply_line;
+        s->reply.on_line_ctx = s;
+    }
+    if (cfg->random_delay)
+        srand((unsigned)getpid());
+
+    int have = shared_claim_slot(a->sh, &slot);
+    while (have) {
+        enum step st = STEP_OK;
+        uint64_t t0 = now_us();
+
+        begin_message(s, slot);
+        if (s->conn.fd < 0)
+            st = open_connection(s);
+        if (st == STEP_OK)
+            st = transaction(s, slot);
+        s->msg.rec.phase_us[PH_MESSAGE] = (uint32_t)(now_us() - t0);
+        s->msg.rec.phase_mask |= 1u << PH_MESSAGE;
+
+        if (st == STEP_FATAL) {
+            emit(s, &s->msg);
+            _exit(1);
+        }
+        if (s->conn.fd >= 0 && cfg->reuse) {
+            int64_t next;
+            if ((have = shared_claim_slot(a->sh, &next))) {
+                emit(s, &s->msg);
+                slot = next;
+                pause_between(s);
+                continue;
+            }
+        }
+        if (s->conn.fd >= 0)
+            quit(s);
+        emit(s, &s->msg);
+        if ((have = shared_claim_slot(a->sh, &slot)))
+            pause_between(s);
+    }
+    _exit(0);
+}
