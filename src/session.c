@@ -31,6 +31,7 @@ struct sess {
     const struct config *cfg;
     unsigned index;
     int out_fd;
+    unsigned long pid;       /* for Message-Id */
     struct conn conn;
     int attempts_left;       /* -C: connect attempts over the worker's life */
     uint32_t conn_seq;
@@ -288,7 +289,7 @@ static enum step send_content(struct sess *s, int64_t slot)
 
     if (a->headers) {
         unsigned long left = (unsigned long)(s->cfg->messages - slot - 1);
-        size_t hl = msg_format_headers(s->hdr, &s->mh, (unsigned long)getpid(),
+        size_t hl = msg_format_headers(s->hdr, &s->mh, s->pid,
                                        (unsigned long)s->conn.fd, left);
         iov[n].iov_base = s->hdr;
         iov[n++].iov_len = hl;
@@ -425,6 +426,7 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
     s->cfg = cfg;
     s->index = index;
     s->out_fd = out_fd;
+    s->pid = (unsigned long)getpid();
     s->conn.fd = -1;
     s->attempts_left = cfg->connect_attempts;
     s->mh = (struct msg_headers){ a->sender, a->recipient, a->date, a->myhostname, cfg->subject };

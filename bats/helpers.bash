@@ -1,0 +1,130 @@
+# Shared helpers for the Bats suites: a real smtp-sink on a free loopback
+# port (or a unix socket), its dump normalised for byte-exact comparison,
+# and checks that no smtp-source process outlives a test.
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+SRC=${SRC:-$TOP/smtp-source}
+REF=${REF:-/usr/sbin/smtp-source}
+SINK=${SINK:-/usr/sbin/smtp-sink}
+FAKE=${FAKE:-$TOP/build/fakeserver}
+# Tests run the program with a generous limit, so a hang fails the test
+# instead of the whole suite.
+RUN_LIMIT=${RUN_LIMIT:-60}
+
+have_ref() { [ -x "$REF" ]; }
+
+# A scratch directory smtp-sink can write to after dropping to nobody.
+sink_dir() {
+    if [ -z "${SINK_DIR:-}" ]; then
+        SINK_DIR=$(mktemp -d /tmp/smtp-source-test.XXXXXX)
+        chmod 0777 "$SINK_DIR"
+    fi
+    echo "$SINK_DIR"
+}
+
+sink_user_args() {
+    if [ "$(id -u)" = 0 ]; then echo "-u nobody"; fi
+}
+
+# Waits until something accepts connections on 127.0.0.1:$1, or the
+# process $2 has died. Bounded: 10 s.
+wait_listening() {
+    local port=$1 pid=$2 i
+    for i in $(seq 1 200); do
+        kill -0 "$pid" 2>/dev/null || return 1
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# start_sink [smtp-sink options...]: starts smtp-sink on a free port with a
+# dump file. Sets SINK_PORT, SINK_PID, SINK_DUMP, SINK_ADDR.
+start_sink() {
+    local dir port try
+    dir=$(sink_dir)
+    SINK_DUMP=$dir/dump
+    for try in 1 2 3 4 5 6 7 8 9 10; do
+        port=$((20000 + (RANDOM % 10000)))
+        # shellcheck disable=SC2046
+        "$SINK" $(sink_user_args) -D "$SINK_DUMP" "$@" "127.0.0.1:$port" 256 \
+            >"$dir/sink.out" 2>&1 &
+        SINK_PID=$!
+        if wait_listening "$port" "$SINK_PID"; then
+            SINK_PORT=$port
+            SINK_ADDR=127.0.0.1:$port
+            return 0
+        fi
+        kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null || true
+    done
+    echo "could not start smtp-sink" >&2
+    return 1
+}
+
+# start_sink_unix [smtp-sink options...]: the same on a unix socket.
+start_sink_unix() {
+    local dir i
+    dir=$(sink_dir)
+    SINK_DUMP=$dir/dump
+    SINK_SOCK=$dir/sink.sock
+    # shellcheck disable=SC2046
+    "$SINK" $(sink_user_args) -D "$SINK_DUMP" "$@" "unix:$SINK_SOCK" 256 \
+        >"$dir/sink.out" 2>&1 &
+    SINK_PID=$!
+    for i in $(seq 1 200); do
+        [ -S "$SINK_SOCK" ] && { SINK_ADDR=unix:$SINK_SOCK; return 0; }
+        kill -0 "$SINK_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "could not start smtp-sink on $SINK_SOCK" >&2
+    return 1
+}
+
+stop_sink() {
+    if [ -n "${SINK_PID:-}" ]; then
+        kill "$SINK_PID" 2>/dev/null || true
+        wait "$SINK_PID" 2>/dev/null || true
+        SINK_PID=
+    fi
+}
+
+# The dump with the parts that differ from run to run made constant:
+# smtp-sink's queue id and time, the Date: and Message-Id: values.
+normalize_dump() {
+    sed -E \
+        -e 's/(with [A-Z]+ id )[0-9a-f]+;/\1ID;/' \
+        -e 's/^\t[A-Z][a-z]{2}, [ 0-9]?[0-9] [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} [-+][0-9]{4} \(.*\)$/\tDATE/' \
+        -e 's/^Date: .*/Date: DATE/' \
+        -e 's/^Message-Id: <[0-9a-f]+\.[0-9a-f]+\.[0-9a-f]+@/Message-Id: <ID@/' \
+        "${1:-$SINK_DUMP}"
+}
+
+# Number of messages in the dump.
+dump_count() {
+    grep -c '^X-Client-Addr: ' "${1:-$SINK_DUMP}" 2>/dev/null || echo 0
+}
+
+# Runs smtp-source with a time limit; use under `run`.
+src() { timeout -k 5 "$RUN_LIMIT" "$SRC" "$@"; }
+ref() { timeout -k 5 "$RUN_LIMIT" "$REF" "$@"; }
+
+# Fails if any process of this build of smtp-source is still alive
+# (a worker left behind, or a zombie).
+assert_no_workers() {
+    local exe p left=""
+    exe=$(readlink -f "$SRC")
+    for p in /proc/[0-9]*; do
+        if [ "$(readlink "$p/exe" 2>/dev/null)" = "$exe" ]; then left="$left ${p#/proc/}"; fi
+    done
+    if [ -n "$left" ]; then
+        echo "smtp-source processes left behind:$left" >&2
+        ps -o pid,ppid,stat,args -p "${left# }" >&2 || true
+        return 1
+    fi
+}
+
+common_teardown() {
+    stop_sink
+    if [ -n "${FAKE_PID:-}" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=; fi
+    if [ -n "${SINK_DIR:-}" ]; then rm -rf "$SINK_DIR"; SINK_DIR=; fi
+}
