@@ -32,6 +32,9 @@ struct config {
     int fixed_delay;         /* -w, seconds */
     int timeout;             /* --timeout, seconds */
     bool quiet;              /* --quiet */
+    const char *json;        /* --json[=FILE]: NULL off, "-" stdout */
+    int progress;            /* --progress 1, --no-progress 0, default -1 (auto) */
+    const char *records;     /* --records=FILE */
     const char *target;      /* the operand */
 };
 

@@ -11,6 +11,7 @@ enum rec_type {
     REC_MESSAGE = 1,   /* the outcome of one message slot */
     REC_WARNING,       /* text: a warning to print */
     REC_LOG,           /* text: a -v line to print */
+    REC_SAMPLES,       /* text: uint32 RCPT latencies (us) beyond rcpt_us[] */
 };
 
 /* Phases of a session, in order; also the index of phase_us[]. */
@@ -34,6 +35,8 @@ enum rec_flags {
 };
 
 #define REC_TEXT_MAX 3584
+#define REC_RCPT_INLINE 8     /* RCPT latencies carried in the record itself */
+#define REC_SAMPLES_MAX (REC_TEXT_MAX / 4)
 
 struct record {
     uint16_t type;
@@ -49,7 +52,9 @@ struct record {
     uint32_t rcpt_sent, rcpt_ok, rcpt_bad;
     uint32_t replies[6];       /* by class: [2]..[5]; [0] codes outside 2xx..5xx */
     uint32_t phase_mask;       /* bit p set: phase p ran, phase_us[p] is valid */
-    uint32_t phase_us[PH_COUNT];
+    uint32_t phase_us[PH_COUNT];   /* for PH_RCPT: the sum over all RCPTs */
+    uint32_t rcpt_n;               /* valid entries of rcpt_us[] */
+    uint32_t rcpt_us[REC_RCPT_INLINE];  /* each RCPT's latency; more go in REC_SAMPLES */
 };
 
 #endif

@@ -1,6 +1,7 @@
 /* report: what the parent does with each record as it arrives: the -c
  * counter on stdout, warnings and -v lines on stderr, the first fatal
- * error, and the running stats. */
+ * error, the running stats, the --records JSON lines, and the --progress
+ * line on stderr. */
 #ifndef REPORT_H
 #define REPORT_H
 
@@ -8,16 +9,33 @@
 #include "record.h"
 #include "stats.h"
 
+#include <stdio.h>
+
 struct report {
     const struct config *cfg;
     struct stats stats;
     unsigned long counter;     /* messages whose "." went out (-c) */
     int fatal;                 /* a fatal error was printed */
+    char error[REC_TEXT_MAX + 1];  /* its text */
+    FILE *records;             /* --records, or NULL */
+    int progress;              /* draw the progress line */
+    int progress_drawn;
+    /* recent (time, done) points for the current rate */
+    double rate_t[8];
+    int64_t rate_n[8];
+    unsigned rate_i;
 };
 
-void report_init(struct report *rp, const struct config *cfg);
+/* records may be NULL; progress: draw the live line on stderr. */
+void report_init(struct report *rp, const struct config *cfg, FILE *records, int progress);
 
 /* A record_fn (see workers.h): returns 1 when the run must stop. */
 int report_record(void *ctx, const struct record *r, const char *text);
+
+/* Called a few times a second while the run goes on. */
+void report_tick(void *ctx);
+
+/* Clears the progress line, if any. */
+void report_end(struct report *rp);
 
 #endif

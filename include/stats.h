@@ -1,18 +1,16 @@
-/* stats: the parent's numbers for the run, summed from the records, and
- * the end-of-run summary. The memory used does not grow with the run. */
+/* stats: the parent's numbers for the run, summed from the records: counts,
+ * failures by reason, replies by class, and a latency histogram per phase;
+ * and the end-of-run report, as text and as JSON. Memory is fixed: it does
+ * not grow with the number of messages. */
 #ifndef STATS_H
 #define STATS_H
 
+#include "hist.h"
 #include "record.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-struct phase_stats {
-    uint64_t count;
-    uint64_t sum_us;
-    uint32_t min_us, max_us;
-};
 
 struct stats {
     int64_t requested;
@@ -20,17 +18,33 @@ struct stats {
     uint64_t connections;
     uint64_t rcpt_sent, rcpt_ok, rcpt_bad;
     uint64_t bytes;
-    uint64_t replies[6];
-    uint64_t fails[FAIL_COUNT];
-    struct phase_stats phase[PH_COUNT];
+    uint64_t replies[6];           /* [2]..[5] by class, [0] anything else */
+    uint64_t fails[FAIL_COUNT];    /* failed messages by first reason */
+    struct hist phase[PH_COUNT];
     uint64_t start_us, end_us;
+};
+
+/* What the report says about the run besides the numbers. */
+struct run_info {
+    const char *status;       /* "completed", "interrupted by SIGINT", ... */
+    int interrupted;          /* the run did not finish its work */
+    const char *error;        /* the fatal error's text, or NULL */
+    unsigned sessions;        /* worker processes */
+    const char *target;
+    int rcpts_per_message;
+    int lmtp, reuse;
 };
 
 void stats_init(struct stats *st, int64_t requested);
 void stats_add(struct stats *st, const struct record *r);
+void stats_add_samples(struct stats *st, enum phase ph, const uint32_t *us, size_t n);
 void stats_finish(struct stats *st);
+double stats_elapsed(const struct stats *st);   /* seconds, so far or in all */
 
-/* status: "completed", "interrupted by SIGINT", ...; sessions: workers run. */
-void stats_print(const struct stats *st, FILE *out, const char *status, unsigned sessions);
+/* The phase names used in reports: "connect", "banner", ... "message". */
+const char *stats_phase_name(enum phase ph);
+
+void stats_print(const struct stats *st, FILE *out, const struct run_info *ri);
+void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);
 
 #endif

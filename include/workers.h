@@ -23,10 +23,19 @@ struct workers_result {
     unsigned crashed;    /* workers that died of a signal we did not send */
 };
 
+/* What the parent's loop calls: on_record for each record, on_tick (if
+ * set) about every tick_ms milliseconds while the run goes on. */
+struct workers_hooks {
+    record_fn on_record;
+    void (*on_tick)(void *ctx);
+    int tick_ms;
+    void *ctx;
+};
+
 /* Forks n workers and runs the parent's loop until every one has exited.
  * Returns 0, or -1 if the run could not start (errno; a worker already
  * forked is stopped and reaped). */
 int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
-                record_fn on_record, void *ctx, struct workers_result *res);
+                const struct workers_hooks *hooks, struct workers_result *res);
 
 #endif

@@ -91,6 +91,25 @@ static char *default_address(const char *host)
     return a;
 }
 
+/* Opens an output named on the command line; "-" is stdout. */
+static FILE *open_output(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (f == 0)
+        diag_fatal("open %s: %s", path, strerror(errno));
+    return f;
+}
+
+static void close_output(FILE *f, const char *path)
+{
+    if (f == 0)
+        return;
+    if (fflush(f) != 0 || ferror(f) || (f != stdout && fclose(f) != 0))
+        diag_warn("write %s: %s", path, strerror(errno));
+}
+
 static void worker_body(void *arg, unsigned index, int out_fd)
 {
     session_worker(arg, index, out_fd);
@@ -154,15 +173,27 @@ int main(int argc, char **argv)
     if (sa.sh == 0)
         diag_fatal("shared memory: %s", strerror(errno));
 
+    FILE *json = cfg.json ? open_output(cfg.json) : 0;
+    FILE *records = cfg.records ? open_output(cfg.records) : 0;
+    int progress = cfg.progress >= 0 ? cfg.progress
+                 : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
+
     /* No more workers than messages: the others would never connect. */
     unsigned nworkers = cfg.messages < cfg.sessions ? (unsigned)cfg.messages : (unsigned)cfg.sessions;
-    struct report rp;
+    static struct report rp;
     struct workers_result res;
-    report_init(&rp, &cfg);
+    report_init(&rp, &cfg, records, progress);
+    struct workers_hooks hooks = {
+        .on_record = report_record,
+        .on_tick = progress ? report_tick : 0,
+        .tick_ms = 250,
+        .ctx = &rp,
+    };
     fflush(stdout);
-    int rc = workers_run(nworkers, sa.sh, worker_body, &sa, report_record, &rp, &res);
+    int rc = workers_run(nworkers, sa.sh, worker_body, &sa, &hooks, &res);
     int run_errno = errno;
     stats_finish(&rp.stats);
+    report_end(&rp);
 
     /* A worker that died mid-message took its message with it. */
     int64_t lost = shared_claimed(sa.sh) - rp.stats.sent - rp.stats.failed;
@@ -173,10 +204,25 @@ int main(int argc, char **argv)
         printf("\n");
     if (rc < 0 && !rp.fatal) {
         diag_error("fork: %s", strerror(run_errno));
+        snprintf(rp.error, sizeof(rp.error), "fork: %s", strerror(run_errno));
         rp.fatal = 1;
     }
-    if (!cfg.quiet)
-        stats_print(&rp.stats, stdout, status_text(&res, &rp), nworkers);
+    struct run_info ri = {
+        .status = status_text(&res, &rp),
+        .interrupted = rp.fatal || res.signal || res.crashed,
+        .error = rp.fatal ? rp.error : res.crashed ? "a worker died" : 0,
+        .sessions = nworkers,
+        .target = tgt.name,
+        .rcpts_per_message = cfg.rcpts,
+        .lmtp = cfg.lmtp,
+        .reuse = cfg.reuse,
+    };
+    if (!cfg.quiet && json != stdout)
+        stats_print(&rp.stats, stdout, &ri);
+    if (json)
+        stats_json(&rp.stats, json, &ri);
+    close_output(json, cfg.json);
+    close_output(records, cfg.records);
     fflush(stdout);
     shared_destroy(sa.sh);
     free(body);

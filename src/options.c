@@ -12,11 +12,15 @@
 
 #define TIMEOUT_MAX 86400
 
-enum { OPT_QUIET = 256, OPT_TIMEOUT };
+enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RECORDS };
 
 static const struct option long_options[] = {
     { "quiet", no_argument, 0, OPT_QUIET },
     { "timeout", required_argument, 0, OPT_TIMEOUT },
+    { "json", optional_argument, 0, OPT_JSON },
+    { "progress", no_argument, 0, OPT_PROGRESS },
+    { "no-progress", no_argument, 0, OPT_NO_PROGRESS },
+    { "records", required_argument, 0, OPT_RECORDS },
     { 0, 0, 0, 0 },
 };
 
@@ -63,6 +67,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
     cfg->rcpts = 1;
     cfg->sessions = 1;
     cfg->timeout = 300;
+    cfg->progress = -1;
 
     /* '+': stop at the first operand, as the reference does on Linux. */
     while ((ch = getopt_long(argc, argv, "+46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:",
@@ -111,6 +116,14 @@ void options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_QUIET: cfg->quiet = true; break;
         case OPT_TIMEOUT: cfg->timeout = (int)number(optarg, TIMEOUT_MAX, "timeout"); break;
+        case OPT_JSON: cfg->json = optarg && *optarg ? optarg : "-"; break;
+        case OPT_PROGRESS: cfg->progress = 1; break;
+        case OPT_NO_PROGRESS: cfg->progress = 0; break;
+        case OPT_RECORDS:
+            if (*optarg == 0)
+                diag_fatal("--records needs a file name");
+            cfg->records = optarg;
+            break;
         default: usage();
         }
     }

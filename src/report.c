@@ -1,15 +1,64 @@
 #include "report.h"
 
 #include "diag.h"
+#include "json.h"
 
-#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
-void report_init(struct report *rp, const struct config *cfg)
+void report_init(struct report *rp, const struct config *cfg, FILE *records, int progress)
 {
+    memset(rp, 0, sizeof(*rp));
     rp->cfg = cfg;
-    rp->counter = 0;
-    rp->fatal = 0;
+    rp->records = records;
+    rp->progress = progress;
     stats_init(&rp->stats, cfg->messages);
+}
+
+static const char *const reason_names[FAIL_COUNT] = {
+    0, "rejected", "lost_connection", "timeout", "connect", "bad_reply",
+};
+
+static void write_record_line(struct report *rp, const struct record *r, const char *text)
+{
+    struct json j;
+    FILE *f = rp->records;
+
+    json_begin(&j, f);
+    json_object(&j, 0);
+    json_int(&j, "slot", r->slot);
+    json_uint(&j, "worker", r->worker);
+    json_uint(&j, "conn", r->conn_seq);
+    json_bool(&j, "new_conn", (r->flags & RF_NEW_CONN) != 0);
+    json_string(&j, "result", (r->flags & RF_SENT) ? "sent" : "failed");
+    if (r->fail_reason != FAIL_NONE && r->fail_reason < FAIL_COUNT) {
+        json_string(&j, "reason", reason_names[r->fail_reason]);
+        json_string(&j, "phase", stats_phase_name((enum phase)r->fail_phase));
+        if (r->fail_code)
+            json_int(&j, "code", r->fail_code);
+    }
+    if (r->flags & RF_FATAL)
+        json_string_n(&j, "error", text, r->text_len);
+    json_uint(&j, "bytes", r->bytes_sent);
+    json_uint(&j, "rcpt_sent", r->rcpt_sent);
+    json_uint(&j, "rcpt_accepted", r->rcpt_ok);
+    json_uint(&j, "rcpt_rejected", r->rcpt_bad);
+    json_object(&j, "us");
+    for (int p = 0; p < PH_COUNT; p++)
+        if (r->phase_mask & (1u << p))
+            json_uint(&j, stats_phase_name((enum phase)p), r->phase_us[p]);
+    json_end(&j);
+    json_end(&j);
+    fputc('\n', f);
+}
+
+static void clear_progress(struct report *rp)
+{
+    if (rp->progress_drawn) {
+        ssize_t w = write(STDERR_FILENO, "\r\033[K", 4);
+        (void)w;
+        rp->progress_drawn = 0;
+    }
 }
 
 int report_record(void *ctx, const struct record *r, const char *text)
@@ -18,28 +67,93 @@ int report_record(void *ctx, const struct record *r, const char *text)
 
     switch (r->type) {
     case REC_LOG:
+        clear_progress(rp);
         diag_text(0, text, r->text_len);
         return 0;
     case REC_WARNING:
         /* After a fatal error, other workers' late complaints are noise. */
-        if (!rp->fatal)
+        if (!rp->fatal) {
+            clear_progress(rp);
             diag_text("warning", text, r->text_len);
+        }
         return 0;
+    case REC_SAMPLES: {
+        uint32_t v[REC_SAMPLES_MAX];
+        size_t n = r->text_len / sizeof(uint32_t);
+        memcpy(v, text, n * sizeof(uint32_t));
+        stats_add_samples(&rp->stats, PH_RCPT, v, n);
+        return 0;
+    }
     case REC_MESSAGE:
         break;
     default:
         return 0;
     }
     stats_add(&rp->stats, r);
+    if (rp->records)
+        write_record_line(rp, r, text);
     if ((r->flags & RF_DOT_SENT) && rp->cfg->counter) {
         printf("%lu\r", ++rp->counter);
         fflush(stdout);
     }
     if (r->flags & RF_FATAL) {
-        if (!rp->fatal)
+        if (!rp->fatal) {
+            report_end(rp);
             diag_text("fatal", text, r->text_len);
+            memcpy(rp->error, text, r->text_len);
+            rp->error[r->text_len] = 0;
+        }
         rp->fatal = 1;
         return 1;
     }
     return 0;
+}
+
+static void clock_text(char *buf, size_t len, double secs)
+{
+    long s = (long)(secs + 0.5);
+    if (s >= 3600)
+        snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(buf, len, "%ld:%02ld", s / 60, s % 60);
+}
+
+void report_tick(void *ctx)
+{
+    struct report *rp = ctx;
+    const struct stats *st = &rp->stats;
+    if (!rp->progress || rp->fatal)
+        return;
+
+    double now = stats_elapsed(st);
+    int64_t done = st->sent + st->failed;
+    /* The rate over the last couple of seconds, not since the start. */
+    unsigned oldest = (rp->rate_i + 1) % 8;
+    double dt = now - rp->rate_t[oldest];
+    double rate = dt > 0 ? (double)(done - rp->rate_n[oldest]) / dt : 0;
+    rp->rate_i = (rp->rate_i + 1) % 8;
+    rp->rate_t[rp->rate_i] = now;
+    rp->rate_n[rp->rate_i] = done;
+
+    char el[32], eta[32] = "-";
+    clock_text(el, sizeof(el), now);
+    if (rate > 0 && done < st->requested)
+        clock_text(eta, sizeof(eta), (double)(st->requested - done) / rate);
+    char line[256];
+    int n = snprintf(line, sizeof(line),
+                     "\r%lld/%lld messages  %.0f msg/s  %lld failed  elapsed %s  left %s\033[K",
+                     (long long)done, (long long)st->requested, rate, (long long)st->failed,
+                     el, eta);
+    if (n > 0) {
+        ssize_t w = write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+        (void)w;
+        rp->progress_drawn = 1;
+    }
+}
+
+void report_end(struct report *rp)
+{
+    clear_progress(rp);
+    if (rp->records)
+        fflush(rp->records);
 }

@@ -41,6 +41,8 @@ struct sess {
     size_t cmd_cap;
     struct outbuf msg;       /* the current message's record */
     struct outbuf aux;       /* warnings and -v lines */
+    struct outbuf samples;   /* RCPT latencies that do not fit the record */
+    uint32_t nsamples;
     struct reply reply;
 };
 
@@ -67,6 +69,18 @@ static void emit(struct sess *s, struct outbuf *o)
     }
 }
 
+static void flush_samples(struct sess *s)
+{
+    if (s->nsamples == 0)
+        return;
+    memset(&s->samples.rec, 0, sizeof(s->samples.rec));
+    s->samples.rec.type = REC_SAMPLES;
+    s->samples.rec.worker = s->index;
+    s->samples.rec.text_len = (uint16_t)(s->nsamples * sizeof(uint32_t));
+    emit(s, &s->samples);
+    s->nsamples = 0;
+}
+
 static void set_text(struct outbuf *o, const char *fmt, va_list ap)
 {
     int n = vsnprintf(o->text, sizeof(o->text), fmt, ap);
@@ -86,6 +100,20 @@ static void say(struct sess *s, enum rec_type type, const char *fmt, ...)
     set_text(&s->aux, fmt, ap);
     va_end(ap);
     emit(s, &s->aux);
+}
+
+/* Every RCPT's latency reaches the parent: the first few in the message
+ * record, the rest in sample records sent as they fill up. */
+static void rcpt_sample(struct sess *s, uint32_t us)
+{
+    struct record *r = &s->msg.rec;
+    if (r->rcpt_n < REC_RCPT_INLINE) {
+        r->rcpt_us[r->rcpt_n++] = us;
+        return;
+    }
+    memcpy(s->samples.text + s->nsamples * sizeof(us), &us, sizeof(us));
+    if (++s->nsamples == REC_SAMPLES_MAX)
+        flush_samples(s);
 }
 
 static void log_reply_line(void *ctx, const char *line, size_t len)
@@ -179,8 +207,11 @@ static enum step exchange(struct sess *s, enum phase ph, size_t len, const char 
     if ((st = conn_write(&s->conn, s->cmd, len)) != IO_OK
         || (st = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
         return io_fail(s, ph, st, label);
-    r->phase_us[ph] += (uint32_t)(now_us() - t0);
+    uint32_t us = (uint32_t)(now_us() - t0);
+    r->phase_us[ph] += us;
     r->phase_mask |= 1u << ph;
+    if (ph == PH_RCPT)
+        rcpt_sample(s, us);
     r->bytes_sent += len;
     r->replies[reply_class(s->reply.code)]++;
     return STEP_OK;
@@ -455,6 +486,7 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
         s->msg.rec.phase_us[PH_MESSAGE] = (uint32_t)(now_us() - t0);
         s->msg.rec.phase_mask |= 1u << PH_MESSAGE;
 
+        flush_samples(s);
         if (st == STEP_FATAL) {
             emit(s, &s->msg);
             _exit(1);

@@ -1,7 +1,18 @@
 #include "stats.h"
 
+#include "json.h"
+
 #include <string.h>
 #include <time.h>
+
+static const char *const phase_names[PH_COUNT] = {
+    "connect", "banner", "helo", "mail", "rcpt", "data", "dot", "rset", "quit", "message",
+};
+
+const char *stats_phase_name(enum phase ph)
+{
+    return ph < PH_COUNT ? phase_names[ph] : "?";
+}
 
 static uint64_t now_us(void)
 {
@@ -15,14 +26,12 @@ void stats_init(struct stats *st, int64_t requested)
     memset(st, 0, sizeof(*st));
     st->requested = requested;
     for (int p = 0; p < PH_COUNT; p++)
-        st->phase[p].min_us = UINT32_MAX;
+        hist_init(&st->phase[p]);
     st->start_us = now_us();
 }
 
 void stats_add(struct stats *st, const struct record *r)
 {
-    if (r->type != REC_MESSAGE)
-        return;
     if (r->flags & RF_SENT)
         st->sent++;
     else
@@ -35,20 +44,21 @@ void stats_add(struct stats *st, const struct record *r)
     st->bytes += r->bytes_sent;
     for (int i = 0; i < 6; i++)
         st->replies[i] += r->replies[i];
-    if (r->fail_reason < FAIL_COUNT && r->fail_reason != FAIL_NONE)
+    if (!(r->flags & RF_SENT) && r->fail_reason < FAIL_COUNT)
         st->fails[r->fail_reason]++;
     for (int p = 0; p < PH_COUNT; p++) {
-        if (!(r->phase_mask & (1u << p)))
-            continue;
-        struct phase_stats *ps = &st->phase[p];
-        uint32_t v = r->phase_us[p];
-        ps->count++;
-        ps->sum_us += v;
-        if (v < ps->min_us)
-            ps->min_us = v;
-        if (v > ps->max_us)
-            ps->max_us = v;
+        /* RCPT latencies arrive one by one, not as the message's sum. */
+        if (p != PH_RCPT && (r->phase_mask & (1u << p)))
+            hist_add(&st->phase[p], r->phase_us[p]);
     }
+    size_t n = r->rcpt_n < REC_RCPT_INLINE ? r->rcpt_n : REC_RCPT_INLINE;
+    stats_add_samples(st, PH_RCPT, r->rcpt_us, n);
+}
+
+void stats_add_samples(struct stats *st, enum phase ph, const uint32_t *us, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        hist_add(&st->phase[ph], us[i]);
 }
 
 void stats_finish(struct stats *st)
@@ -56,34 +66,181 @@ void stats_finish(struct stats *st)
     st->end_us = now_us();
 }
 
-void stats_print(const struct stats *st, FILE *out, const char *status, unsigned sessions)
+double stats_elapsed(const struct stats *st)
 {
-    double secs = (double)(st->end_us - st->start_us) / 1e6;
+    uint64_t end = st->end_us ? st->end_us : now_us();
+    return (double)(end - st->start_us) / 1e6;
+}
+
+/* Milliseconds in at most 8 columns. */
+static void put_ms(FILE *out, uint64_t us)
+{
+    double ms = (double)us / 1000.0;
+    if (ms < 1000)
+        fprintf(out, " %8.3f", ms);
+    else if (ms < 100000)
+        fprintf(out, " %8.1f", ms);
+    else
+        fprintf(out, " %8.0f", ms);
+}
+
+static const char *const fail_names[FAIL_COUNT] = {
+    "other", "rejected", "lost connection", "timeout", "connect", "bad reply",
+};
+
+void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
+{
+    double secs = stats_elapsed(st);
     double rate = secs > 0 ? (double)st->sent / secs : 0;
     double bps = secs > 0 ? (double)st->bytes / secs : 0;
     int64_t left = st->requested - st->sent - st->failed;
 
-    fprintf(out, "smtp-source summary: %s\n", status);
+    fprintf(out, "smtp-source: %s in %.3f s\n", ri->status, secs);
     fprintf(out, "  messages    %lld requested, %lld sent, %lld failed",
             (long long)st->requested, (long long)st->sent, (long long)st->failed);
     if (left > 0)
         fprintf(out, ", %lld not done", (long long)left);
     fprintf(out, "\n");
-    fprintf(out, "  elapsed     %.3f s, %.1f messages/s\n", secs, rate);
-    fprintf(out, "  sessions    %u, %llu connections\n", sessions,
+    fprintf(out, "  rate        %.1f messages/s, %.2f MB/s\n", rate, bps / 1e6);
+    fprintf(out, "  sessions    %u, %llu connections\n", ri->sessions,
             (unsigned long long)st->connections);
     fprintf(out, "  recipients  %llu sent, %llu accepted, %llu rejected\n",
             (unsigned long long)st->rcpt_sent, (unsigned long long)st->rcpt_ok,
             (unsigned long long)st->rcpt_bad);
-    fprintf(out, "  bytes sent  %llu (%.2f MB/s)\n", (unsigned long long)st->bytes, bps / 1e6);
-    if (st->failed > 0 || st->fails[FAIL_REPLY] > 0) {
-        fprintf(out, "  failures    %llu rejected, %llu lost connection, %llu timeout, "
-                "%llu connect, %llu bad reply\n",
-                (unsigned long long)st->fails[FAIL_REPLY],
-                (unsigned long long)st->fails[FAIL_LOST],
-                (unsigned long long)st->fails[FAIL_TIMEOUT],
-                (unsigned long long)st->fails[FAIL_CONNECT],
-                (unsigned long long)st->fails[FAIL_PROTOCOL]);
+    fprintf(out, "  bytes sent  %llu\n", (unsigned long long)st->bytes);
+    fprintf(out, "  replies     %llu 2xx, %llu 3xx, %llu 4xx, %llu 5xx",
+            (unsigned long long)st->replies[2], (unsigned long long)st->replies[3],
+            (unsigned long long)st->replies[4], (unsigned long long)st->replies[5]);
+    if (st->replies[0])
+        fprintf(out, ", %llu other", (unsigned long long)st->replies[0]);
+    fprintf(out, "\n");
+    if (st->failed > 0) {
+        const char *sep = "";
+        fprintf(out, "  failures    ");
+        for (int i = 0; i < FAIL_COUNT; i++) {
+            if (st->fails[i]) {
+                fprintf(out, "%s%llu %s", sep, (unsigned long long)st->fails[i], fail_names[i]);
+                sep = ", ";
+            }
+        }
+        fprintf(out, "\n");
     }
+    fprintf(out, "  latency ms      count      min      p50      p90      p99    p99.9      max\n");
+    for (int p = 0; p < PH_COUNT; p++) {
+        const struct hist *h = &st->phase[p];
+        if (h->count == 0 && (p == PH_RSET || p == PH_HELO || p == PH_QUIT))
+            continue;
+        fprintf(out, "  %-10s %10llu", phase_names[p], (unsigned long long)h->count);
+        if (h->count == 0) {
+            fprintf(out, "        -        -        -        -        -        -\n");
+            continue;
+        }
+        put_ms(out, h->min);
+        put_ms(out, hist_quantile(h, 0.50));
+        put_ms(out, hist_quantile(h, 0.90));
+        put_ms(out, hist_quantile(h, 0.99));
+        put_ms(out, hist_quantile(h, 0.999));
+        put_ms(out, h->max);
+        fprintf(out, "\n");
+    }
+    fflush(out);
+}
+
+static void json_ms(struct json *j, const char *key, double us)
+{
+    json_double(j, key, us / 1000.0, 3);
+}
+
+static void json_phase(struct json *j, const struct hist *h, const char *name)
+{
+    json_object(j, name);
+    json_uint(j, "count", h->count);
+    if (h->count) {
+        /* A phase that never ran has no made-up values. */
+        json_ms(j, "min", (double)h->min);
+        json_ms(j, "mean", hist_mean(h));
+        json_ms(j, "p50", (double)hist_quantile(h, 0.50));
+        json_ms(j, "p90", (double)hist_quantile(h, 0.90));
+        json_ms(j, "p99", (double)hist_quantile(h, 0.99));
+        json_ms(j, "p999", (double)hist_quantile(h, 0.999));
+        json_ms(j, "max", (double)h->max);
+        json_uint(j, "sum_us", h->sum);
+    }
+    /* Non-empty buckets as [low_us, high_us, count], for merging runs. */
+    json_array(j, "buckets");
+    for (size_t i = 0; i < HIST_BUCKETS; i++) {
+        if (h->bucket[i] == 0)
+            continue;
+        json_array(j, 0);
+        json_uint(j, 0, hist_bucket_low(i));
+        json_uint(j, 0, hist_bucket_high(i));
+        json_uint(j, 0, h->bucket[i]);
+        json_end(j);
+    }
+    json_end(j);
+    json_end(j);
+}
+
+void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
+{
+    struct json j;
+    double secs = stats_elapsed(st);
+    int64_t left = st->requested - st->sent - st->failed;
+
+    json_begin(&j, out);
+    json_object(&j, 0);
+    json_int(&j, "version", 1);
+    json_string(&j, "status", ri->status);
+    json_bool(&j, "interrupted", ri->interrupted);
+    json_string(&j, "error", ri->error);
+    json_string(&j, "target", ri->target);
+    json_uint(&j, "sessions", ri->sessions);
+    json_int(&j, "recipients_per_message", ri->rcpts_per_message);
+    json_string(&j, "protocol", ri->lmtp ? "LMTP" : "SMTP");
+    json_bool(&j, "connection_reuse", ri->reuse);
+
+    json_object(&j, "messages");
+    json_int(&j, "requested", st->requested);
+    json_int(&j, "sent", st->sent);
+    json_int(&j, "failed", st->failed);
+    json_int(&j, "not_done", left > 0 ? left : 0);
+    json_end(&j);
+    json_object(&j, "recipients");
+    json_uint(&j, "sent", st->rcpt_sent);
+    json_uint(&j, "accepted", st->rcpt_ok);
+    json_uint(&j, "rejected", st->rcpt_bad);
+    json_end(&j);
+    json_uint(&j, "connections", st->connections);
+    json_uint(&j, "bytes_sent", st->bytes);
+    json_double(&j, "elapsed_s", secs, 6);
+    json_object(&j, "rate");
+    json_double(&j, "messages_per_s", secs > 0 ? (double)st->sent / secs : 0, 3);
+    json_double(&j, "bytes_per_s", secs > 0 ? (double)st->bytes / secs : 0, 3);
+    json_end(&j);
+    json_object(&j, "replies");
+    json_uint(&j, "2xx", st->replies[2]);
+    json_uint(&j, "3xx", st->replies[3]);
+    json_uint(&j, "4xx", st->replies[4]);
+    json_uint(&j, "5xx", st->replies[5]);
+    json_uint(&j, "other", st->replies[0]);
+    json_end(&j);
+    json_object(&j, "errors");
+    json_uint(&j, "rejected", st->fails[FAIL_REPLY]);
+    json_uint(&j, "lost_connection", st->fails[FAIL_LOST]);
+    json_uint(&j, "timeout", st->fails[FAIL_TIMEOUT]);
+    json_uint(&j, "connect", st->fails[FAIL_CONNECT]);
+    json_uint(&j, "bad_reply", st->fails[FAIL_PROTOCOL]);
+    json_uint(&j, "other", st->fails[FAIL_NONE]);
+    json_end(&j);
+    json_object(&j, "latency_ms");
+    for (int p = 0; p < PH_COUNT; p++)
+        json_phase(&j, &st->phase[p], phase_names[p]);
+    json_end(&j);
+    json_object(&j, "histogram");
+    json_string(&j, "unit", "us");
+    json_uint(&j, "sub_buckets", HIST_SUB);
+    json_end(&j);
+    json_end(&j);
+    fputc('\n', out);
     fflush(out);
 }

@@ -126,16 +126,33 @@ static void reap(pid_t *pids, unsigned n, int killed, struct workers_result *res
     }
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void parent_loop(int rfd, pid_t *pids, unsigned n, struct shared *sh,
-                        record_fn on_record, void *ctx, struct workers_result *res)
+                        const struct workers_hooks *hk, struct workers_result *res)
 {
     static char buf[65536 + PIPE_BUF];
     size_t len = 0;
     int killed = 0, open = 1;
+    long long next_tick = now_ms() + hk->tick_ms;
 
     while (open) {
         struct pollfd pf[2] = { { rfd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
-        if (poll(pf, 2, -1) < 0) {
+        int wait = -1;
+        if (hk->on_tick) {
+            long long now = now_ms();
+            if (now >= next_tick) {
+                hk->on_tick(hk->ctx);
+                next_tick = now + hk->tick_ms;
+            }
+            wait = (int)(next_tick - now);
+        }
+        if (poll(pf, 2, wait) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -161,7 +178,7 @@ static void parent_loop(int rfd, pid_t *pids, unsigned n, struct shared *sh,
                 break;
             }
             int stop = 0;
-            len = dispatch(buf, len + (size_t)got, on_record, ctx, &stop);
+            len = dispatch(buf, len + (size_t)got, hk->on_record, hk->ctx, &stop);
             if (stop && !res->stopped) {
                 res->stopped = 1;
                 shared_stop(sh);
@@ -177,7 +194,7 @@ static void parent_loop(int rfd, pid_t *pids, unsigned n, struct shared *sh,
 }
 
 int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
-                record_fn on_record, void *ctx, struct workers_result *res)
+                const struct workers_hooks *hooks, struct workers_result *res)
 {
     int fds[2];
     sigset_t block, old;
@@ -233,7 +250,7 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
     }
     sigprocmask(SIG_SETMASK, &old, 0);
 
-    parent_loop(fds[0], pids, n, sh, on_record, ctx, res);
+    parent_loop(fds[0], pids, n, sh, hooks, res);
     close(fds[0]);
     free(pids);
     if (fork_errno) {

@@ -1,0 +1,107 @@
+#include "check.h"
+#include "hist.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+static int cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The exact answer hist_quantile approximates: the sample of rank ceil(q*n). */
+static uint64_t exact(const uint64_t *sorted, size_t n, double q)
+{
+    size_t rank = (size_t)(q * (double)n);
+    if ((double)rank < q * (double)n)
+        rank++;
+    if (rank == 0)
+        rank = 1;
+    return sorted[rank - 1];
+}
+
+static int within(uint64_t got, uint64_t want, double rel)
+{
+    double d = (double)got - (double)want;
+    if (d < 0)
+        d = -d;
+    return d <= rel * (double)want + 0.5;
+}
+
+static struct hist h, h2, merged;
+
+int main(void)
+{
+    hist_init(&h);
+    CHECK(hist_quantile(&h, 0.5) == 0 && h.count == 0 && hist_mean(&h) == 0.0);
+
+    /* Bucket geometry: contiguous, covering, and narrow. */
+    int geometry_ok = 1;
+    for (size_t i = 0; i + 1 < HIST_BUCKETS; i++) {
+        if (hist_bucket_high(i) + 1 != hist_bucket_low(i + 1))
+            geometry_ok = 0;
+        if (hist_index(hist_bucket_low(i)) != i || hist_index(hist_bucket_high(i)) != i)
+            geometry_ok = 0;
+        uint64_t lo = hist_bucket_low(i), w = hist_bucket_high(i) - lo + 1;
+        if (lo >= HIST_SUB && (double)w / (double)lo > 1.0 / HIST_SUB + 1e-12)
+            geometry_ok = 0;
+    }
+    CHECK(geometry_ok);
+    CHECK(hist_index(0) == 0 && hist_index(127) == 127 && hist_index(128) == 128);
+    CHECK(hist_index(UINT64_MAX) == HIST_BUCKETS - 1);
+    CHECK(hist_bucket_high(HIST_BUCKETS - 1) == UINT32_MAX);
+
+    /* Exact below 128. */
+    for (uint64_t v = 1; v <= 100; v++)
+        hist_add(&h, v);
+    CHECK(hist_quantile(&h, 0.5) == 50 && hist_quantile(&h, 0.99) == 99);
+    CHECK(h.min == 1 && h.max == 100 && h.count == 100);
+
+    /* Random samples over 1 us .. 1 hour, log-uniform: every quantile is
+     * within 1% of the sorted array's answer. */
+    srand(12345);
+    size_t n = 200000;
+    uint64_t *v = malloc(n * sizeof(*v));
+    hist_init(&h);
+    hist_init(&h2);
+    for (size_t i = 0; i < n; i++) {
+        double e = (double)rand() / RAND_MAX * 31.7;     /* up to ~3.5e9 */
+        uint64_t x = (uint64_t)1 << (int)e;
+        x += (uint64_t)((double)rand() / RAND_MAX * (double)x);
+        v[i] = x;
+        hist_add(i % 2 ? &h : &h2, x);
+    }
+    hist_init(&merged);
+    hist_merge(&merged, &h);
+    hist_merge(&merged, &h2);
+    qsort(v, n, sizeof(*v), cmp);
+    const double qs[] = { 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 0.9999 };
+    int quantiles_ok = 1;
+    for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+        uint64_t got = hist_quantile(&merged, qs[i]), want = exact(v, n, qs[i]);
+        if (!within(got, want, 0.01)) {
+            fprintf(stderr, "q=%g got %llu want %llu\n", qs[i],
+                    (unsigned long long)got, (unsigned long long)want);
+            quantiles_ok = 0;
+        }
+    }
+    CHECK(quantiles_ok);
+    CHECK(merged.count == n && merged.min == v[0] && merged.max == v[n - 1]);
+    CHECK(hist_quantile(&merged, 0) == v[0] && hist_quantile(&merged, 1) == v[n - 1]);
+
+    /* Merging is the same as adding everything to one histogram. */
+    struct hist *all = malloc(sizeof(*all));
+    hist_init(all);
+    for (size_t i = 0; i < n; i++)
+        hist_add(all, v[i]);
+    CHECK(memcmp(all->bucket, merged.bucket, sizeof(all->bucket)) == 0 && all->sum == merged.sum);
+    free(all);
+    free(v);
+
+    /* Over an hour is kept, in the last bucket, with the exact max. */
+    hist_init(&h);
+    hist_add(&h, (uint64_t)1 << 40);
+    CHECK(h.bucket[HIST_BUCKETS - 1] == 1 && hist_quantile(&h, 0.5) == (uint64_t)1 << 40);
+    return check_done("hist");
+}
