@@ -14,11 +14,16 @@ RUN_LIMIT=${RUN_LIMIT:-60}
 have_ref() { [ -x "$REF" ]; }
 
 # A scratch directory smtp-sink can write to after dropping to nobody.
-sink_dir() {
+# ensure_sink_dir sets SINK_DIR in the calling shell (not in a $(...)
+# subshell), so that every later $(sink_dir) names the same directory.
+ensure_sink_dir() {
     if [ -z "${SINK_DIR:-}" ]; then
         SINK_DIR=$(mktemp -d /tmp/smtp-source-test.XXXXXX)
         chmod 0777 "$SINK_DIR"
     fi
+}
+sink_dir() {
+    ensure_sink_dir
     echo "$SINK_DIR"
 }
 
@@ -42,7 +47,8 @@ wait_listening() {
 # dump file. Sets SINK_PORT, SINK_PID, SINK_DUMP, SINK_ADDR.
 start_sink() {
     local dir port try
-    dir=$(sink_dir)
+    ensure_sink_dir
+    dir=$SINK_DIR
     SINK_DUMP=$dir/dump
     for try in 1 2 3 4 5 6 7 8 9 10; do
         port=$((20000 + (RANDOM % 10000)))
@@ -64,7 +70,8 @@ start_sink() {
 # start_sink_unix [smtp-sink options...]: the same on a unix socket.
 start_sink_unix() {
     local dir i
-    dir=$(sink_dir)
+    ensure_sink_dir
+    dir=$SINK_DIR
     SINK_DUMP=$dir/dump
     SINK_SOCK=$dir/sink.sock
     # shellcheck disable=SC2046

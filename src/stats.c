@@ -3,6 +3,7 @@
 #include "json.h"
 
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static const char *const phase_names[PH_COUNT] = {
@@ -236,6 +237,11 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     for (int p = 0; p < PH_COUNT; p++)
         json_phase(&j, &st->phase[p], phase_names[p]);
     json_end(&j);
+    /* The parent's peak memory: it must not grow with the message count. */
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        json_int(&j, "parent_max_rss_kb", (long long)ru.ru_maxrss);
+    json_uint(&j, "record_bytes", sizeof(struct record));
     json_object(&j, "histogram");
     json_string(&j, "unit", "us");
     json_uint(&j, "sub_buckets", HIST_SUB);
