@@ -141,6 +141,9 @@ static void fail(struct sess *s, enum phase ph, enum fail_reason why, int code,
     }
 }
 
+/* A lost connection, a timeout or a malformed reply. Fatal, as in the
+ * reference; with -A it is counted and the run goes on with a new
+ * connection, so that a flaky server can be measured rather than fled. */
 static enum step io_fail(struct sess *s, enum phase ph, enum io_status st, const char *label)
 {
     switch (st) {
@@ -159,8 +162,13 @@ static enum step io_fail(struct sess *s, enum phase ph, enum io_status st, const
         fail(s, ph, FAIL_LOST, 0, "lost connection while %s", label);
         break;
     }
-    s->msg.rec.flags |= RF_FATAL;
     conn_close(&s->conn);
+    if (s->cfg->allow_reject) {
+        say(s, REC_WARNING, "%.*s", (int)s->msg.rec.text_len, s->msg.text);
+        s->msg.rec.text_len = 0;
+        return STEP_CLOSED;
+    }
+    s->msg.rec.flags |= RF_FATAL;
     return STEP_FATAL;
 }
 
