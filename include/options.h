@@ -35,6 +35,8 @@ struct config {
     const char *json;        /* --json[=FILE]: NULL off, "-" stdout */
     int progress;            /* --progress 1, --no-progress 0, default -1 (auto) */
     const char *records;     /* --records=FILE */
+    bool ehlo;               /* --ehlo (also implied by --pipelining) */
+    bool pipelining;         /* --pipelining */
     const char *target;      /* the operand */
 };
 

@@ -12,7 +12,8 @@
 
 #define TIMEOUT_MAX 86400
 
-enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RECORDS };
+enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RECORDS,
+       OPT_EHLO, OPT_PIPELINING };
 
 static const struct option long_options[] = {
     { "quiet", no_argument, 0, OPT_QUIET },
@@ -21,6 +22,8 @@ static const struct option long_options[] = {
     { "progress", no_argument, 0, OPT_PROGRESS },
     { "no-progress", no_argument, 0, OPT_NO_PROGRESS },
     { "records", required_argument, 0, OPT_RECORDS },
+    { "ehlo", no_argument, 0, OPT_EHLO },
+    { "pipelining", no_argument, 0, OPT_PIPELINING },
     { 0, 0, 0, 0 },
 };
 
@@ -124,6 +127,8 @@ void options_parse(int argc, char **argv, struct config *cfg)
                 diag_fatal("--records needs a file name");
             cfg->records = optarg;
             break;
+        case OPT_EHLO: cfg->ehlo = true; break;
+        case OPT_PIPELINING: cfg->ehlo = cfg->pipelining = true; break;
         default: usage();
         }
     }

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include "conn.h"
+#include "esmtp.h"
 #include "message.h"
 #include "record.h"
 #include "reply.h"
@@ -44,6 +45,11 @@ struct sess {
     struct outbuf samples;   /* RCPT latencies that do not fit the record */
     uint32_t nsamples;
     struct reply reply;
+    struct esmtp ext;        /* what the server offered in reply to EHLO/LHLO */
+    bool pipelined;          /* --pipelining and the server offers it */
+    size_t group_max;        /* bytes of commands written before reading */
+    char *group;             /* the commands of a pipelined group */
+    size_t group_cap;
 };
 
 static uint64_t now_us(void)
@@ -253,6 +259,30 @@ static enum step rset(struct sess *s, const char *label)
     return STEP_REJECTED;
 }
 
+static enum step hello(struct sess *s, const char *verb)
+{
+    char label[32];
+    snprintf(label, sizeof(label), "sending %s", verb);
+    return exchange(s, PH_HELO, command(s, "%s %s\r\n", verb, s->a->myhostname), label);
+}
+
+/* How many bytes of commands may go out before their replies are read:
+ * no more than the socket's send buffer holds, so the write completes even
+ * if the server stops reading while its replies wait for us (RFC 2920 5). */
+static size_t group_limit(int fd)
+{
+    int buf = 0;
+    socklen_t len = sizeof(buf);
+    size_t lim = 4096;
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, &len) == 0 && buf > 0)
+        lim = (size_t)buf / 2;
+    if (lim < 512)
+        lim = 512;
+    if (lim > 65536)
+        lim = 65536;
+    return lim;
+}
+
 static enum step open_connection(struct sess *s)
 {
     const struct config *cfg = s->cfg;
@@ -282,6 +312,7 @@ static enum step open_connection(struct sess *s)
     r->phase_mask |= 1u << PH_CONNECT;
     r->flags |= RF_NEW_CONN;
     r->conn_seq = ++s->conn_seq;
+    s->group_max = group_limit(s->conn.fd);
 
     t0 = now_us();
     enum io_status io = conn_read_reply(&s->conn, &s->reply);
@@ -293,16 +324,30 @@ static enum step open_connection(struct sess *s)
     if (!ok(s) && (st = rejected(s, PH_BANNER, "rejected at server banner", 0)) == STEP_FATAL)
         return st;
 
+    memset(&s->ext, 0, sizeof(s->ext));
+    s->pipelined = false;
     if (cfg->old_mode)
         return STEP_OK;
-    const char *verb = cfg->lmtp ? "LHLO" : "HELO";
-    char label[32], what[32];
-    snprintf(label, sizeof(label), "sending %s", verb);
-    snprintf(what, sizeof(what), "%s rejected", verb);
-    st = exchange(s, PH_HELO, command(s, "%s %s\r\n", verb, s->a->myhostname), label);
-    if (st != STEP_OK)
+    const char *verb = cfg->lmtp ? "LHLO" : cfg->ehlo ? "EHLO" : "HELO";
+    if ((st = hello(s, verb)) != STEP_OK)
         return st;
-    if (!ok(s) && (st = rejected(s, PH_HELO, what, 1)) != STEP_REJECTED)
+    if (ok(s)) {
+        if (verb[0] != 'H')
+            esmtp_parse(s->reply.text, s->reply.text_len, &s->ext);
+        s->pipelined = cfg->pipelining && s->ext.pipelining;
+        return STEP_OK;
+    }
+    /* RFC 5321 4.1.4: a client whose EHLO is refused may fall back to HELO. */
+    if (verb[0] == 'E' && reply_class(s->reply.code) == 5) {
+        if ((st = hello(s, "HELO")) != STEP_OK)
+            return st;
+        if (ok(s))
+            return STEP_OK;
+        verb = "HELO";
+    }
+    char what[32];
+    snprintf(what, sizeof(what), "%s rejected", verb);
+    if ((st = rejected(s, PH_HELO, what, 1)) != STEP_REJECTED)
         return st;
     return STEP_OK;
 }
@@ -348,12 +393,165 @@ static enum step send_content(struct sess *s, int64_t slot)
     return STEP_OK;
 }
 
+/* After the 354: the content, the dot, and the end-of-data reply (LMTP:
+ * one per accepted recipient, RFC 2033). */
+static enum step deliver(struct sess *s, int64_t slot)
+{
+    const struct config *cfg = s->cfg;
+    struct record *r = &s->msg.rec;
+    enum step st;
+
+    uint64_t t0 = now_us();
+    if ((st = send_content(s, slot)) != STEP_OK)
+        return st;
+    uint32_t replies = cfg->lmtp ? r->rcpt_ok : 1, delivered = 0;
+    for (uint32_t i = 0; i < replies; i++) {
+        enum io_status io = conn_read_reply(&s->conn, &s->reply);
+        if (io != IO_OK)
+            return io_fail(s, PH_DOT, io, "sending message");
+        r->replies[reply_class(s->reply.code)]++;
+        if (ok(s))
+            delivered++;
+        else if ((st = rejected(s, PH_DOT, "end of data rejected", 1)) != STEP_REJECTED)
+            return st;
+    }
+    r->phase_us[PH_DOT] = (uint32_t)(now_us() - t0);
+    r->phase_mask |= 1u << PH_DOT;
+    if (delivered > 0)
+        r->flags |= RF_SENT;
+    return delivered == replies ? STEP_OK : STEP_REJECTED;
+}
+
+static void group_append(struct sess *s, size_t *len, size_t add)
+{
+    if (*len + add > s->group_cap) {
+        size_t cap = (*len + add) * 2;
+        char *p = realloc(s->group, cap);
+        if (p == 0)
+            _exit(1);
+        s->group = p;
+        s->group_cap = cap;
+    }
+    memcpy(s->group + *len, s->cmd, add);
+    *len += add;
+    if (s->cfg->verbose)
+        say(s, REC_LOG, "%.*s", (int)(add - 2), s->cmd);
+}
+
+/* Command k of a pipelined transaction is MAIL, an RCPT, or DATA. */
+static enum phase group_phase(int k, int n, const char **label)
+{
+    if (k == 0) {
+        *label = "sending sender";
+        return PH_MAIL;
+    }
+    if (k == n - 1) {
+        *label = "sending DATA command";
+        return PH_DATA;
+    }
+    *label = "sending recipient";
+    return PH_RCPT;
+}
+
+static size_t group_command(struct sess *s, int k, int n, int64_t first)
+{
+    if (k == 0)
+        return command(s, "MAIL FROM:<%s>\r\n", s->a->sender);
+    if (k == n - 1)
+        return command(s, "DATA\r\n");
+    return rcpt_command(s, first, k - 1);
+}
+
+/* RFC 2920: MAIL, every RCPT and DATA go out in groups of at most
+ * group_max bytes; each group's replies are read in order before the
+ * next group is written. Every reply is accounted to its command. */
+static enum step pipelined_transaction(struct sess *s, int64_t slot)
+{
+    const struct config *cfg = s->cfg;
+    struct record *r = &s->msg.rec;
+    int n = cfg->rcpts + 2, sent = 0, got = 0;
+    int mail_ok = 0, data_ok = 0;
+    int64_t first = cfg->number_rcpts ? shared_claim_rcpts(s->a->sh, cfg->rcpts) : 0;
+    enum phase ph;
+    const char *label;
+    enum step st;
+
+    while (got < n) {
+        size_t len = 0;
+        const char *first_label = 0;
+        enum phase first_ph = PH_MAIL;
+        while (sent < n) {
+            size_t cl = group_command(s, sent, n, first);
+            if (len > 0 && len + cl > s->group_max)
+                break;
+            if (len == 0)
+                first_ph = group_phase(sent, n, &first_label);
+            group_append(s, &len, cl);
+            sent++;
+        }
+        uint64_t t0 = now_us();
+        enum io_status io = conn_write(&s->conn, s->group, len);
+        if (io != IO_OK)
+            return io_fail(s, first_ph, io, first_label);
+        r->bytes_sent += len;
+        for (; got < sent; got++) {
+            ph = group_phase(got, n, &label);
+            if ((io = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
+                return io_fail(s, ph, io, label);
+            uint32_t us = (uint32_t)(now_us() - t0);
+            r->phase_us[ph] += us;
+            r->phase_mask |= 1u << ph;
+            r->replies[reply_class(s->reply.code)]++;
+            if (ph == PH_MAIL) {
+                if (ok(s))
+                    mail_ok = 1;
+                else if ((st = rejected(s, ph, "sender rejected", 1)) != STEP_REJECTED)
+                    return st;
+            } else if (ph == PH_RCPT) {
+                rcpt_sample(s, us);
+                r->rcpt_sent++;
+                if (ok(s))
+                    r->rcpt_ok++;
+                else {
+                    r->rcpt_bad++;
+                    if ((st = rejected(s, ph, "recipient rejected", 1)) != STEP_REJECTED)
+                        return st;
+                }
+            } else if (s->reply.code == 354) {
+                data_ok = 1;
+            } else if ((st = rejected(s, ph, "data rejected", 1)) != STEP_REJECTED) {
+                return st;
+            }
+        }
+    }
+    if (data_ok && mail_ok && r->rcpt_ok > 0)
+        return deliver(s, slot);
+    if (data_ok) {
+        /* The server took DATA with nothing valid before it: an empty
+         * message ends it (RFC 2920 3.1); its reply is read and counted. */
+        size_t cl = command(s, ".\r\n");
+        if (cfg->verbose)
+            say(s, REC_LOG, ".");
+        enum io_status io = conn_write(&s->conn, s->cmd, cl);
+        if (io == IO_OK)
+            io = conn_read_reply(&s->conn, &s->reply);
+        if (io != IO_OK)
+            return io_fail(s, PH_DOT, io, "sending message");
+        r->bytes_sent += cl;
+        r->replies[reply_class(s->reply.code)]++;
+        return STEP_REJECTED;
+    }
+    return rset(s, "sending DATA command");
+}
+
 static enum step transaction(struct sess *s, int64_t slot)
 {
     const struct config *cfg = s->cfg;
     struct record *r = &s->msg.rec;
     enum step st;
 
+    if (s->pipelined)
+        return pipelined_transaction(s, slot);
     st = exchange(s, PH_MAIL, command(s, "MAIL FROM:<%s>\r\n", s->a->sender), "sending sender");
     if (st != STEP_OK)
         return st;
@@ -389,26 +587,7 @@ static enum step transaction(struct sess *s, int64_t slot)
         return rset(s, "sending DATA command");
     }
 
-    uint64_t t0 = now_us();
-    if ((st = send_content(s, slot)) != STEP_OK)
-        return st;
-    /* LMTP answers once per accepted recipient (RFC 2033); SMTP once. */
-    uint32_t replies = cfg->lmtp ? r->rcpt_ok : 1, delivered = 0;
-    for (uint32_t i = 0; i < replies; i++) {
-        enum io_status io = conn_read_reply(&s->conn, &s->reply);
-        if (io != IO_OK)
-            return io_fail(s, PH_DOT, io, "sending message");
-        r->replies[reply_class(s->reply.code)]++;
-        if (ok(s))
-            delivered++;
-        else if ((st = rejected(s, PH_DOT, "end of data rejected", 1)) != STEP_REJECTED)
-            return st;
-    }
-    r->phase_us[PH_DOT] = (uint32_t)(now_us() - t0);
-    r->phase_mask |= 1u << PH_DOT;
-    if (delivered > 0)
-        r->flags |= RF_SENT;
-    return delivered == replies ? STEP_OK : STEP_REJECTED;
+    return deliver(s, slot);
 }
 
 /* QUIT's reply is read and ignored, whatever it is: the message is already

@@ -1,0 +1,21 @@
+/* esmtp: the service extensions a server lists in its EHLO/LHLO reply
+ * (RFC 5321 4.1.1.1), parsed case-insensitively from the joined reply
+ * text. Pure; nothing is kept but flags and the SIZE limit. */
+#ifndef ESMTP_H
+#define ESMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct esmtp {
+    bool pipelining, eightbitmime, chunking, smtputf8, enhancedstatuscodes, dsn, auth;
+    bool has_size;
+    uint64_t size;            /* SIZE n; 0 means no fixed limit */
+};
+
+/* text: the reply text, lines joined by '\n'; the first line is the
+ * server's greeting name and is not a keyword. */
+void esmtp_parse(const char *text, size_t len, struct esmtp *e);
+
+#endif
