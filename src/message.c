@@ -49,11 +49,12 @@ char *msg_body_file(const char *data, size_t size, size_t *len)
     if (size == 0)
         return msg_body_default(len);
 
-    /* Worst case: every line is one '.', which becomes "..\r\n". */
+    /* Each line grows by at most 3 bytes: a stuffed '.' and CRLF for its
+     * LF (or for no LF at all, on a last line). Then the empty line. */
     size_t lines = 1;
     for (size_t i = 0; i < size; i++)
         lines += data[i] == '\n';
-    size_t cap = size + lines * 2 + 2 + DOT_LEN;
+    size_t cap = size + lines * 3 + 2 + DOT_LEN;
     char *b = malloc(cap);
     if (b == 0)
         return 0;

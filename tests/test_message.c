@@ -29,6 +29,10 @@ int main(void)
     check_file(S("line1\n\n"), S("line1\r\n\r\n\r\n.\r\n"));
     check_file(S("abc\r\n"), S("abc\r\r\n\r\n.\r\n"));
     check_file(S("x"), S("x\r\n\r\n.\r\n"));
+    /* Found by fuzzing: a stuffed last line without LF overflowed the buffer. */
+    check_file(S(".xst"), S("..xst\r\n\r\n.\r\n"));
+    check_file(S("."), S("..\r\n\r\n.\r\n"));
+    check_file(S(".\n.\n."), S("..\r\n..\r\n..\r\n\r\n.\r\n"));
     check_file(S("\n"), S("\r\n\r\n.\r\n"));
     /* An empty file means the default body. */
     check_file("", 0, S("La de da de da 1.\r\nLa de da de da 2.\r\n"
