@@ -24,6 +24,7 @@ enum phase {
 /* Why a message failed. */
 enum fail_reason {
     FAIL_NONE, FAIL_REPLY, FAIL_LOST, FAIL_TIMEOUT, FAIL_CONNECT, FAIL_PROTOCOL,
+    FAIL_WORKER,       /* the worker died mid-message (counted by the parent) */
     FAIL_COUNT
 };
 

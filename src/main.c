@@ -197,8 +197,10 @@ int main(int argc, char **argv)
 
     /* A worker that died mid-message took its message with it. */
     int64_t lost = shared_claimed(sa.sh) - rp.stats.sent - rp.stats.failed;
-    if (res.crashed && lost > 0)
+    if (res.crashed && lost > 0) {
         rp.stats.failed += lost;
+        rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;
+    }
 
     if (cfg.counter)
         printf("\n");

@@ -16,7 +16,7 @@ void report_init(struct report *rp, const struct config *cfg, FILE *records, int
 }
 
 static const char *const reason_names[FAIL_COUNT] = {
-    0, "rejected", "lost_connection", "timeout", "connect", "bad_reply",
+    0, "rejected", "lost_connection", "timeout", "connect", "bad_reply", "worker_died",
 };
 
 static void write_record_line(struct report *rp, const struct record *r, const char *text)

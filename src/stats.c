@@ -86,7 +86,7 @@ static void put_ms(FILE *out, uint64_t us)
 }
 
 static const char *const fail_names[FAIL_COUNT] = {
-    "other", "rejected", "lost connection", "timeout", "connect", "bad reply",
+    "other", "rejected", "lost connection", "timeout", "connect", "bad reply", "worker died",
 };
 
 void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
@@ -231,6 +231,7 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_uint(&j, "timeout", st->fails[FAIL_TIMEOUT]);
     json_uint(&j, "connect", st->fails[FAIL_CONNECT]);
     json_uint(&j, "bad_reply", st->fails[FAIL_PROTOCOL]);
+    json_uint(&j, "worker_died", st->fails[FAIL_WORKER]);
     json_uint(&j, "other", st->fails[FAIL_NONE]);
     json_end(&j);
     json_object(&j, "latency_ms");
