@@ -153,6 +153,8 @@ int main(int argc, char **argv)
         diag_fatal("%s: %s", tgt.name, err);
 
     const char *host = own_hostname(&cfg);
+    char *sender = cfg.sender ? 0 : default_address(host);
+    char *recipient = cfg.recipient ? 0 : default_address(host);
     char date[128];
     msg_date(time(0), date, sizeof(date));
 
@@ -162,8 +164,8 @@ int main(int argc, char **argv)
         .addrlen = addrlen,
         .target_name = tgt.name,
         .myhostname = host,
-        .sender = cfg.sender ? cfg.sender : default_address(host),
-        .recipient = cfg.recipient ? cfg.recipient : default_address(host),
+        .sender = cfg.sender ? cfg.sender : sender,
+        .recipient = cfg.recipient ? cfg.recipient : recipient,
         .date = date,
         .body = body,
         .body_len = body_len,
@@ -228,6 +230,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     shared_destroy(sa.sh);
     free(body);
+    free(sender);
+    free(recipient);
 
     if (rp.fatal || res.crashed)
         return 1;
