@@ -37,8 +37,11 @@ $p <<< 250 2.1.5 Ok
 $p <<< 250 2.1.5 Ok
 $p <<< 354 End data with <CR><LF>.<CR><LF>
 $p .
-$p <<< 250 2.0.0 Ok"
-    [[ "$output" == *"$p EHLO vm"*"$expected"*"$p QUIT"* ]]
+$p QUIT
+$p <<< 250 2.0.0 Ok
+$p <<< 221 Bye"
+    # QUIT goes out behind the last dot, in the same write.
+    [[ "$output" == *"$p EHLO vm"*"$expected" ]]
 }
 
 @test "without PIPELINING offered, --pipelining waits for each reply" {
@@ -93,6 +96,34 @@ $p <<< 354"* ]]
     [[ "$output" == *"sessions    1, 3 connections"* ]]
     [ "$(dump_count)" -eq 0 ]
     assert_no_workers
+}
+
+@test "with -d, the next transaction goes out behind the dot" {
+    start_sink
+    run src --quiet --pipelining -d -M vm -m 2 -v "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    p="$SRC:"
+    [[ "$output" == *"$p .
+$p MAIL FROM:<foo@vm>
+$p RCPT TO:<foo@vm>
+$p DATA
+$p <<< 250 2.0.0 Ok
+$p <<< 250 2.1.0 Ok
+$p <<< 250 2.1.5 Ok
+$p <<< 354 End data with <CR><LF>.<CR><LF>
+$p .
+$p QUIT
+$p <<< 250 2.0.0 Ok
+$p <<< 221 Bye" ]]
+    [ "$(dump_count)" -eq 2 ]
+}
+
+@test "--pipelining -d -N over 3 workers: every recipient number once, every message once" {
+    start_sink
+    run src --quiet --pipelining -d -N -r 3 -s 3 -m 60 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(dump_count)" -eq 60 ]
+    [ "$(sed -n 's/^X-Rcpt-Args: <\([0-9]*\)foo@.*/\1/p' "$SINK_DUMP" | sort -n | uniq | tr '\n' ' ')" = "$(seq 1 180 | tr '\n' ' ')" ]
 }
 
 @test "--pipelining without -A stops at a 421 with the plain client's error" {

@@ -50,6 +50,15 @@ struct sess {
     size_t group_max;        /* bytes of commands written before reading */
     char *group;             /* the commands of a pipelined group */
     size_t group_cap;
+    bool quit_sent;          /* QUIT went out behind the last dot */
+    struct {                 /* the next transaction, already written behind a dot */
+        bool valid;
+        int64_t slot;
+        int64_t first_rcpt;
+        int sent;            /* commands of its group already written */
+        size_t bytes;
+        uint64_t t0;         /* when they were written */
+    } next;
 };
 
 static uint64_t now_us(void)
@@ -326,6 +335,8 @@ static enum step open_connection(struct sess *s)
 
     memset(&s->ext, 0, sizeof(s->ext));
     s->pipelined = false;
+    s->quit_sent = false;
+    s->next.sent = 0;        /* whatever was written went with the old connection */
     if (cfg->old_mode)
         return STEP_OK;
     const char *verb = cfg->lmtp ? "LHLO" : cfg->ehlo ? "EHLO" : "HELO";
@@ -365,10 +376,12 @@ static size_t rcpt_command(struct sess *s, int64_t first, int i)
     return command(s, "RCPT TO:<%s>\r\n", to);
 }
 
+static size_t pipeline_tail(struct sess *s);
+
 static enum step send_content(struct sess *s, int64_t slot)
 {
     const struct session_args *a = s->a;
-    struct iovec iov[2];
+    struct iovec iov[3];
     int n = 0;
 
     if (a->headers) {
@@ -385,10 +398,17 @@ static enum step send_content(struct sess *s, int64_t slot)
         total += iov[i].iov_len;
     if (s->cfg->verbose)
         say(s, REC_LOG, ".");
+    size_t tail = pipeline_tail(s);
+    if (tail) {
+        iov[n].iov_base = s->group;
+        iov[n++].iov_len = tail;
+    }
+    uint64_t t0 = now_us();
     enum io_status st = conn_writev(&s->conn, iov, n);
     if (st != IO_OK)
         return io_fail(s, PH_DOT, st, "sending message");
-    s->msg.rec.bytes_sent += total;
+    s->next.t0 = t0;
+    s->msg.rec.bytes_sent += total + (s->quit_sent ? tail : 0);
     s->msg.rec.flags |= RF_DOT_SENT;
     return STEP_OK;
 }
@@ -462,66 +482,125 @@ static size_t group_command(struct sess *s, int k, int n, int64_t first)
     return rcpt_command(s, first, k - 1);
 }
 
+/* The first -N number of this slot's recipients: claimed already if the
+ * slot was claimed behind a dot, else now. */
+static int64_t rcpt_base(struct sess *s, int64_t slot)
+{
+    if (!s->cfg->number_rcpts)
+        return 0;
+    if (s->next.valid && s->next.slot == slot)
+        return s->next.first_rcpt;
+    return shared_claim_rcpts(s->a->sh, s->cfg->rcpts);
+}
+
+/* Appends commands of the transaction to s->group from *sent on, while
+ * they fit group_max (at least one); returns the group's length. */
+static size_t group_build(struct sess *s, int *sent, int n, int64_t first, size_t len)
+{
+    size_t start = len;
+    while (*sent < n) {
+        size_t cl = group_command(s, *sent, n, first);
+        if (len > start && len + cl > s->group_max)
+            break;
+        group_append(s, &len, cl);
+        (*sent)++;
+    }
+    return len;
+}
+
+/* Behind the dot of a pipelined transaction go, in the same write (RFC
+ * 2920 3.1), the next transaction's first group when -d has another
+ * message for this connection, or else QUIT. Returns the bytes placed in
+ * s->group, 0 for none. */
+static size_t pipeline_tail(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    size_t len = 0;
+
+    if (!s->pipelined)
+        return 0;
+    if (cfg->reuse) {
+        /* A delay between messages (-w, -R) must come before the next MAIL. */
+        if (cfg->fixed_delay || cfg->random_delay)
+            return 0;
+        int64_t next;
+        if (shared_claim_slot(s->a->sh, &next)) {
+            s->next.valid = true;
+            s->next.slot = next;
+            s->next.first_rcpt = cfg->number_rcpts
+                ? shared_claim_rcpts(s->a->sh, cfg->rcpts) : 0;
+            s->next.sent = 0;
+            len = group_build(s, &s->next.sent, cfg->rcpts + 2, s->next.first_rcpt, 0);
+            s->next.bytes = len;
+            return len;
+        }
+    }
+    group_append(s, &len, command(s, "QUIT\r\n"));
+    s->quit_sent = true;
+    return len;
+}
+
 /* RFC 2920: MAIL, every RCPT and DATA go out in groups of at most
  * group_max bytes; each group's replies are read in order before the
- * next group is written. Every reply is accounted to its command. */
+ * next group is written. Every reply is accounted to its command. The
+ * first group may already be on the wire, written behind the last dot. */
 static enum step pipelined_transaction(struct sess *s, int64_t slot)
 {
     const struct config *cfg = s->cfg;
     struct record *r = &s->msg.rec;
     int n = cfg->rcpts + 2, sent = 0, got = 0;
     int mail_ok = 0, data_ok = 0;
-    int64_t first = cfg->number_rcpts ? shared_claim_rcpts(s->a->sh, cfg->rcpts) : 0;
+    int64_t first;
+    uint64_t t0 = 0;
     enum phase ph;
     const char *label;
     enum step st;
+    enum io_status io;
 
-    while (got < n) {
-        size_t len = 0;
-        const char *first_label = 0;
-        enum phase first_ph = PH_MAIL;
-        while (sent < n) {
-            size_t cl = group_command(s, sent, n, first);
-            if (len > 0 && len + cl > s->group_max)
-                break;
-            if (len == 0)
-                first_ph = group_phase(sent, n, &first_label);
-            group_append(s, &len, cl);
-            sent++;
-        }
-        uint64_t t0 = now_us();
-        enum io_status io = conn_write(&s->conn, s->group, len);
-        if (io != IO_OK)
-            return io_fail(s, first_ph, io, first_label);
-        r->bytes_sent += len;
-        for (; got < sent; got++) {
-            ph = group_phase(got, n, &label);
-            if ((io = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
+    first = rcpt_base(s, slot);
+    if (s->next.valid && s->next.slot == slot && s->next.sent > 0) {
+        sent = s->next.sent;
+        t0 = s->next.t0;
+        r->bytes_sent += s->next.bytes;
+    }
+    s->next.valid = false;
+
+    for (; got < n; got++) {
+        if (got == sent) {
+            size_t len = group_build(s, &sent, n, first, 0);
+            t0 = now_us();
+            if ((io = conn_write(&s->conn, s->group, len)) != IO_OK) {
+                ph = group_phase(got, n, &label);
                 return io_fail(s, ph, io, label);
-            uint32_t us = (uint32_t)(now_us() - t0);
-            r->phase_us[ph] += us;
-            r->phase_mask |= 1u << ph;
-            r->replies[reply_class(s->reply.code)]++;
-            if (ph == PH_MAIL) {
-                if (ok(s))
-                    mail_ok = 1;
-                else if ((st = rejected(s, ph, "sender rejected", 1)) != STEP_REJECTED)
-                    return st;
-            } else if (ph == PH_RCPT) {
-                rcpt_sample(s, us);
-                r->rcpt_sent++;
-                if (ok(s))
-                    r->rcpt_ok++;
-                else {
-                    r->rcpt_bad++;
-                    if ((st = rejected(s, ph, "recipient rejected", 1)) != STEP_REJECTED)
-                        return st;
-                }
-            } else if (s->reply.code == 354) {
-                data_ok = 1;
-            } else if ((st = rejected(s, ph, "data rejected", 1)) != STEP_REJECTED) {
-                return st;
             }
+            r->bytes_sent += len;
+        }
+        ph = group_phase(got, n, &label);
+        if ((io = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
+            return io_fail(s, ph, io, label);
+        uint32_t us = (uint32_t)(now_us() - t0);
+        r->phase_us[ph] += us;
+        r->phase_mask |= 1u << ph;
+        r->replies[reply_class(s->reply.code)]++;
+        if (ph == PH_MAIL) {
+            if (ok(s))
+                mail_ok = 1;
+            else if ((st = rejected(s, ph, "sender rejected", 1)) != STEP_REJECTED)
+                return st;
+        } else if (ph == PH_RCPT) {
+            rcpt_sample(s, us);
+            r->rcpt_sent++;
+            if (ok(s))
+                r->rcpt_ok++;
+            else {
+                r->rcpt_bad++;
+                if ((st = rejected(s, ph, "recipient rejected", 1)) != STEP_REJECTED)
+                    return st;
+            }
+        } else if (s->reply.code == 354) {
+            data_ok = 1;
+        } else if ((st = rejected(s, ph, "data rejected", 1)) != STEP_REJECTED) {
+            return st;
         }
     }
     if (data_ok && mail_ok && r->rcpt_ok > 0)
@@ -532,7 +611,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
         size_t cl = command(s, ".\r\n");
         if (cfg->verbose)
             say(s, REC_LOG, ".");
-        enum io_status io = conn_write(&s->conn, s->cmd, cl);
+        io = conn_write(&s->conn, s->cmd, cl);
         if (io == IO_OK)
             io = conn_read_reply(&s->conn, &s->reply);
         if (io != IO_OK)
@@ -561,7 +640,8 @@ static enum step transaction(struct sess *s, int64_t slot)
         return rset(s, "sending sender");
     }
 
-    int64_t first = cfg->number_rcpts ? shared_claim_rcpts(s->a->sh, cfg->rcpts) : 0;
+    int64_t first = rcpt_base(s, slot);
+    s->next.valid = false;
     for (int i = 0; i < cfg->rcpts; i++) {
         st = exchange(s, PH_RCPT, rcpt_command(s, first, i), "sending recipient");
         if (st != STEP_OK)
@@ -598,16 +678,20 @@ static void quit(struct sess *s)
     size_t len = command(s, "QUIT\r\n");
     uint64_t t0 = now_us();
 
-    if (s->cfg->verbose)
+    bool sent = s->quit_sent;
+    if (sent)
+        t0 = s->next.t0;
+    else if (s->cfg->verbose)
         say(s, REC_LOG, "QUIT");
-    if (conn_write(&s->conn, s->cmd, len) == IO_OK
+    if ((sent || conn_write(&s->conn, s->cmd, len) == IO_OK)
         && conn_read_reply(&s->conn, &s->reply) == IO_OK) {
         r->phase_us[PH_QUIT] = (uint32_t)(now_us() - t0);
         r->phase_mask |= 1u << PH_QUIT;
-        r->bytes_sent += len;
+        r->bytes_sent += sent ? 0 : len;
         r->replies[reply_class(s->reply.code)]++;
     }
     conn_close(&s->conn);
+    s->quit_sent = false;
 }
 
 static void pause_between(struct sess *s)
@@ -677,6 +761,12 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
         if (st == STEP_FATAL) {
             emit(s, &s->msg);
             _exit(1);
+        }
+        if (s->next.valid) {
+            /* Pipelined -d: the next slot was claimed behind the dot. */
+            emit(s, &s->msg);
+            slot = s->next.slot;
+            continue;
         }
         if (s->conn.fd >= 0 && cfg->reuse) {
             int64_t next;
