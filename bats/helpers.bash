@@ -135,3 +135,23 @@ common_teardown() {
     if [ -n "${FAKE_PID:-}" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=; fi
     if [ -n "${SINK_DIR:-}" ]; then rm -rf "$SINK_DIR"; SINK_DIR=; fi
 }
+
+# start_fake MODE: the scripted hostile server (tests/fakeserver.c) on a
+# port of the kernel's choice. Sets FAKE_PID and FAKE_ADDR.
+start_fake() {
+    local i
+    ensure_sink_dir
+    rm -f "$SINK_DIR/fake.port"
+    "$FAKE" "$1" "$SINK_DIR/fake.port" 2>"$SINK_DIR/fake.err" &
+    FAKE_PID=$!
+    for i in $(seq 1 200); do
+        if [ -s "$SINK_DIR/fake.port" ]; then
+            FAKE_ADDR=127.0.0.1:$(cat "$SINK_DIR/fake.port")
+            return 0
+        fi
+        kill -0 "$FAKE_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "could not start fakeserver $1" >&2
+    return 1
+}
