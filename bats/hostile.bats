@@ -160,3 +160,13 @@ $SRC: <<< 554 5.5.1 no valid recipients"* ]]
     [ "$(grep -c 'warning: recipient rejected: 421 4.3.0 bye' <<<"$output")" -eq 2 ]
     [[ "$output" == *"sessions    1, 2 connections"* ]]
 }
+
+@test "LMTP with -A reads one end-of-data reply per accepted recipient (no hang)" {
+    start_fake lmtp-partial
+    run src -L -A -d -r 3 -m 2 --timeout 10 "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c 'warning: recipient rejected: 550 5.1.1 no such user' <<<"$output")" -eq 2 ]
+    [[ "$output" == *"2 requested, 2 sent, 0 failed"* ]]
+    [[ "$output" == *"recipients  6 sent, 4 accepted, 2 rejected"* ]]
+    [ "$(grep -c 'timeout' <<<"$output")" -eq 0 ]
+}

@@ -166,7 +166,7 @@ static void serve(int fd)
 {
     struct reader r = { fd, { 0 }, 0, 0 };
     char line[65536];
-    int mail_ok = 0;
+    int mail_ok = 0, rcpts = 0, accepted = 0;
 
     alarm(LIFETIME);
     greet(fd);
@@ -183,6 +183,12 @@ static void serve(int fd)
                 put(fd, "421 4.3.0 bye");
                 _exit(0);
             }
+            /* lmtp-partial: the second recipient of each transaction is refused. */
+            if (is("lmtp-partial") && ++rcpts == 2) {
+                put(fd, "550 5.1.1 no such user");
+                continue;
+            }
+            accepted += mail_ok;
             put(fd, mail_ok ? "250 2.1.5 Ok" : "503 5.5.1 need MAIL");
         } else if (verb(line, "DATA")) {
             if (is("data-250")) {
@@ -195,7 +201,11 @@ static void serve(int fd)
             }
             put(fd, "354 go ahead");
             read_data(&r, fd);
+            /* LMTP answers once per accepted recipient (RFC 2033). */
+            for (int i = is("lmtp-partial") ? 1 : accepted; i < accepted; i++)
+                put(fd, "250 2.0.0 delivered");
             put(fd, mail_ok ? "250 2.0.0 queued" : "554 5.5.1 no valid recipients");
+            rcpts = accepted = 0;
         } else if (verb(line, "RSET")) {
             put(fd, "250 2.0.0 Ok");
         } else if (verb(line, "QUIT")) {

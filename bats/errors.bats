@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# Bad input: one clear line naming the bad value, exit status 1, and
+# nothing delivered (the sink's dump stays empty).
+load helpers
+
+setup() { start_sink; }
+teardown() { common_teardown; }
+
+# bad ARGS... -- EXPECTED: runs with ARGS, expects exit 1, the one line
+# "$SRC: fatal: EXPECTED" last on stderr, and nothing sent to the sink.
+bad() {
+    local args=() expected
+    while [ "$1" != "--" ]; do args+=("$1"); shift; done
+    expected=$2
+    run src "${args[@]}"
+    [ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+    [ "${lines[${#lines[@]}-1]}" = "$SRC: fatal: $expected" ] || { echo "got: $output"; return 1; }
+    [ "$(dump_count)" -eq 0 ]
+}
+
+@test "counts must be whole numbers in range" {
+    for v in 0 -2 abc 5x 2147483648 99999999999999999999 ""; do
+        bad -m "$v" "$SINK_ADDR" -- "bad message count: $v"
+        bad -s "$v" "$SINK_ADDR" -- "bad session count: $v"
+        bad -r "$v" "$SINK_ADDR" -- "bad recipient count: $v"
+        bad -C "$v" "$SINK_ADDR" -- "bad connection count: $v"
+        bad -l "$v" "$SINK_ADDR" -- "bad message length: $v"
+        bad -w "$v" "$SINK_ADDR" -- "bad fixed delay: $v"
+        bad -R "$v" "$SINK_ADDR" -- "bad random delay: $v"
+    done
+}
+
+@test "-T must be 1..65535" {
+    bad -T 0 "$SINK_ADDR" -- "bad TCP window size: 0"
+    bad -T 65536 "$SINK_ADDR" -- "bad TCP window size: 65536"
+    bad -T 4k "$SINK_ADDR" -- "bad TCP window size: 4k"
+}
+
+@test "--timeout must be 1..86400" {
+    bad --timeout=0 "$SINK_ADDR" -- "bad timeout: 0"
+    bad --timeout=86401 "$SINK_ADDR" -- "bad timeout: 86401"
+}
+
+@test "-w and -R exclude each other, in either order" {
+    bad -w 1 -R 1 "$SINK_ADDR" -- "do not use -w and -R options at the same time"
+    bad -R 1 -w 1 "$SINK_ADDR" -- "do not use -w and -R options at the same time"
+}
+
+@test "-l and -F exclude each other, in either order" {
+    bad -l 10 -F /etc/hostname "$SINK_ADDR" -- "-l option cannot be used with -F"
+    bad -F /etc/hostname -l 10 "$SINK_ADDR" -- "-l option cannot be used with -F"
+}
+
+usage="usage: $SRC -cdLNov -s sess -l msglen -m msgs -C count -M myhostname -f from -t to -r rcptcount -R delay -w delay host[:port]"
+
+@test "an unknown option or a missing argument gives getopt's line, then the usage" {
+    bad -x "$SINK_ADDR" -- "$usage"
+    [ "${lines[0]}" = "$SRC: invalid option -- 'x'" ]
+    bad --bogus "$SINK_ADDR" -- "$usage"
+    [ "${lines[0]}" = "$SRC: unrecognized option '--bogus'" ]
+    bad "$SINK_ADDR" -m -- "$usage"
+}
+
+@test "zero or two targets is a usage error; options stop at the first operand" {
+    bad -- "$usage"
+    bad "$SINK_ADDR" "$SINK_ADDR" -- "$usage"
+    bad "$SINK_ADDR" -v -- "$usage"
+}
+
+@test "the same texts as the reference for every usage and count error" {
+    have_ref || skip "no reference smtp-source"
+    for args in "-m 0" "-s abc" "-r -2" "-C 0" "-l 0" "-w 0" "-R 0" "-w 1 -R 1" "-l 5 -F /etc/hostname" "-M 1234" "-M [1.2.3" ""; do
+        # shellcheck disable=SC2086
+        ours=$("$SRC" $args "$SINK_ADDR" x 2>&1 >/dev/null | sed "s|^$SRC:|P:|g; s| $SRC | P |")
+        # shellcheck disable=SC2086
+        theirs=$("$REF" $args "$SINK_ADDR" x 2>&1 >/dev/null | sed "s|^$REF:|P:|g; s| $REF | P |")
+        [ "$ours" = "$theirs" ] || { echo "args '$args': ours '$ours' ref '$theirs'"; return 1; }
+    done
+}
+
+@test "ports: out of range, junk, unknown service" {
+    bad 127.0.0.1:0 -- "127.0.0.1:0: port out of range 1..65535: 0"
+    bad 127.0.0.1:65536 -- "127.0.0.1:65536: port out of range 1..65535: 65536"
+    bad 127.0.0.1:25x -- "127.0.0.1:25x: garbage after numerical service"
+    bad 127.0.0.1:nosuchservice -- "127.0.0.1:nosuchservice: unknown service: nosuchservice"
+}
+
+@test "malformed hosts" {
+    bad '[::1' -- '[::1: missing "]"'
+    bad '[::1]x' -- '[::1]x: garbage after "]"'
+    bad '::1' -- '::1: valid hostname or network address required'
+    bad ':25' -- ':25: missing host information'
+    bad '[ipv6:zz]:25' -- '[ipv6:zz]:25: malformed IPv6 address'
+    bad 'inet:bad host:25' -- 'bad host:25: valid hostname or network address required'
+}
+
+@test "an unresolvable host gives the resolver's reason" {
+    run src -m 1 nonexistent.invalid:25
+    [ "$status" -eq 1 ]
+    [[ "$output" =~ ^"$SRC: fatal: nonexistent.invalid:25: "[A-Za-z] ]]
+    [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "-6 with an IPv4 address: the resolver's reason" {
+    bad -6 "$SINK_ADDR" -- "$SINK_ADDR: Address family for hostname not supported"
+}
+
+@test "unix: path too long, or no socket there" {
+    long=/tmp/$(printf 'a%.0s' $(seq 1 103))
+    bad "unix:$long" -- "unix-domain name too long: $long"
+    run src -m 1 "unix:$SINK_DIR/nothing"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"$SRC: fatal: connect to unix:$SINK_DIR/nothing: No such file or directory"* ]]
+}
+
+@test "-F: a missing file, a directory" {
+    bad -F "$SINK_DIR/none" "$SINK_ADDR" -- "open $SINK_DIR/none: No such file or directory"
+    bad -F "$SINK_DIR" "$SINK_ADDR" -- "read $SINK_DIR: Is a directory"
+}
+
+@test "-M: a bad host name or address literal, with the validator's warning" {
+    bad -M 1234 "$SINK_ADDR" -- "bad hostname: 1234"
+    [ "${lines[0]}" = "$SRC: warning: valid_hostname: numeric hostname: 1234" ]
+    bad -M 'a b' "$SINK_ADDR" -- "bad hostname: a b"
+    [ "${lines[0]}" = "$SRC: warning: valid_hostname: invalid character 32(decimal): a b" ]
+    bad -M '[1.2.3' "$SINK_ADDR" -- "bad address literal: [1.2.3"
+    [ "${lines[0]}" = "$SRC: warning: valid_mailhost_literal: ']' expected at end: [1.2.3" ]
+}
+
+@test "a refused connection names the target" {
+    stop_sink
+    run src -m 1 "$SINK_ADDR"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "$SRC: fatal: connect to $SINK_ADDR: Connection refused"* ]]
+    assert_no_workers
+}
+
+@test "-C 3 against a refused port: two warnings, then the fatal line" {
+    stop_sink
+    run src --quiet -C 3 -m 1 "$SINK_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$SRC: warning: connect to $SINK_ADDR: Connection refused
+$SRC: warning: connect to $SINK_ADDR: Connection refused
+$SRC: fatal: connect to $SINK_ADDR: Connection refused" ]
+}
+
+@test "--records and --json to a file that cannot be written" {
+    bad --json="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "open $SINK_DIR/no/such/dir: No such file or directory"
+    bad --records="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "open $SINK_DIR/no/such/dir: No such file or directory"
+}
