@@ -155,3 +155,11 @@ start_fake() {
     echo "could not start fakeserver $1" >&2
     return 1
 }
+
+# Number of established TCP connections whose local port is $1 (the
+# server's side of each client connection), from /proc/net/tcp.
+established() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v p=":$hex" '$2 ~ p"$" && $4 == "01"' /proc/net/tcp 2>/dev/null | wc -l
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# Signals and process hygiene: SIGINT drains, SIGTERM/SIGHUP stop at once,
+# SIGKILL to the parent takes the workers with it; after each, no process
+# of ours and no shared memory is left.
+load helpers
+
+teardown() { common_teardown; }
+
+# Starts the program in the background with a slow sink (DATA waits 2 s),
+# and waits (bounded) until all its workers exist. Sets PID.
+start_slow_run() {
+    start_sink -w 2
+    "$SRC" -s 3 -m 30 "$SINK_ADDR" >"$SINK_DIR/out" 2>"$SINK_DIR/err" &
+    PID=$!
+    local i
+    # Three workers exist and the sink holds their three connections.
+    for i in $(seq 1 200); do
+        [ "$(pgrep -c -P "$PID")" -ge 3 ] && [ "$(established "$SINK_PORT")" -ge 3 ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+shm_count() { ls /dev/shm 2>/dev/null | wc -l; }
+
+@test "SIGINT: in-flight messages finish, the report is printed, exit 130" {
+    before=$(shm_count)
+    start_slow_run
+    kill -INT "$PID"
+    rc=0; wait "$PID" || rc=$?
+    [ "$rc" -eq 130 ]
+    grep -q "smtp-source: interrupted by SIGINT in " "$SINK_DIR/out"
+    # The three messages in flight were completed, nothing else started.
+    grep -q "30 requested, 3 sent, 0 failed, 27 not done" "$SINK_DIR/out"
+    [ "$(dump_count)" -eq 3 ]
+    [ ! -s "$SINK_DIR/err" ]
+    assert_no_workers
+    [ "$(shm_count)" -eq "$before" ]
+}
+
+@test "a second SIGINT stops the workers at once" {
+    start_slow_run
+    kill -INT "$PID"
+    kill -INT "$PID"
+    rc=0; wait "$PID" || rc=$?
+    [ "$rc" -eq 130 ]
+    grep -q "interrupted by SIGINT" "$SINK_DIR/out"
+    assert_no_workers
+}
+
+@test "SIGTERM: workers stopped, report printed, exit 143" {
+    start_slow_run
+    kill -TERM "$PID"
+    rc=0; wait "$PID" || rc=$?
+    [ "$rc" -eq 143 ]
+    grep -q "interrupted by SIGTERM" "$SINK_DIR/out"
+    grep -q "30 requested, 0 sent, 0 failed, 30 not done" "$SINK_DIR/out"
+    assert_no_workers
+}
+
+@test "SIGHUP: exit 129" {
+    start_slow_run
+    kill -HUP "$PID"
+    rc=0; wait "$PID" || rc=$?
+    [ "$rc" -eq 129 ]
+    grep -q "interrupted by SIGHUP" "$SINK_DIR/out"
+    assert_no_workers
+}
+
+@test "SIGKILL to the parent: the workers exit by themselves" {
+    start_slow_run
+    kill -KILL "$PID"
+    wait "$PID" || true
+    for _ in $(seq 1 100); do
+        assert_no_workers 2>/dev/null && break
+        sleep 0.05
+    done
+    assert_no_workers
+}
+
+@test "a worker killed mid-message is reported, its message failed, the rest go on" {
+    start_slow_run
+    victim=$(pgrep -P "$PID" | head -1)
+    kill -KILL "$victim"
+    rc=0; wait "$PID" || rc=$?
+    [ "$rc" -eq 1 ]
+    grep -q "warning: worker [0-9] (pid $victim) killed by signal 9" "$SINK_DIR/err"
+    grep -q "30 requested, 29 sent, 1 failed" "$SINK_DIR/out"
+    grep -q "failures    1 worker died" "$SINK_DIR/out"
+    [ "$(dump_count)" -eq 29 ]
+    assert_no_workers
+}
+
+@test "a fatal error stops every worker; nothing is left" {
+    start_sink -f RCPT
+    run src -s 8 -m 1000 "$SINK_ADDR"
+    [ "$status" -eq 1 ]
+    assert_no_workers
+}
