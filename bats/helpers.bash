@@ -5,7 +5,6 @@
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 SRC=${SRC:-$TOP/smtp-source}
 REF=${REF:-/usr/sbin/smtp-source}
-SINK=${SINK:-/usr/sbin/smtp-sink}
 FAKE=${FAKE:-$TOP/build/fakeserver}
 # Tests run the program with a generous limit, so a hang fails the test
 # instead of the whole suite.
@@ -27,44 +26,16 @@ sink_dir() {
     echo "$SINK_DIR"
 }
 
-sink_user_args() {
-    if [ "$(id -u)" = 0 ]; then echo "-u nobody"; fi
-}
+# sink_user_args, wait_listening, sink_start and sink_stop.
+. "$TOP/tests/sink.sh"
 
-# Waits until something accepts connections on 127.0.0.1:$1, or the
-# process $2 has died. Bounded: 10 s.
-wait_listening() {
-    local port=$1 pid=$2 i
-    for i in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || return 1
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    return 1
-}
-
-# start_sink [smtp-sink options...]: starts smtp-sink on a free port with a
-# dump file. Sets SINK_PORT, SINK_PID, SINK_DUMP, SINK_ADDR.
+# start_sink [smtp-sink options...]: starts smtp-sink with a dump file on a
+# free loopback port. Sets SINK_PORT, SINK_PID, SINK_DUMP, SINK_ADDR.
 start_sink() {
-    local dir port try
     ensure_sink_dir
-    dir=$SINK_DIR
-    SINK_DUMP=$dir/dump
-    for try in 1 2 3 4 5 6 7 8 9 10; do
-        port=$((20000 + (RANDOM % 10000)))
-        # shellcheck disable=SC2046
-        "$SINK" $(sink_user_args) -D "$SINK_DUMP" "$@" "127.0.0.1:$port" 256 \
-            >"$dir/sink.out" 2>&1 &
-        SINK_PID=$!
-        if wait_listening "$port" "$SINK_PID"; then
-            SINK_PORT=$port
-            SINK_ADDR=127.0.0.1:$port
-            return 0
-        fi
-        kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null || true
-    done
-    echo "could not start smtp-sink" >&2
-    return 1
+    SINK_DUMP=$SINK_DIR/dump
+    SINK_LOG=$SINK_DIR/sink.out sink_start -D "$SINK_DUMP" "$@" || return 1
+    SINK_ADDR=127.0.0.1:$SINK_PORT
 }
 
 # start_sink_unix [smtp-sink options...]: the same on a unix socket.
@@ -87,13 +58,7 @@ start_sink_unix() {
     return 1
 }
 
-stop_sink() {
-    if [ -n "${SINK_PID:-}" ]; then
-        kill "$SINK_PID" 2>/dev/null || true
-        wait "$SINK_PID" 2>/dev/null || true
-        SINK_PID=
-    fi
-}
+stop_sink() { sink_stop; }
 
 # The dump with the parts that differ from run to run made constant:
 # smtp-sink's queue id and time, the Date: and Message-Id: values.

@@ -18,13 +18,13 @@ wait_listening() {
     return 1
 }
 
-# sink_start [smtp-sink options...]
+# sink_start [smtp-sink options...]; its output goes to $SINK_LOG if set.
 sink_start() {
     local port try
     for try in 1 2 3 4 5 6 7 8 9 10; do
         port=$((20000 + (RANDOM % 10000)))
         # shellcheck disable=SC2046
-        "$SINK" $(sink_user_args) "$@" "127.0.0.1:$port" 1024 >/dev/null 2>&1 &
+        "$SINK" $(sink_user_args) "$@" "127.0.0.1:$port" 1024 >"${SINK_LOG:-/dev/null}" 2>&1 &
         SINK_PID=$!
         if wait_listening "$port" "$SINK_PID"; then
             SINK_PORT=$port
