@@ -170,3 +170,31 @@ $SRC: <<< 554 5.5.1 no valid recipients"* ]]
     [[ "$output" == *"recipients  6 sent, 4 accepted, 2 rejected"* ]]
     [ "$(grep -c 'timeout' <<<"$output")" -eq 0 ]
 }
+
+@test "-C against a listener whose backlog is full: timed-out attempts, then fatal" {
+    start_fake full-backlog
+    port=${FAKE_ADDR##*:}
+    # Fill the queue of one: a connection that completes but is never accepted.
+    exec 7<>"/dev/tcp/127.0.0.1/$port"
+    run src --quiet --timeout 1 -C 2 "$FAKE_ADDR"
+    exec 7>&-
+    [ "$status" -eq 1 ]
+    [ "$output" = "$SRC: warning: connect to $FAKE_ADDR: Connection timed out
+$SRC: fatal: connect to $FAKE_ADDR: Connection timed out" ]
+    assert_no_workers
+}
+
+@test "pipelined: a DATA answered without 354 is data rejected, then RSET" {
+    start_fake data-250
+    run src --pipelining -A -v --quiet -m 1 "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$SRC: DATA
+$SRC: <<< 250 2.1.0 Ok
+$SRC: <<< 250 2.1.5 Ok
+$SRC: <<< 250 2.0.0 no data for you
+$SRC: warning: data rejected: 250 2.0.0 no data for you
+$SRC: RSET"* ]]
+    run src --pipelining --quiet -m 1 "$FAKE_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$SRC: fatal: data rejected: 250 2.0.0 no data for you" ]
+}

@@ -152,3 +152,15 @@ $p <<< 221 Bye" ]]
     # smtp-sink holds DATA's reply for a second; the dot after it is fast.
     [ "$output" = "True True True" ]
 }
+
+@test "--pipelining: a server that hangs up at DATA names the same phase as the plain client" {
+    start_sink -q DATA
+    run src --quiet --pipelining -m 2 "$SINK_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$SRC: fatal: lost connection while sending DATA command" ]
+    stop_sink
+    start_sink -q RCPT
+    run src --quiet --pipelining -m 2 "$SINK_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$SRC: fatal: lost connection while sending recipient" ]
+}

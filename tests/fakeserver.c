@@ -242,7 +242,10 @@ int main(int argc, char **argv)
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof(sa);
-    if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 64) < 0
+    /* full-backlog: a queue of one that is never served, so that once it
+     * holds a connection, further SYNs go unanswered. */
+    int backlog = is("full-backlog") ? 0 : 64;
+    if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, backlog) < 0
         || getsockname(ls, (struct sockaddr *)&sa, &len) < 0) {
         perror("fakeserver");
         return 1;
@@ -255,6 +258,8 @@ int main(int argc, char **argv)
         perror(argv[2]);
         return 1;
     }
+    if (is("full-backlog"))
+        stall();
     for (;;) {
         int fd = accept(ls, 0, 0);
         if (fd < 0) {
