@@ -153,6 +153,17 @@ print("ok")' "$f"
     [[ "$output" == *"/3 messages"*"msg/s"*"failed"*"elapsed"* ]]
 }
 
+@test "the progress line is on by default on a terminal, and off with -c" {
+    command -v script >/dev/null || skip "script(1) is needed for a terminal"
+    start_sink -w 1
+    run script -qec "'$SRC' --quiet -m 2 '$SINK_ADDR'" /dev/null
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"/2 messages"*"msg/s"* ]]
+    run script -qec "'$SRC' --quiet -c -m 2 '$SINK_ADDR'" /dev/null
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"messages"* ]]
+}
+
 @test "-c keeps the reference's counter format next to the report" {
     start_sink
     run bash -c "'$SRC' -c -m 3 -s 2 --quiet '$SINK_ADDR' | od -An -c | tr -s ' '"

@@ -241,12 +241,22 @@ static enum step exchange(struct sess *s, enum phase ph, size_t len, const char 
 }
 
 static size_t command(struct sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Formats a command into s->cmd, growing it if need be: the length
+ * returned always matches bytes that are really there. */
 static size_t command(struct sess *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(s->cmd, s->cmd_cap, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        _exit(1);
+    if ((size_t)n >= s->cmd_cap) {
+        ensure_cmd(s, (size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(s->cmd, s->cmd_cap, fmt, ap);
+        va_end(ap);
+    }
     return (size_t)n;
 }
 
