@@ -30,6 +30,10 @@ bad() {
     done
 }
 
+@test "-s is at most 10000 sessions (each is a process)" {
+    bad -s 10001 "$SINK_ADDR" -- "bad session count: 10001"
+}
+
 @test "-T must be 1..65535" {
     bad -T 0 "$SINK_ADDR" -- "bad TCP window size: 0"
     bad -T 65536 "$SINK_ADDR" -- "bad TCP window size: 65536"

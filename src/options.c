@@ -11,6 +11,9 @@
 #include <sys/socket.h>
 
 #define TIMEOUT_MAX 86400
+/* Each session is a process: beyond this a run would exhaust the machine's
+ * process table before it sent anything useful. */
+#define SESSIONS_MAX 10000
 
 enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RECORDS,
        OPT_EHLO, OPT_PIPELINING };
@@ -107,7 +110,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
                 diag_fatal("do not use -w and -R options at the same time");
             cfg->random_delay = (int)number(optarg, INT_MAX, "random delay");
             break;
-        case 's': cfg->sessions = (int)number(optarg, INT_MAX, "session count"); break;
+        case 's': cfg->sessions = (int)number(optarg, SESSIONS_MAX, "session count"); break;
         case 'S': cfg->subject = optarg; break;
         case 't': cfg->recipient = optarg; break;
         case 'T': cfg->tcp_window = (int)number(optarg, 65535, "TCP window size"); break;
