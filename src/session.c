@@ -3,6 +3,7 @@
 #include "conn.h"
 #include "esmtp.h"
 #include "message.h"
+#include "outbox.h"
 #include "record.h"
 #include "reply.h"
 
@@ -22,16 +23,9 @@ enum step {
     STEP_FATAL,      /* the run must stop; the record says why */
 };
 
-struct outbuf {
-    struct record rec;
-    char text[REC_TEXT_MAX];
-};
-
 struct sess {
     const struct session_args *a;
     const struct config *cfg;
-    unsigned index;
-    int out_fd;
     unsigned long pid;       /* for Message-Id */
     struct conn conn;
     int attempts_left;       /* -C: connect attempts over the worker's life */
@@ -40,10 +34,7 @@ struct sess {
     char *hdr;               /* generated headers of the current message */
     char *cmd;               /* the command being sent */
     size_t cmd_cap;
-    struct outbuf msg;       /* the current message's record */
-    struct outbuf aux;       /* warnings and -v lines */
-    struct outbuf samples;   /* RCPT latencies that do not fit the record */
-    uint32_t nsamples;
+    struct outbox out;       /* records to the parent */
     struct reply reply;
     struct esmtp ext;        /* what the server offered in reply to EHLO/LHLO */
     bool pipelined;          /* --pipelining and the server offers it */
@@ -68,72 +59,9 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void emit(struct sess *s, struct outbuf *o)
-{
-    size_t len = sizeof(o->rec) + o->rec.text_len;
-    const char *p = (const char *)o;
-
-    while (len > 0) {
-        ssize_t n = write(s->out_fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            _exit(1);        /* the parent is gone: nobody to work for */
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-static void flush_samples(struct sess *s)
-{
-    if (s->nsamples == 0)
-        return;
-    memset(&s->samples.rec, 0, sizeof(s->samples.rec));
-    s->samples.rec.type = REC_SAMPLES;
-    s->samples.rec.worker = s->index;
-    s->samples.rec.text_len = (uint16_t)(s->nsamples * sizeof(uint32_t));
-    emit(s, &s->samples);
-    s->nsamples = 0;
-}
-
-static void set_text(struct outbuf *o, const char *fmt, va_list ap)
-{
-    int n = vsnprintf(o->text, sizeof(o->text), fmt, ap);
-    if (n < 0)
-        n = 0;
-    o->rec.text_len = (uint16_t)((size_t)n < sizeof(o->text) ? (size_t)n : sizeof(o->text) - 1);
-}
-
-__attribute__((format(printf, 3, 4)))
-static void say(struct sess *s, enum rec_type type, const char *fmt, ...)
-{
-    va_list ap;
-    memset(&s->aux.rec, 0, sizeof(s->aux.rec));
-    s->aux.rec.type = (uint16_t)type;
-    s->aux.rec.worker = s->index;
-    va_start(ap, fmt);
-    set_text(&s->aux, fmt, ap);
-    va_end(ap);
-    emit(s, &s->aux);
-}
-
-/* Every RCPT's latency reaches the parent: the first few in the message
- * record, the rest in sample records sent as they fill up. */
-static void rcpt_sample(struct sess *s, uint32_t us)
-{
-    struct record *r = &s->msg.rec;
-    if (r->rcpt_n < REC_RCPT_INLINE) {
-        r->rcpt_us[r->rcpt_n++] = us;
-        return;
-    }
-    memcpy(s->samples.text + s->nsamples * sizeof(us), &us, sizeof(us));
-    if (++s->nsamples == REC_SAMPLES_MAX)
-        flush_samples(s);
-}
-
 static void log_reply_line(void *ctx, const char *line, size_t len)
 {
-    say(ctx, REC_LOG, "<<< %.*s", (int)len, line);
+    outbox_say(ctx, REC_LOG, "<<< %.*s", (int)len, line);
 }
 
 /* Records the first failure of the message; the text of a fatal one. */
@@ -141,7 +69,7 @@ __attribute__((format(printf, 5, 6)))
 static void fail(struct sess *s, enum phase ph, enum fail_reason why, int code,
                  const char *fmt, ...)
 {
-    struct record *r = &s->msg.rec;
+    struct record *r = &s->out.msg.rec;
     va_list ap;
 
     if (r->fail_reason == FAIL_NONE) {
@@ -151,7 +79,7 @@ static void fail(struct sess *s, enum phase ph, enum fail_reason why, int code,
     }
     if (fmt) {
         va_start(ap, fmt);
-        set_text(&s->msg, fmt, ap);
+        outbox_vtext(&s->out, fmt, ap);
         va_end(ap);
     }
 }
@@ -179,11 +107,11 @@ static enum step io_fail(struct sess *s, enum phase ph, enum io_status st, const
     }
     conn_close(&s->conn);
     if (s->cfg->allow_reject) {
-        say(s, REC_WARNING, "%.*s", (int)s->msg.rec.text_len, s->msg.text);
-        s->msg.rec.text_len = 0;
+        outbox_say(&s->out, REC_WARNING, "%.*s", (int)s->out.msg.rec.text_len, s->out.msg.text);
+        s->out.msg.rec.text_len = 0;
         return STEP_CLOSED;
     }
-    s->msg.rec.flags |= RF_FATAL;
+    s->out.msg.rec.flags |= RF_FATAL;
     return STEP_FATAL;
 }
 
@@ -195,10 +123,10 @@ static enum step rejected(struct sess *s, enum phase ph, const char *what, int c
     fail(s, ph, FAIL_REPLY, code, 0);
     if (!s->cfg->allow_reject) {
         fail(s, ph, FAIL_REPLY, code, "%s: %d %s", what, code, s->reply.text);
-        s->msg.rec.flags |= RF_FATAL;
+        s->out.msg.rec.flags |= RF_FATAL;
         return STEP_FATAL;
     }
-    say(s, REC_WARNING, "%s: %d %s", what, code, s->reply.text);
+    outbox_say(&s->out, REC_WARNING, "%s: %d %s", what, code, s->reply.text);
     if (closable && (code == 421 || code == 521)) {
         conn_close(&s->conn);
         return STEP_CLOSED;
@@ -221,12 +149,12 @@ static void ensure_cmd(struct sess *s, size_t need)
  * adds the time to the phase. The reply is in s->reply. */
 static enum step exchange(struct sess *s, enum phase ph, size_t len, const char *label)
 {
-    struct record *r = &s->msg.rec;
+    struct record *r = &s->out.msg.rec;
     uint64_t t0 = now_us();
     enum io_status st;
 
     if (s->cfg->verbose)
-        say(s, REC_LOG, "%.*s", (int)(len - 2), s->cmd);
+        outbox_say(&s->out, REC_LOG, "%.*s", (int)(len - 2), s->cmd);
     if ((st = conn_write(&s->conn, s->cmd, len)) != IO_OK
         || (st = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
         return io_fail(s, ph, st, label);
@@ -234,7 +162,7 @@ static enum step exchange(struct sess *s, enum phase ph, size_t len, const char 
     r->phase_us[ph] += us;
     r->phase_mask |= 1u << ph;
     if (ph == PH_RCPT)
-        rcpt_sample(s, us);
+        outbox_rcpt_sample(&s->out, us);
     r->bytes_sent += len;
     r->replies[reply_class(s->reply.code)]++;
     return STEP_OK;
@@ -305,7 +233,7 @@ static size_t group_limit(int fd)
 static enum step open_connection(struct sess *s)
 {
     const struct config *cfg = s->cfg;
-    struct record *r = &s->msg.rec;
+    struct record *r = &s->out.msg.rec;
     char warn[160];
     int err;
     enum step st;
@@ -314,19 +242,19 @@ static enum step open_connection(struct sess *s)
     while (conn_open(&s->conn, (const struct sockaddr *)s->a->addr, s->a->addrlen,
                      cfg->timeout, cfg->tcp_window, &err, warn, sizeof(warn)) < 0) {
         if (warn[0])
-            say(s, REC_WARNING, "%s", warn);
+            outbox_say(&s->out, REC_WARNING, "%s", warn);
         if (--s->attempts_left <= 0) {
             fail(s, PH_CONNECT, FAIL_CONNECT, 0, "connect to %s: %s",
                  s->a->target_name, strerror(err));
             r->flags |= RF_FATAL;
             return STEP_FATAL;
         }
-        say(s, REC_WARNING, "connect to %s: %s", s->a->target_name, strerror(err));
+        outbox_say(&s->out, REC_WARNING, "connect to %s: %s", s->a->target_name, strerror(err));
         nanosleep(&(struct timespec){ 0, 10000 }, 0);
         t0 = now_us();
     }
     if (warn[0])
-        say(s, REC_WARNING, "%s", warn);
+        outbox_say(&s->out, REC_WARNING, "%s", warn);
     r->phase_us[PH_CONNECT] = (uint32_t)(now_us() - t0);
     r->phase_mask |= 1u << PH_CONNECT;
     r->flags |= RF_NEW_CONN;
@@ -407,7 +335,7 @@ static enum step send_content(struct sess *s, int64_t slot)
     for (int i = 0; i < n; i++)
         total += iov[i].iov_len;
     if (s->cfg->verbose)
-        say(s, REC_LOG, ".");
+        outbox_say(&s->out, REC_LOG, ".");
     size_t tail = pipeline_tail(s);
     if (tail) {
         iov[n].iov_base = s->group;
@@ -418,8 +346,8 @@ static enum step send_content(struct sess *s, int64_t slot)
     if (st != IO_OK)
         return io_fail(s, PH_DOT, st, "sending message");
     s->next.t0 = t0;
-    s->msg.rec.bytes_sent += total + (s->quit_sent ? tail : 0);
-    s->msg.rec.flags |= RF_DOT_SENT;
+    s->out.msg.rec.bytes_sent += total + (s->quit_sent ? tail : 0);
+    s->out.msg.rec.flags |= RF_DOT_SENT;
     return STEP_OK;
 }
 
@@ -428,7 +356,7 @@ static enum step send_content(struct sess *s, int64_t slot)
 static enum step deliver(struct sess *s, int64_t slot)
 {
     const struct config *cfg = s->cfg;
-    struct record *r = &s->msg.rec;
+    struct record *r = &s->out.msg.rec;
     enum step st;
 
     uint64_t t0 = now_us();
@@ -465,7 +393,7 @@ static void group_append(struct sess *s, size_t *len, size_t add)
     memcpy(s->group + *len, s->cmd, add);
     *len += add;
     if (s->cfg->verbose)
-        say(s, REC_LOG, "%.*s", (int)(add - 2), s->cmd);
+        outbox_say(&s->out, REC_LOG, "%.*s", (int)(add - 2), s->cmd);
 }
 
 /* Command k of a pipelined transaction is MAIL, an RCPT, or DATA. */
@@ -557,7 +485,7 @@ static size_t pipeline_tail(struct sess *s)
 static enum step pipelined_transaction(struct sess *s, int64_t slot)
 {
     const struct config *cfg = s->cfg;
-    struct record *r = &s->msg.rec;
+    struct record *r = &s->out.msg.rec;
     int n = cfg->rcpts + 2, sent = 0, got = 0;
     int mail_ok = 0, data_ok = 0;
     int64_t first;
@@ -598,7 +526,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
             else if ((st = rejected(s, ph, "sender rejected", 1)) != STEP_REJECTED)
                 return st;
         } else if (ph == PH_RCPT) {
-            rcpt_sample(s, us);
+            outbox_rcpt_sample(&s->out, us);
             r->rcpt_sent++;
             if (ok(s))
                 r->rcpt_ok++;
@@ -620,7 +548,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
          * message ends it (RFC 2920 3.1); its reply is read and counted. */
         size_t cl = command(s, ".\r\n");
         if (cfg->verbose)
-            say(s, REC_LOG, ".");
+            outbox_say(&s->out, REC_LOG, ".");
         io = conn_write(&s->conn, s->cmd, cl);
         if (io == IO_OK)
             io = conn_read_reply(&s->conn, &s->reply);
@@ -636,7 +564,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
 static enum step transaction(struct sess *s, int64_t slot)
 {
     const struct config *cfg = s->cfg;
-    struct record *r = &s->msg.rec;
+    struct record *r = &s->out.msg.rec;
     enum step st;
 
     if (s->pipelined)
@@ -684,7 +612,7 @@ static enum step transaction(struct sess *s, int64_t slot)
  * accounted for, so a server that hangs up here fails nothing. */
 static void quit(struct sess *s)
 {
-    struct record *r = &s->msg.rec;
+    struct record *r = &s->out.msg.rec;
     size_t len = command(s, "QUIT\r\n");
     uint64_t t0 = now_us();
 
@@ -692,7 +620,7 @@ static void quit(struct sess *s)
     if (sent)
         t0 = s->next.t0;
     else if (s->cfg->verbose)
-        say(s, REC_LOG, "QUIT");
+        outbox_say(&s->out, REC_LOG, "QUIT");
     if ((sent || conn_write(&s->conn, s->cmd, len) == IO_OK)
         && conn_read_reply(&s->conn, &s->reply) == IO_OK) {
         r->phase_us[PH_QUIT] = (uint32_t)(now_us() - t0);
@@ -718,14 +646,6 @@ static void pause_between(struct sess *s)
     }
 }
 
-static void begin_message(struct sess *s, int64_t slot)
-{
-    memset(&s->msg.rec, 0, sizeof(s->msg.rec));
-    s->msg.rec.type = REC_MESSAGE;
-    s->msg.rec.worker = s->index;
-    s->msg.rec.slot = slot;
-    s->msg.rec.conn_seq = s->conn_seq;
-}
 
 _Noreturn void session_worker(const struct session_args *a, unsigned index, int out_fd)
 {
@@ -736,8 +656,7 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
 
     s->a = a;
     s->cfg = cfg;
-    s->index = index;
-    s->out_fd = out_fd;
+    outbox_init(&s->out, out_fd, index);
     s->pid = (unsigned long)getpid();
     s->conn.fd = -1;
     s->attempts_left = cfg->connect_attempts;
@@ -749,7 +668,7 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
         _exit(1);
     if (cfg->verbose) {
         s->reply.on_line = log_reply_line;
-        s->reply.on_line_ctx = s;
+        s->reply.on_line_ctx = &s->out;
     }
     if (cfg->random_delay)
         srand((unsigned)getpid());
@@ -759,29 +678,28 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
         enum step st = STEP_OK;
         uint64_t t0 = now_us();
 
-        begin_message(s, slot);
+        outbox_begin(&s->out, slot, s->conn_seq);
         if (s->conn.fd < 0)
             st = open_connection(s);
         if (st == STEP_OK)
             st = transaction(s, slot);
-        s->msg.rec.phase_us[PH_MESSAGE] = (uint32_t)(now_us() - t0);
-        s->msg.rec.phase_mask |= 1u << PH_MESSAGE;
+        s->out.msg.rec.phase_us[PH_MESSAGE] = (uint32_t)(now_us() - t0);
+        s->out.msg.rec.phase_mask |= 1u << PH_MESSAGE;
 
-        flush_samples(s);
         if (st == STEP_FATAL) {
-            emit(s, &s->msg);
+            outbox_send(&s->out);
             _exit(1);
         }
         if (s->next.valid) {
             /* Pipelined -d: the next slot was claimed behind the dot. */
-            emit(s, &s->msg);
+            outbox_send(&s->out);
             slot = s->next.slot;
             continue;
         }
         if (s->conn.fd >= 0 && cfg->reuse) {
             int64_t next;
             if ((have = shared_claim_slot(a->sh, &next))) {
-                emit(s, &s->msg);
+                outbox_send(&s->out);
                 slot = next;
                 pause_between(s);
                 continue;
@@ -789,7 +707,7 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
         }
         if (s->conn.fd >= 0)
             quit(s);
-        emit(s, &s->msg);
+        outbox_send(&s->out);
         if ((have = shared_claim_slot(a->sh, &slot)))
             pause_between(s);
     }
