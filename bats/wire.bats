@@ -148,11 +148,7 @@ same() {
     "$SINK" $(sink_user_args) -D "$SINK_DIR/dump6" "[::1]:$port" 16 >/dev/null 2>&1 &
     SINK_PID=$!
     ok=""
-    for _ in $(seq 1 100); do
-        (exec 3<>"/dev/tcp/::1/$port") 2>/dev/null && { ok=1; break; }
-        kill -0 "$SINK_PID" 2>/dev/null || break
-        sleep 0.05
-    done
+    wait_listening "$port" "$SINK_PID" && ok=1
     [ -n "$ok" ] || skip "no IPv6 loopback here"
     run src --quiet -6 -m 2 "[::1]:$port"
     [ "$status" -eq 0 ]

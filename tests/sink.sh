@@ -7,12 +7,25 @@ sink_user_args() {
     if [ "$(id -u)" = 0 ]; then echo "-u nobody"; fi
 }
 
-# Waits (at most 10 s) until 127.0.0.1:$1 accepts, or process $2 is gone.
+# Is process $2 the one listening on 127.0.0.1:$1 (or on any address at
+# that port)? Checked through /proc, so that another program that happens
+# to hold the port is never mistaken for ours.
+listening_by() {
+    local port=$1 pid=$2 hex inode
+    hex=$(printf '%04X' "$port")
+    for inode in $(awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+        ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "socket:\[$inode\]" && return 0
+    done
+    return 1
+}
+
+# Waits (at most 10 s) until process $2 listens on port $1; fails at once
+# if the process is gone (e.g. the port was taken).
 wait_listening() {
     local port=$1 pid=$2 i
     for i in $(seq 1 200); do
         kill -0 "$pid" 2>/dev/null || return 1
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        listening_by "$port" "$pid" && return 0
         sleep 0.05
     done
     return 1
