@@ -119,11 +119,13 @@ same() {
     awk '/^X-Client-Addr/ { k = 0 } /^X-Rcpt-Args/ { sub(/^X-Rcpt-Args: </, ""); n = $0 + 0; if (k && n != prev + 1) bad = 1; prev = n; k++ } END { exit bad }' "$SINK_DUMP"
 }
 
-@test "-d -s 3 -m 30: 30 messages over 3 connections" {
+@test "-d -s 3 -m 30: 30 messages over at most 3 connections" {
     run src -d -s 3 -m 30 "$SINK_ADDR"
     [ "$status" -eq 0 ]
     [ "$(dump_count)" -eq 30 ]
-    [[ "$output" == *"sessions    3, 3 connections"* ]]
+    # At most one connection per worker (a worker that starts late may
+    # find every slot taken and never connect).
+    [[ "$output" =~ sessions\ +3,\ ([123])\ connections ]]
 }
 
 @test "Message-Id is unique across workers and messages" {
