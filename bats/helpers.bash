@@ -6,6 +6,8 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 SRC=${SRC:-$TOP/smtp-source}
 REF=${REF:-/usr/sbin/smtp-source}
 FAKE=${FAKE:-$TOP/build/fakeserver}
+# The program built with its test hooks (see GNUmakefile: build/hooks).
+HOOKED=${HOOKED:-$TOP/build/hooks/smtp-source}
 # Tests run the program with a generous limit, so a hang fails the test
 # instead of the whole suite.
 RUN_LIMIT=${RUN_LIMIT:-60}

@@ -1,12 +1,15 @@
-/* conn: one blocking client socket with a bounded wait on every call.
- * Connect, write and read each give up after the timeout; reads are
- * buffered and fed to the reply scanner, which bounds what is kept. */
+/* conn: one blocking client socket with a deadline on every step.
+ * A step (the connect, writing one buffer, reading one reply) gives up
+ * when the timeout has passed since it began, however many system calls
+ * it takes; reads are buffered and fed to the reply scanner, which
+ * bounds what is kept. The bytes that write() took are counted. */
 #ifndef CONN_H
 #define CONN_H
 
 #include "reply.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -23,6 +26,9 @@ enum io_status {
 struct conn {
     int fd;
     size_t rpos, rlen;
+    uint64_t written;          /* bytes write() took on this connection */
+    int64_t limit_us;          /* --timeout: the most a step may take */
+    int64_t rcv_us, snd_us;    /* the time limits the socket holds now */
     char rbuf[CONN_RBUF];
 };
 
@@ -33,6 +39,8 @@ struct conn {
 int conn_open(struct conn *c, const struct sockaddr *sa, socklen_t salen,
               int timeout_s, int window, int *err, char *warn, size_t warnlen);
 
+/* Each writes everything or fails; c->written grows by what went out,
+ * also when a later part fails. conn_writev consumes iov. */
 enum io_status conn_write(struct conn *c, const void *buf, size_t len);
 enum io_status conn_writev(struct conn *c, struct iovec *iov, int iovcnt);
 

@@ -33,11 +33,13 @@ enum rec_flags {
     RF_DOT_SENT  = 1 << 1,  /* content and "." went out (drives -c) */
     RF_FATAL     = 1 << 2,  /* the run must stop; text is the error */
     RF_NEW_CONN  = 1 << 3,  /* this message opened a connection */
+    RF_NOT_DONE  = 1 << 4,  /* claimed, then given up because the run stops */
 };
 
 #define REC_TEXT_MAX 3584
 #define REC_RCPT_INLINE 8     /* RCPT latencies carried in the record itself */
 #define REC_SAMPLES_MAX (REC_TEXT_MAX / 4)
+#define REC_CODES 8           /* reply codes of rejected recipients kept */
 
 struct record {
     uint16_t type;
@@ -46,14 +48,18 @@ struct record {
     uint8_t fail_phase;        /* enum phase, if failed */
     uint8_t fail_reason;       /* enum fail_reason */
     int32_t fail_code;         /* reply code for FAIL_REPLY */
+    /* fail_*: why a message failed, set only when it did (not RF_SENT). */
     uint32_t worker;
     uint32_t conn_seq;         /* connection number within the worker */
     int64_t slot;
     uint64_t bytes_sent;
-    uint32_t rcpt_sent, rcpt_ok, rcpt_bad;
+    uint32_t rcpt_sent, rcpt_ok, rcpt_bad;   /* RCPT commands: sent, 2xx, other */
+    uint32_t rcpt_delivered;   /* recipients the end of data accepted */
     uint32_t replies[6];       /* by class: [2]..[5]; [0] codes outside 2xx..5xx */
     uint32_t phase_mask;       /* bit p set: phase p ran, phase_us[p] is valid */
-    uint32_t phase_us[PH_COUNT];   /* for PH_RCPT: the sum over all RCPTs */
+    uint16_t rej_n;            /* valid entries of rej_code[] */
+    uint16_t rej_code[REC_CODES];  /* codes refusing recipients (RCPT, LMTP dot) */
+    uint64_t phase_us[PH_COUNT];   /* for PH_RCPT: the sum over all RCPTs */
     uint32_t rcpt_n;               /* valid entries of rcpt_us[] */
     uint32_t rcpt_us[REC_RCPT_INLINE];  /* each RCPT's latency; more go in REC_SAMPLES */
 };

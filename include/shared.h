@@ -1,6 +1,8 @@
 /* shared: the one region the parent maps before fork and every worker
  * sees: the message-slot counter, the -N recipient counter and the stop
- * flag, guarded by one process-shared semaphore. */
+ * flag, guarded by one process-shared semaphore. The holder of the
+ * semaphore is recorded, so that the parent can take the lock back from
+ * a worker that died holding it (SIGKILL, the OOM killer). */
 #ifndef SHARED_H
 #define SHARED_H
 
@@ -8,22 +10,35 @@
 
 struct shared;
 
-/* Maps the region for a run of `messages` slots. NULL on failure (errno). */
-struct shared *shared_create(int64_t messages);
+/* Maps the region for a run of `messages` slots and `workers` workers.
+ * NULL on failure (errno). */
+struct shared *shared_create(int64_t messages, unsigned workers);
 void shared_destroy(struct shared *sh);
 
-/* Claims the next message slot (0-based). 1: claimed; 0: none left or
- * the run is stopping. Each slot is handed out exactly once. */
-int shared_claim_slot(struct shared *sh, int64_t *slot);
+/* Claims the next message slot (0-based) for worker `who`. 1: claimed;
+ * 0: none left or the run is stopping. Each slot is handed out once. */
+int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot);
 
 /* Claims n consecutive recipient numbers; returns the first (from 1). */
-int64_t shared_claim_rcpts(struct shared *sh, int64_t n);
+int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t n);
 
 /* Asks every worker to stop claiming; in-flight messages finish. */
 void shared_stop(struct shared *sh);
 int shared_stopping(struct shared *sh);
 
-/* How many slots have been handed out. */
+/* How many slots have been handed out. Never blocks (the parent's view). */
 int64_t shared_claimed(struct shared *sh);
+
+/* The parent, on reaping worker `who`: if it died holding the lock, the
+ * lock is released for the others. Returns 1 if the lock was recovered,
+ * 0 if the worker did not hold it, -1 if that cannot be told yet (it died
+ * in the instant between taking the semaphore and recording itself);
+ * shared_recover then settles it on later calls. Never blocks. */
+int shared_worker_died(struct shared *sh, unsigned who);
+
+/* Called by the parent now and then while the run goes on: settles an
+ * undecided death (see shared_worker_died). Returns 1 when it recovered
+ * the lock. Never blocks. */
+int shared_recover(struct shared *sh);
 
 #endif

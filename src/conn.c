@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static void set_opt_warn(int fd, int level, int name, const void *val, socklen_t len,
@@ -13,15 +14,53 @@ static void set_opt_warn(int fd, int level, int name, const void *val, socklen_t
         snprintf(warn, warnlen, "setsockopt %s: %s", what, strerror(errno));
 }
 
+/* A step may overrun its deadline by this much rather than cost a
+ * system call to re-arm the socket's limit for every continued read. */
+#define SLACK_US 10000
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Gives the socket's SO_RCVTIMEO or SO_SNDTIMEO the value us, unless it
+ * holds nearly that already. */
+static int arm(struct conn *c, int opt, int64_t *cur, int64_t us)
+{
+    if (*cur >= us && *cur - us <= SLACK_US)
+        return 0;
+    struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
+    if (setsockopt(c->fd, SOL_SOCKET, opt, &tv, sizeof(tv)) < 0)
+        return -1;
+    *cur = us;
+    return 0;
+}
+
+/* Before a system call of a step that began at t0: the time left, armed
+ * on the socket; 0 if none is left. */
+static int64_t left(struct conn *c, int opt, int64_t *cur, int64_t t0)
+{
+    int64_t rest = t0 + c->limit_us - now_us();
+    if (rest <= 0)
+        return 0;
+    if (arm(c, opt, cur, rest) < 0)
+        return 0;
+    return rest;
+}
+
 int conn_open(struct conn *c, const struct sockaddr *sa, socklen_t salen,
               int timeout_s, int window, int *err, char *warn, size_t warnlen)
 {
     struct linger lg = { 1, 0 };
-    struct timeval tv = { timeout_s, 0 };
     char what[64];
 
     warn[0] = 0;
     c->rpos = c->rlen = 0;
+    c->written = 0;
+    c->limit_us = (int64_t)timeout_s * 1000000;
+    c->rcv_us = c->snd_us = 0;
     c->fd = socket(sa->sa_family, SOCK_STREAM, 0);
     if (c->fd < 0) {
         *err = errno;
@@ -36,8 +75,8 @@ int conn_open(struct conn *c, const struct sockaddr *sa, socklen_t salen,
     }
     /* The time limits go on the socket itself: a blocking call then costs
      * one system call, and Linux applies SO_SNDTIMEO to connect() too. */
-    if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0
-        || setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+    if (arm(c, SO_RCVTIMEO, &c->rcv_us, c->limit_us) < 0
+        || arm(c, SO_SNDTIMEO, &c->snd_us, c->limit_us) < 0) {
         *err = errno;
         close(c->fd);
         c->fd = -1;
@@ -64,46 +103,49 @@ static enum io_status write_error(void)
 
 enum io_status conn_write(struct conn *c, const void *buf, size_t len)
 {
-    const char *p = buf;
-
-    while (len > 0) {
-        ssize_t n = write(c->fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return write_error();
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return IO_OK;
+    struct iovec iov = { (void *)buf, len };
+    return conn_writev(c, &iov, 1);
 }
 
 enum io_status conn_writev(struct conn *c, struct iovec *iov, int iovcnt)
 {
-    while (iovcnt > 0) {
+    int64_t t0 = now_us();
+
+    if (arm(c, SO_SNDTIMEO, &c->snd_us, c->limit_us) < 0)
+        return IO_LOST;
+    for (;;) {
         ssize_t n = writev(c->fd, iov, iovcnt);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        if (n < 0 && errno != EINTR)
             return write_error();
+        if (n > 0) {
+            c->written += (uint64_t)n;
+            /* Skip what went out; a partial write leaves a partial iovec. */
+            while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+                n -= (ssize_t)iov->iov_len;
+                iov++;
+                iovcnt--;
+            }
+            if (iovcnt > 0) {
+                iov->iov_base = (char *)iov->iov_base + n;
+                iov->iov_len -= (size_t)n;
+            }
         }
-        /* Skip what went out; a partial write leaves a partial iovec. */
-        while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
-            n -= (ssize_t)iov->iov_len;
+        while (iovcnt > 0 && iov->iov_len == 0) {
             iov++;
             iovcnt--;
         }
-        if (iovcnt > 0) {
-            iov->iov_base = (char *)iov->iov_base + n;
-            iov->iov_len -= (size_t)n;
-        }
+        if (iovcnt == 0)
+            return IO_OK;
+        if (left(c, SO_SNDTIMEO, &c->snd_us, t0) == 0)
+            return IO_TIMEOUT;
     }
-    return IO_OK;
 }
 
 enum io_status conn_read_reply(struct conn *c, struct reply *r)
 {
+    int64_t t0 = now_us();
+    int first = 1;
+
     reply_begin(r);
     for (;;) {
         if (c->rpos < c->rlen) {
@@ -116,6 +158,13 @@ enum io_status conn_read_reply(struct conn *c, struct reply *r)
                 return IO_LINE_TOO_LONG;
             if (st == REPLY_TOO_MANY_LINES)
                 return IO_TOO_MANY_LINES;
+        }
+        if (first) {
+            first = 0;
+            if (arm(c, SO_RCVTIMEO, &c->rcv_us, c->limit_us) < 0)
+                return IO_LOST;
+        } else if (left(c, SO_RCVTIMEO, &c->rcv_us, t0) == 0) {
+            return IO_TIMEOUT;
         }
         ssize_t n = read(c->fd, c->rbuf, sizeof(c->rbuf));
         if (n < 0) {

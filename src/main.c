@@ -171,7 +171,9 @@ int main(int argc, char **argv)
         .body_len = body_len,
         .headers = !cfg.old_mode && !cfg.file,
     };
-    sa.sh = shared_create(cfg.messages);
+    /* No more workers than messages: the others would never connect. */
+    unsigned nworkers = cfg.messages < cfg.sessions ? (unsigned)cfg.messages : (unsigned)cfg.sessions;
+    sa.sh = shared_create(cfg.messages, nworkers);
     if (sa.sh == 0)
         diag_fatal("shared memory: %s", strerror(errno));
 
@@ -180,8 +182,6 @@ int main(int argc, char **argv)
     int progress = cfg.progress >= 0 ? cfg.progress
                  : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
 
-    /* No more workers than messages: the others would never connect. */
-    unsigned nworkers = cfg.messages < cfg.sessions ? (unsigned)cfg.messages : (unsigned)cfg.sessions;
     static struct report rp;
     struct workers_result res;
     report_init(&rp, &cfg, records, progress);
@@ -198,7 +198,7 @@ int main(int argc, char **argv)
     report_end(&rp);
 
     /* A worker that died mid-message took its message with it. */
-    int64_t lost = shared_claimed(sa.sh) - rp.stats.sent - rp.stats.failed;
+    int64_t lost = shared_claimed(sa.sh) - rp.stats.sent - rp.stats.failed - rp.stats.given_up;
     if (res.crashed && lost > 0) {
         rp.stats.failed += lost;
         rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;

@@ -30,8 +30,10 @@ static void write_record_line(struct report *rp, const struct record *r, const c
     json_uint(&j, "worker", r->worker);
     json_uint(&j, "conn", r->conn_seq);
     json_bool(&j, "new_conn", (r->flags & RF_NEW_CONN) != 0);
-    json_string(&j, "result", (r->flags & RF_SENT) ? "sent" : "failed");
-    if (r->fail_reason != FAIL_NONE && r->fail_reason < FAIL_COUNT) {
+    json_string(&j, "result", (r->flags & RF_NOT_DONE) ? "not_done"
+                            : (r->flags & RF_SENT) ? "sent" : "failed");
+    if (!(r->flags & (RF_SENT | RF_NOT_DONE))
+        && r->fail_reason != FAIL_NONE && r->fail_reason < FAIL_COUNT) {
         json_string(&j, "reason", reason_names[r->fail_reason]);
         json_string(&j, "phase", stats_phase_name((enum phase)r->fail_phase));
         if (r->fail_code)
@@ -43,6 +45,13 @@ static void write_record_line(struct report *rp, const struct record *r, const c
     json_uint(&j, "rcpt_sent", r->rcpt_sent);
     json_uint(&j, "rcpt_accepted", r->rcpt_ok);
     json_uint(&j, "rcpt_rejected", r->rcpt_bad);
+    if (r->rej_n) {
+        json_array(&j, "rcpt_rejected_codes");
+        for (unsigned i = 0; i < r->rej_n && i < REC_CODES; i++)
+            json_uint(&j, 0, r->rej_code[i]);
+        json_end(&j);
+    }
+    json_uint(&j, "rcpt_delivered", r->rcpt_delivered);
     json_object(&j, "us");
     for (int p = 0; p < PH_COUNT; p++)
         if (r->phase_mask & (1u << p))

@@ -21,11 +21,13 @@ enum step {
     STEP_REJECTED,   /* rejected under -A: the message failed, the connection lives */
     STEP_CLOSED,     /* rejected with 421/521 under -A: the connection is gone */
     STEP_FATAL,      /* the run must stop; the record says why */
+    STEP_STOPPED,    /* the run is stopping: this message is given up */
 };
 
 struct sess {
     const struct session_args *a;
     const struct config *cfg;
+    unsigned who;            /* this worker's index */
     unsigned long pid;       /* for Message-Id */
     struct conn conn;
     int attempts_left;       /* -C: connect attempts over the worker's life */
@@ -42,14 +44,20 @@ struct sess {
     char *group;             /* the commands of a pipelined group */
     size_t group_cap;
     bool quit_sent;          /* QUIT went out behind the last dot */
-    struct {                 /* the next transaction, already written behind a dot */
+    struct {                 /* the next transaction, claimed behind a dot */
         bool valid;
         int64_t slot;
         int64_t first_rcpt;
-        int sent;            /* commands of its group already written */
-        size_t bytes;
+        int64_t sent;        /* commands of its group already written */
+        uint64_t bytes;      /* what write() took of them */
         uint64_t t0;         /* when they were written */
     } next;
+    struct {                 /* the current transaction, if it was claimed so */
+        bool valid;
+        int64_t first_rcpt;
+        int64_t sent;        /* its commands on the wire of this connection */
+        uint64_t t0;
+    } pre;
 };
 
 static uint64_t now_us(void)
@@ -57,6 +65,13 @@ static uint64_t now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A latency as one RCPT sample: they travel as 32-bit microseconds, so
+ * one beyond 71 minutes is counted as 71 minutes (the histogram's top). */
+static uint32_t sample(uint64_t us)
+{
+    return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
 static void log_reply_line(void *ctx, const char *line, size_t len)
@@ -155,15 +170,16 @@ static enum step exchange(struct sess *s, enum phase ph, size_t len, const char 
 
     if (s->cfg->verbose)
         outbox_say(&s->out, REC_LOG, "%.*s", (int)(len - 2), s->cmd);
-    if ((st = conn_write(&s->conn, s->cmd, len)) != IO_OK
-        || (st = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
+    uint64_t w0 = s->conn.written;
+    st = conn_write(&s->conn, s->cmd, len);
+    r->bytes_sent += s->conn.written - w0;
+    if (st != IO_OK || (st = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
         return io_fail(s, ph, st, label);
-    uint32_t us = (uint32_t)(now_us() - t0);
+    uint64_t us = now_us() - t0;
     r->phase_us[ph] += us;
     r->phase_mask |= 1u << ph;
     if (ph == PH_RCPT)
-        outbox_rcpt_sample(&s->out, us);
-    r->bytes_sent += len;
+        outbox_rcpt_sample(&s->out, sample(us));
     r->replies[reply_class(s->reply.code)]++;
     return STEP_OK;
 }
@@ -250,22 +266,25 @@ static enum step open_connection(struct sess *s)
             return STEP_FATAL;
         }
         outbox_say(&s->out, REC_WARNING, "connect to %s: %s", s->a->target_name, strerror(err));
+        if (shared_stopping(s->a->sh))
+            return STEP_STOPPED;
         nanosleep(&(struct timespec){ 0, 10000 }, 0);
         t0 = now_us();
     }
     if (warn[0])
         outbox_say(&s->out, REC_WARNING, "%s", warn);
-    r->phase_us[PH_CONNECT] = (uint32_t)(now_us() - t0);
+    r->phase_us[PH_CONNECT] = now_us() - t0;
     r->phase_mask |= 1u << PH_CONNECT;
     r->flags |= RF_NEW_CONN;
     r->conn_seq = ++s->conn_seq;
     s->group_max = group_limit(s->conn.fd);
+    s->pre.sent = 0;         /* whatever was written went with the old connection */
 
     t0 = now_us();
     enum io_status io = conn_read_reply(&s->conn, &s->reply);
     if (io != IO_OK)
         return io_fail(s, PH_BANNER, io, "reading server greeting");
-    r->phase_us[PH_BANNER] = (uint32_t)(now_us() - t0);
+    r->phase_us[PH_BANNER] = now_us() - t0;
     r->phase_mask |= 1u << PH_BANNER;
     r->replies[reply_class(s->reply.code)]++;
     if (!ok(s) && (st = rejected(s, PH_BANNER, "rejected at server banner", 0)) == STEP_FATAL)
@@ -274,7 +293,6 @@ static enum step open_connection(struct sess *s)
     memset(&s->ext, 0, sizeof(s->ext));
     s->pipelined = false;
     s->quit_sent = false;
-    s->next.sent = 0;        /* whatever was written went with the old connection */
     if (cfg->old_mode)
         return STEP_OK;
     const char *verb = cfg->lmtp ? "LHLO" : cfg->ehlo ? "EHLO" : "HELO";
@@ -301,7 +319,7 @@ static enum step open_connection(struct sess *s)
     return STEP_OK;
 }
 
-static size_t rcpt_command(struct sess *s, int64_t first, int i)
+static size_t rcpt_command(struct sess *s, int64_t first, int64_t i)
 {
     const struct config *cfg = s->cfg;
     const char *to = s->a->recipient;
@@ -310,8 +328,17 @@ static size_t rcpt_command(struct sess *s, int64_t first, int i)
         return command(s, "RCPT TO:<%lld%s>\r\n", (long long)(first + i), to);
     /* 3.7 numbering: n, n-1, ..., 2 prepended, the last one plain. */
     if (cfg->rcpts > 1 && i < cfg->rcpts - 1)
-        return command(s, "RCPT TO:<%d%s>\r\n", cfg->rcpts - i, to);
+        return command(s, "RCPT TO:<%lld%s>\r\n", (long long)(cfg->rcpts - i), to);
     return command(s, "RCPT TO:<%s>\r\n", to);
+}
+
+/* A recipient refused (at RCPT, or by an LMTP end-of-data reply): kept
+ * apart from the message's own outcome, which may still be "sent". */
+static void rcpt_refused(struct sess *s, int code)
+{
+    struct record *r = &s->out.msg.rec;
+    if (r->rej_n < REC_CODES)
+        r->rej_code[r->rej_n++] = (uint16_t)(code > 0 && code < 1000 ? code : 0);
 }
 
 static size_t pipeline_tail(struct sess *s);
@@ -319,6 +346,7 @@ static size_t pipeline_tail(struct sess *s);
 static enum step send_content(struct sess *s, int64_t slot)
 {
     const struct session_args *a = s->a;
+    struct record *r = &s->out.msg.rec;
     struct iovec iov[3];
     int n = 0;
 
@@ -342,12 +370,18 @@ static enum step send_content(struct sess *s, int64_t slot)
         iov[n++].iov_len = tail;
     }
     uint64_t t0 = now_us();
+    uint64_t w0 = s->conn.written;
     enum io_status st = conn_writev(&s->conn, iov, n);
+    /* What went out beyond this message's content is the next
+     * transaction's, unless it is this connection's QUIT. */
+    uint64_t out = s->conn.written - w0;
+    uint64_t mine = s->quit_sent || out < total ? out : total;
+    r->bytes_sent += mine;
+    s->next.bytes = out - mine;
     if (st != IO_OK)
         return io_fail(s, PH_DOT, st, "sending message");
     s->next.t0 = t0;
-    s->out.msg.rec.bytes_sent += total + (s->quit_sent ? tail : 0);
-    s->out.msg.rec.flags |= RF_DOT_SENT;
+    r->flags |= RF_DOT_SENT;
     return STEP_OK;
 }
 
@@ -368,15 +402,21 @@ static enum step deliver(struct sess *s, int64_t slot)
         if (io != IO_OK)
             return io_fail(s, PH_DOT, io, "sending message");
         r->replies[reply_class(s->reply.code)]++;
-        if (ok(s))
+        if (ok(s)) {
             delivered++;
-        else if ((st = rejected(s, PH_DOT, "end of data rejected", 1)) != STEP_REJECTED)
+            continue;
+        }
+        if (cfg->lmtp)
+            rcpt_refused(s, s->reply.code);
+        if ((st = rejected(s, PH_DOT, "end of data rejected", 1)) != STEP_REJECTED)
             return st;
     }
-    r->phase_us[PH_DOT] = (uint32_t)(now_us() - t0);
+    r->phase_us[PH_DOT] = now_us() - t0;
     r->phase_mask |= 1u << PH_DOT;
-    if (delivered > 0)
+    if (delivered > 0) {
         r->flags |= RF_SENT;
+        r->rcpt_delivered = cfg->lmtp ? delivered : r->rcpt_ok;
+    }
     return delivered == replies ? STEP_OK : STEP_REJECTED;
 }
 
@@ -396,8 +436,8 @@ static void group_append(struct sess *s, size_t *len, size_t add)
         outbox_say(&s->out, REC_LOG, "%.*s", (int)(add - 2), s->cmd);
 }
 
-/* Command k of a pipelined transaction is MAIL, an RCPT, or DATA. */
-static enum phase group_phase(int k, int n, const char **label)
+/* Command k of a pipelined transaction of n is MAIL, an RCPT, or DATA. */
+static enum phase group_phase(int64_t k, int64_t n, const char **label)
 {
     if (k == 0) {
         *label = "sending sender";
@@ -411,7 +451,7 @@ static enum phase group_phase(int k, int n, const char **label)
     return PH_RCPT;
 }
 
-static size_t group_command(struct sess *s, int k, int n, int64_t first)
+static size_t group_command(struct sess *s, int64_t k, int64_t n, int64_t first)
 {
     if (k == 0)
         return command(s, "MAIL FROM:<%s>\r\n", s->a->sender);
@@ -422,18 +462,18 @@ static size_t group_command(struct sess *s, int k, int n, int64_t first)
 
 /* The first -N number of this slot's recipients: claimed already if the
  * slot was claimed behind a dot, else now. */
-static int64_t rcpt_base(struct sess *s, int64_t slot)
+static int64_t rcpt_base(struct sess *s)
 {
     if (!s->cfg->number_rcpts)
         return 0;
-    if (s->next.valid && s->next.slot == slot)
-        return s->next.first_rcpt;
-    return shared_claim_rcpts(s->a->sh, s->cfg->rcpts);
+    if (s->pre.valid)
+        return s->pre.first_rcpt;
+    return shared_claim_rcpts(s->a->sh, s->who, s->cfg->rcpts);
 }
 
 /* Appends commands of the transaction to s->group from *sent on, while
  * they fit group_max (at least one); returns the group's length. */
-static size_t group_build(struct sess *s, int *sent, int n, int64_t first, size_t len)
+static size_t group_build(struct sess *s, int64_t *sent, int64_t n, int64_t first, size_t len)
 {
     size_t start = len;
     while (*sent < n) {
@@ -444,6 +484,12 @@ static size_t group_build(struct sess *s, int *sent, int n, int64_t first, size_
         (*sent)++;
     }
     return len;
+}
+
+/* MAIL, the RCPTs and DATA: -r can be INT_MAX, so the count is 64-bit. */
+static int64_t transaction_commands(const struct config *cfg)
+{
+    return (int64_t)cfg->rcpts + 2;
 }
 
 /* Behind the dot of a pipelined transaction go, in the same write (RFC
@@ -462,14 +508,14 @@ static size_t pipeline_tail(struct sess *s)
         if (cfg->fixed_delay || cfg->random_delay)
             return 0;
         int64_t next;
-        if (shared_claim_slot(s->a->sh, &next)) {
+        if (shared_claim_slot(s->a->sh, s->who, &next)) {
             s->next.valid = true;
             s->next.slot = next;
             s->next.first_rcpt = cfg->number_rcpts
-                ? shared_claim_rcpts(s->a->sh, cfg->rcpts) : 0;
+                ? shared_claim_rcpts(s->a->sh, s->who, cfg->rcpts) : 0;
             s->next.sent = 0;
-            len = group_build(s, &s->next.sent, cfg->rcpts + 2, s->next.first_rcpt, 0);
-            s->next.bytes = len;
+            len = group_build(s, &s->next.sent, transaction_commands(cfg),
+                              s->next.first_rcpt, 0);
             return len;
         }
     }
@@ -486,7 +532,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
 {
     const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
-    int n = cfg->rcpts + 2, sent = 0, got = 0;
+    int64_t n = transaction_commands(cfg), sent = 0, got = 0;
     int mail_ok = 0, data_ok = 0;
     int64_t first;
     uint64_t t0 = 0;
@@ -495,28 +541,28 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
     enum step st;
     enum io_status io;
 
-    first = rcpt_base(s, slot);
-    if (s->next.valid && s->next.slot == slot && s->next.sent > 0) {
-        sent = s->next.sent;
-        t0 = s->next.t0;
-        r->bytes_sent += s->next.bytes;
+    first = rcpt_base(s);
+    if (s->pre.valid && s->pre.sent > 0) {
+        sent = s->pre.sent;
+        t0 = s->pre.t0;
     }
-    s->next.valid = false;
 
     for (; got < n; got++) {
         if (got == sent) {
             size_t len = group_build(s, &sent, n, first, 0);
             t0 = now_us();
-            if ((io = conn_write(&s->conn, s->group, len)) != IO_OK) {
+            uint64_t w0 = s->conn.written;
+            io = conn_write(&s->conn, s->group, len);
+            r->bytes_sent += s->conn.written - w0;
+            if (io != IO_OK) {
                 ph = group_phase(got, n, &label);
                 return io_fail(s, ph, io, label);
             }
-            r->bytes_sent += len;
         }
         ph = group_phase(got, n, &label);
         if ((io = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
             return io_fail(s, ph, io, label);
-        uint32_t us = (uint32_t)(now_us() - t0);
+        uint64_t us = now_us() - t0;
         r->phase_us[ph] += us;
         r->phase_mask |= 1u << ph;
         r->replies[reply_class(s->reply.code)]++;
@@ -526,12 +572,13 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
             else if ((st = rejected(s, ph, "sender rejected", 1)) != STEP_REJECTED)
                 return st;
         } else if (ph == PH_RCPT) {
-            outbox_rcpt_sample(&s->out, us);
+            outbox_rcpt_sample(&s->out, sample(us));
             r->rcpt_sent++;
-            if (ok(s))
+            if (ok(s)) {
                 r->rcpt_ok++;
-            else {
+            } else {
                 r->rcpt_bad++;
+                rcpt_refused(s, s->reply.code);
                 if ((st = rejected(s, ph, "recipient rejected", 1)) != STEP_REJECTED)
                     return st;
             }
@@ -549,12 +596,13 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
         size_t cl = command(s, ".\r\n");
         if (cfg->verbose)
             outbox_say(&s->out, REC_LOG, ".");
+        uint64_t w0 = s->conn.written;
         io = conn_write(&s->conn, s->cmd, cl);
+        r->bytes_sent += s->conn.written - w0;
         if (io == IO_OK)
             io = conn_read_reply(&s->conn, &s->reply);
         if (io != IO_OK)
             return io_fail(s, PH_DOT, io, "sending message");
-        r->bytes_sent += cl;
         r->replies[reply_class(s->reply.code)]++;
         return STEP_REJECTED;
     }
@@ -578,9 +626,8 @@ static enum step transaction(struct sess *s, int64_t slot)
         return rset(s, "sending sender");
     }
 
-    int64_t first = rcpt_base(s, slot);
-    s->next.valid = false;
-    for (int i = 0; i < cfg->rcpts; i++) {
+    int64_t first = rcpt_base(s);
+    for (int64_t i = 0; i < cfg->rcpts; i++) {
         st = exchange(s, PH_RCPT, rcpt_command(s, first, i), "sending recipient");
         if (st != STEP_OK)
             return st;
@@ -589,6 +636,7 @@ static enum step transaction(struct sess *s, int64_t slot)
             r->rcpt_ok++;
         } else {
             r->rcpt_bad++;
+            rcpt_refused(s, s->reply.code);
             if ((st = rejected(s, PH_RCPT, "recipient rejected", 1)) != STEP_REJECTED)
                 return st;
         }
@@ -615,17 +663,21 @@ static void quit(struct sess *s)
     struct record *r = &s->out.msg.rec;
     size_t len = command(s, "QUIT\r\n");
     uint64_t t0 = now_us();
+    enum io_status io = IO_OK;
 
     bool sent = s->quit_sent;
-    if (sent)
+    if (sent) {
         t0 = s->next.t0;
-    else if (s->cfg->verbose)
-        outbox_say(&s->out, REC_LOG, "QUIT");
-    if ((sent || conn_write(&s->conn, s->cmd, len) == IO_OK)
-        && conn_read_reply(&s->conn, &s->reply) == IO_OK) {
-        r->phase_us[PH_QUIT] = (uint32_t)(now_us() - t0);
+    } else {
+        if (s->cfg->verbose)
+            outbox_say(&s->out, REC_LOG, "QUIT");
+        uint64_t w0 = s->conn.written;
+        io = conn_write(&s->conn, s->cmd, len);
+        r->bytes_sent += s->conn.written - w0;
+    }
+    if (io == IO_OK && conn_read_reply(&s->conn, &s->reply) == IO_OK) {
+        r->phase_us[PH_QUIT] = now_us() - t0;
         r->phase_mask |= 1u << PH_QUIT;
-        r->bytes_sent += sent ? 0 : len;
         r->replies[reply_class(s->reply.code)]++;
     }
     conn_close(&s->conn);
@@ -646,6 +698,44 @@ static void pause_between(struct sess *s)
     }
 }
 
+/* Sends the current message's record. A message that was sent in the end
+ * carries no failure: refusals along the way (a recipient, an LMTP
+ * recipient at end of data) are in fields of their own. */
+static void report(struct sess *s)
+{
+    struct record *r = &s->out.msg.rec;
+    if (r->flags & RF_SENT) {
+        r->fail_reason = FAIL_NONE;
+        r->fail_phase = 0;
+        r->fail_code = 0;
+        if (!(r->flags & RF_FATAL))
+            r->text_len = 0;
+    }
+    outbox_send(&s->out);
+}
+
+/* The record of a slot that was claimed but never started, because the
+ * run is stopping: every claimed slot gets one record. */
+static void report_not_done(struct sess *s, int64_t slot)
+{
+    outbox_begin(&s->out, slot, s->conn_seq)->flags |= RF_NOT_DONE;
+    outbox_send(&s->out);
+}
+
+/* Takes over the transaction claimed behind the last dot, if it is this
+ * slot's: its -N numbers, and what of it this connection already carries. */
+static void take_prefetched(struct sess *s, int64_t slot)
+{
+    s->pre.valid = s->next.valid && s->next.slot == slot;
+    if (s->pre.valid) {
+        s->pre.first_rcpt = s->next.first_rcpt;
+        s->pre.sent = s->conn.fd >= 0 ? s->next.sent : 0;
+        s->pre.t0 = s->next.t0;
+        s->out.msg.rec.bytes_sent += s->next.bytes;
+    }
+    s->next.valid = false;
+    s->next.bytes = 0;
+}
 
 _Noreturn void session_worker(const struct session_args *a, unsigned index, int out_fd)
 {
@@ -656,6 +746,7 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
 
     s->a = a;
     s->cfg = cfg;
+    s->who = index;
     outbox_init(&s->out, out_fd, index);
     s->pid = (unsigned long)getpid();
     s->conn.fd = -1;
@@ -673,33 +764,47 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
     if (cfg->random_delay)
         srand((unsigned)getpid());
 
-    int have = shared_claim_slot(a->sh, &slot);
+    int have = shared_claim_slot(a->sh, s->who, &slot);
     while (have) {
         enum step st = STEP_OK;
         uint64_t t0 = now_us();
 
         outbox_begin(&s->out, slot, s->conn_seq);
-        if (s->conn.fd < 0)
+        take_prefetched(s, slot);
+        /* A stop lets in-flight messages finish but starts nothing: a slot
+         * whose commands are not on the wire yet is given up. */
+        if (shared_stopping(a->sh) && !(s->pre.valid && s->pre.sent > 0))
+            st = STEP_STOPPED;
+        if (st == STEP_OK && s->conn.fd < 0)
             st = open_connection(s);
         if (st == STEP_OK)
             st = transaction(s, slot);
-        s->out.msg.rec.phase_us[PH_MESSAGE] = (uint32_t)(now_us() - t0);
+        if (st == STEP_STOPPED) {
+            if (s->conn.fd >= 0)
+                quit(s);
+            s->out.msg.rec.flags |= RF_NOT_DONE;
+            report(s);
+            break;
+        }
+        s->out.msg.rec.phase_us[PH_MESSAGE] = now_us() - t0;
         s->out.msg.rec.phase_mask |= 1u << PH_MESSAGE;
 
         if (st == STEP_FATAL) {
-            outbox_send(&s->out);
+            report(s);
+            if (s->next.valid)
+                report_not_done(s, s->next.slot);
             _exit(1);
         }
         if (s->next.valid) {
             /* Pipelined -d: the next slot was claimed behind the dot. */
-            outbox_send(&s->out);
+            report(s);
             slot = s->next.slot;
             continue;
         }
         if (s->conn.fd >= 0 && cfg->reuse) {
             int64_t next;
-            if ((have = shared_claim_slot(a->sh, &next))) {
-                outbox_send(&s->out);
+            if ((have = shared_claim_slot(a->sh, s->who, &next))) {
+                report(s);
                 slot = next;
                 pause_between(s);
                 continue;
@@ -707,8 +812,8 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
         }
         if (s->conn.fd >= 0)
             quit(s);
-        outbox_send(&s->out);
-        if ((have = shared_claim_slot(a->sh, &slot)))
+        report(s);
+        if ((have = shared_claim_slot(a->sh, s->who, &slot)))
             pause_between(s);
     }
     _exit(0);

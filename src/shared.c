@@ -1,78 +1,145 @@
-/* MAP_ANONYMOUS is not in POSIX.1-2008 (it is in POSIX.1-2024). */
+/* shared: the one region the parent maps before fork and every worker
+ * sees: the slot counter, the -N counter and the stop flag, under one
+ * process-shared semaphore whose holder is recorded.
+ * MAP_ANONYMOUS is not in POSIX.1-2008 (it is in POSIX.1-2024). */
 #define _DEFAULT_SOURCE 1
 
 #include "shared.h"
 
 #include <errno.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long an undecided death must leave the lock untouched before the
+ * parent concludes that the dead worker held it. A live worker passes
+ * the two-instruction window in question in nanoseconds. */
+#define SETTLE_MS 1000
 
 struct shared {
     sem_t lock;
     int64_t messages;
-    int64_t next_slot;
+    _Atomic int64_t next_slot;   /* written under the lock; read by the parent */
     int64_t next_rcpt;
     atomic_int stop;
+    atomic_uint holder;          /* worker index + 1 in the critical section, 0 none */
+    atomic_uint generation;      /* acquisitions so far: proof that the lock moves */
+    /* The parent's own: a death it could not yet attribute. */
+    int undecided;
+    unsigned undecided_gen;
+    long long undecided_since_ms;
+    unsigned workers;
+    size_t size;
+    /* want[i]: worker i is between "about to wait" and "released". */
+    atomic_uchar want[];
 };
 
-struct shared *shared_create(int64_t messages)
+struct shared *shared_create(int64_t messages, unsigned workers)
 {
-    struct shared *sh = mmap(0, sizeof(*sh), PROT_READ | PROT_WRITE,
+    size_t size = sizeof(struct shared) + workers * sizeof(atomic_uchar);
+    struct shared *sh = mmap(0, size, PROT_READ | PROT_WRITE,
                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED)
         return 0;
     if (sem_init(&sh->lock, 1, 1) < 0) {
         int e = errno;
-        munmap(sh, sizeof(*sh));
+        munmap(sh, size);
         errno = e;
         return 0;
     }
     sh->messages = messages;
-    sh->next_slot = 0;
+    atomic_init(&sh->next_slot, 0);
     sh->next_rcpt = 1;
     atomic_init(&sh->stop, 0);
+    atomic_init(&sh->holder, 0);
+    atomic_init(&sh->generation, 0);
+    sh->undecided = 0;
+    sh->workers = workers;
+    sh->size = size;
+    for (unsigned i = 0; i < workers; i++)
+        atomic_init(&sh->want[i], 0);
     return sh;
 }
 
 void shared_destroy(struct shared *sh)
 {
     sem_destroy(&sh->lock);
-    munmap(sh, sizeof(*sh));
+    munmap(sh, sh->size);
 }
 
-static void lock(struct shared *sh)
+#ifdef SMTP_SOURCE_TEST_HOOKS
+/* SMTP_SOURCE_TEST_DIE_IN_LOCK=WHERE:WORKER:N makes worker WORKER kill
+ * itself at its N-th acquisition of the lock, WHERE being "window" (the
+ * semaphore taken, the holder not yet recorded) or "held" (recorded):
+ * the deaths the parent must survive, made deterministic for the tests. */
+static void die_hook(const char *where, unsigned who)
 {
+    static unsigned long acquired;
+    if (where[0] == 'w')
+        acquired++;
+    const char *v = getenv("SMTP_SOURCE_TEST_DIE_IN_LOCK");
+    size_t wl = strlen(where);
+    if (v == 0 || strncmp(v, where, wl) != 0 || v[wl] != ':')
+        return;
+    char *end;
+    unsigned long w = strtoul(v + wl + 1, &end, 10);
+    if (*end != ':' || w != who)
+        return;
+    unsigned long n = strtoul(end + 1, 0, 10);
+    if (acquired == n)
+        raise(SIGKILL);
+}
+#define HOOK(where, who) die_hook(where, who)
+#else
+#define HOOK(where, who) ((void)0)
+#endif
+
+static void lock(struct shared *sh, unsigned who)
+{
+    atomic_store(&sh->want[who], 1);
     while (sem_wait(&sh->lock) < 0 && errno == EINTR)
         ;
+    HOOK("window", who);
+    atomic_store(&sh->holder, who + 1);
+    atomic_fetch_add(&sh->generation, 1);
+    HOOK("held", who);
 }
 
-static void unlock(struct shared *sh)
+static void unlock(struct shared *sh, unsigned who)
 {
+    atomic_store(&sh->holder, 0);
     sem_post(&sh->lock);
+    atomic_store(&sh->want[who], 0);
 }
 
-int shared_claim_slot(struct shared *sh, int64_t *slot)
+int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot)
 {
     int got = 0;
 
     if (atomic_load_explicit(&sh->stop, memory_order_relaxed))
         return 0;
-    lock(sh);
-    if (sh->next_slot < sh->messages && !atomic_load(&sh->stop)) {
-        *slot = sh->next_slot++;
+    lock(sh, who);
+    int64_t next = atomic_load_explicit(&sh->next_slot, memory_order_relaxed);
+    if (next < sh->messages && !atomic_load(&sh->stop)) {
+        *slot = next;
+        atomic_store(&sh->next_slot, next + 1);
         got = 1;
     }
-    unlock(sh);
+    unlock(sh, who);
     return got;
 }
 
-int64_t shared_claim_rcpts(struct shared *sh, int64_t n)
+int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t n)
 {
-    lock(sh);
+    lock(sh, who);
     int64_t first = sh->next_rcpt;
     sh->next_rcpt += n;
-    unlock(sh);
+    unlock(sh, who);
     return first;
 }
 
@@ -88,8 +155,64 @@ int shared_stopping(struct shared *sh)
 
 int64_t shared_claimed(struct shared *sh)
 {
-    lock(sh);
-    int64_t n = sh->next_slot;
-    unlock(sh);
-    return n;
+    return atomic_load(&sh->next_slot);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int sem_free(struct shared *sh)
+{
+    int v = 0;
+    return sem_getvalue(&sh->lock, &v) == 0 && v > 0;
+}
+
+/* Every update under the lock is one store, so a holder that dies leaves
+ * the counters consistent: at worst its claimed slot is never reported,
+ * which the parent counts. Only the lock itself needs giving back. */
+static void give_back(struct shared *sh)
+{
+    atomic_store(&sh->holder, 0);
+    sem_post(&sh->lock);
+}
+
+int shared_worker_died(struct shared *sh, unsigned who)
+{
+    if (who >= sh->workers || !atomic_load(&sh->want[who]))
+        return 0;
+    atomic_store(&sh->want[who], 0);
+    unsigned h = atomic_load(&sh->holder);
+    if (h == who + 1) {
+        give_back(sh);
+        return 1;
+    }
+    /* Free, or held by a worker that recorded itself: not the dead one's. */
+    if (h != 0 || sem_free(sh))
+        return 0;
+    /* Taken, and nobody recorded: the dead worker between sem_wait and
+     * its record (or sem_post and its release), or a live one there. */
+    sh->undecided = 1;
+    sh->undecided_gen = atomic_load(&sh->generation);
+    sh->undecided_since_ms = now_ms();
+    return -1;
+}
+
+int shared_recover(struct shared *sh)
+{
+    if (!sh->undecided)
+        return 0;
+    if (atomic_load(&sh->generation) != sh->undecided_gen
+        || atomic_load(&sh->holder) != 0 || sem_free(sh)) {
+        sh->undecided = 0;       /* the lock moved: a live worker had it */
+        return 0;
+    }
+    if (now_ms() - sh->undecided_since_ms < SETTLE_MS)
+        return 0;
+    sh->undecided = 0;
+    give_back(sh);
+    return 1;
 }

@@ -33,7 +33,9 @@ void stats_init(struct stats *st, int64_t requested)
 
 void stats_add(struct stats *st, const struct record *r)
 {
-    if (r->flags & RF_SENT)
+    if (r->flags & RF_NOT_DONE)
+        st->given_up++;
+    else if (r->flags & RF_SENT)
         st->sent++;
     else
         st->failed++;
@@ -45,7 +47,7 @@ void stats_add(struct stats *st, const struct record *r)
     st->bytes += r->bytes_sent;
     for (int i = 0; i < 6; i++)
         st->replies[i] += r->replies[i];
-    if (!(r->flags & RF_SENT) && r->fail_reason < FAIL_COUNT)
+    if (!(r->flags & (RF_SENT | RF_NOT_DONE)) && r->fail_reason < FAIL_COUNT)
         st->fails[r->fail_reason]++;
     for (int p = 0; p < PH_COUNT; p++) {
         /* RCPT latencies arrive one by one, not as the message's sum. */

@@ -51,6 +51,10 @@ static void catch_signals(void)
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < NSTOP; i++)
         sigaction(stop_signals[i], &sa, 0);
+    /* A worker's death wakes the loop, which reaps it at once: one that
+     * died holding the slot lock must not keep the others waiting. */
+    sa.sa_flags = SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, 0);
 }
 
 static void child_setup(pid_t parent, const sigset_t *old)
@@ -66,6 +70,7 @@ static void child_setup(pid_t parent, const sigset_t *old)
     sa.sa_handler = SIG_DFL;
     sigaction(SIGTERM, &sa, 0);
     sigaction(SIGHUP, &sa, 0);
+    sigaction(SIGCHLD, &sa, 0);
     close(sig_pipe[0]);
     close(sig_pipe[1]);
 #ifdef __linux__
@@ -77,14 +82,90 @@ static void child_setup(pid_t parent, const sigset_t *old)
     sigprocmask(SIG_SETMASK, old, 0);
 }
 
-static void kill_all(pid_t *pids, unsigned n, int *killed)
+/* The parent's view of its workers while the run goes on. */
+struct crew {
+    pid_t *pids;             /* 0 once reaped */
+    unsigned n;
+    struct shared *sh;
+    int killed;              /* we sent SIGTERM to every worker */
+    unsigned stop_mask;      /* bit s: the parent received stop signal s */
+    struct workers_result *res;
+};
+
+static void kill_all(struct crew *c)
 {
-    if (*killed)
+    if (c->killed)
         return;
-    *killed = 1;
-    for (unsigned i = 0; i < n; i++)
-        if (pids[i] > 0)
-            kill(pids[i], SIGTERM);
+    c->killed = 1;
+    for (unsigned i = 0; i < c->n; i++)
+        if (c->pids[i] > 0)
+            kill(c->pids[i], SIGTERM);
+}
+
+/* A worker that died of a signal is a crash unless the run was told to
+ * stop by that very signal (a hang-up or kill sent to the whole process
+ * group reaches the workers too) or the parent sent it. */
+static void judge(struct crew *c, unsigned i, pid_t pid, int status)
+{
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        int expected = (c->killed && sig == SIGTERM)
+                    || (sig < 32 && (c->stop_mask & (1u << sig)));
+        if (!expected) {
+            c->res->crashed++;
+            diag_warn("worker %u (pid %ld) killed by signal %d", i, (long)pid, sig);
+        }
+    }
+    int held = shared_worker_died(c->sh, i);
+    if (held == 1)
+        diag_warn("worker %u (pid %ld) died holding the slot lock; the lock was taken back",
+                  i, (long)pid);
+}
+
+static void reap_one(struct crew *c, unsigned i, int options)
+{
+    int status;
+    pid_t got;
+    while ((got = waitpid(c->pids[i], &status, options)) < 0 && errno == EINTR)
+        ;
+    if (got != c->pids[i])
+        return;
+    c->pids[i] = 0;
+    judge(c, i, got, status);
+}
+
+static void reap(struct crew *c, int options)
+{
+    for (unsigned i = 0; i < c->n; i++)
+        if (c->pids[i] > 0)
+            reap_one(c, i, options);
+}
+
+/* Reads every signal noted so far. The first SIGINT drains: no new
+ * message starts, those in flight finish. A second one, or SIGTERM or
+ * SIGHUP, kills. SIGCHLD reaps. */
+static void take_signals(struct crew *c)
+{
+    unsigned char sig[64];
+    ssize_t got;
+    int chld = 0;
+
+    while ((got = read(sig_pipe[0], sig, sizeof(sig))) > 0) {
+        for (ssize_t k = 0; k < got; k++) {
+            if (sig[k] == SIGCHLD) {
+                chld = 1;
+                continue;
+            }
+            if (sig[k] != SIGINT || c->res->signal == SIGINT)
+                kill_all(c);
+            if (c->res->signal == 0)
+                c->res->signal = sig[k];
+            c->stop_mask |= 1u << sig[k];
+            shared_stop(c->sh);
+        }
+    }
+    if (chld)
+        reap(c, WNOHANG);
 }
 
 /* Splits the byte stream into records and hands each to on_record. */
@@ -110,22 +191,6 @@ static size_t dispatch(char *buf, size_t len, record_fn on_record, void *ctx, in
     return len - pos;
 }
 
-static void reap(pid_t *pids, unsigned n, int killed, struct workers_result *res)
-{
-    for (unsigned i = 0; i < n; i++) {
-        int status;
-        if (pids[i] <= 0)
-            continue;
-        while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
-            ;
-        if (WIFSIGNALED(status) && !(killed && WTERMSIG(status) == SIGTERM)) {
-            res->crashed++;
-            diag_warn("worker %u (pid %ld) killed by signal %d", i, (long)pids[i],
-                      WTERMSIG(status));
-        }
-    }
-}
-
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -133,64 +198,52 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void parent_loop(int rfd, pid_t *pids, unsigned n, struct shared *sh,
-                        const struct workers_hooks *hk, struct workers_result *res)
+static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
 {
     static char buf[65536 + PIPE_BUF];
     size_t len = 0;
-    int killed = 0, open = 1;
     long long next_tick = now_ms() + hk->tick_ms;
 
-    while (open) {
+    for (;;) {
         struct pollfd pf[2] = { { rfd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
-        int wait = -1;
-        if (hk->on_tick) {
-            long long now = now_ms();
-            if (now >= next_tick) {
+        long long now = now_ms();
+        if (now >= next_tick) {
+            if (hk->on_tick)
                 hk->on_tick(hk->ctx);
-                next_tick = now + hk->tick_ms;
-            }
-            wait = (int)(next_tick - now);
+            if (shared_recover(c->sh) == 1)
+                diag_warn("a worker died holding the slot lock; the lock was taken back");
+            next_tick = now + hk->tick_ms;
         }
-        if (poll(pf, 2, wait) < 0) {
+        if (poll(pf, 2, (int)(next_tick - now)) < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
-        if (pf[1].revents & POLLIN) {
-            unsigned char sig;
-            if (read(sig_pipe[0], &sig, 1) == 1) {
-                /* The first SIGINT drains: no new message starts, those in
-                 * flight finish. A second one, or SIGTERM/SIGHUP, kills. */
-                if (sig != SIGINT || res->signal == SIGINT)
-                    kill_all(pids, n, &killed);
-                if (res->signal == 0)
-                    res->signal = sig;
-                shared_stop(sh);
-            }
-        }
+        if (pf[1].revents & POLLIN)
+            take_signals(c);
         if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t got = read(rfd, buf + len, sizeof(buf) - len);
             if (got < 0 && errno == EINTR)
                 continue;
-            if (got <= 0) {
-                open = 0;
+            if (got <= 0)
                 break;
-            }
             int stop = 0;
             len = dispatch(buf, len + (size_t)got, hk->on_record, hk->ctx, &stop);
-            if (stop && !res->stopped) {
-                res->stopped = 1;
-                shared_stop(sh);
-                kill_all(pids, n, &killed);
+            if (stop && !c->res->stopped) {
+                c->res->stopped = 1;
+                shared_stop(c->sh);
+                kill_all(c);
             }
             /* Let records pile up for a moment: one wake-up then serves
              * many of them, and a busy run spends its CPU on messages. */
-            if (!killed && (size_t)got < sizeof(buf) / 2)
+            if (!c->killed && (size_t)got < sizeof(buf) / 2)
                 nanosleep(&(struct timespec){ 0, BATCH_WAIT_NS }, 0);
         }
     }
-    reap(pids, n, killed, res);
+    /* Every worker has closed the pipe. A signal that reached the whole
+     * process group may still sit unread: read it before judging deaths. */
+    take_signals(c);
+    reap(c, 0);
 }
 
 int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
@@ -208,6 +261,7 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         free(pids);
         return -1;
     }
+    fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
     fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
 #ifdef F_SETPIPE_SZ
     fcntl(fds[1], F_SETPIPE_SZ, PIPE_BYTES);
@@ -224,6 +278,7 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
     sigemptyset(&block);
     for (size_t i = 0; i < NSTOP; i++)
         sigaddset(&block, stop_signals[i]);
+    sigaddset(&block, SIGCHLD);
     sigprocmask(SIG_BLOCK, &block, &old);
     catch_signals();
 
@@ -243,14 +298,14 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         pids[i] = pid;
     }
     close(fds[1]);
+    struct crew crew = { pids, n, sh, 0, 0, res };
     if (fork_errno) {
-        int killed = 0;
         shared_stop(sh);
-        kill_all(pids, n, &killed);
+        kill_all(&crew);
     }
     sigprocmask(SIG_SETMASK, &old, 0);
 
-    parent_loop(fds[0], pids, n, sh, hooks, res);
+    parent_loop(fds[0], &crew, hooks);
     close(fds[0]);
     free(pids);
     if (fork_errno) {
