@@ -2,6 +2,7 @@
 # Bad input: one clear line naming the bad value, exit status 1, and
 # nothing delivered (the sink's dump stays empty).
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() { start_sink; }
 teardown() { common_teardown; }
@@ -57,28 +58,94 @@ bad() {
 
 usage="usage: $SRC -cdLNov -s sess -l msglen -m msgs -C count -M myhostname -f from -t to -r rcptcount -R delay -w delay host[:port]"
 
-@test "an unknown option or a missing argument gives getopt's line, then the usage" {
-    bad -x "$SINK_ADDR" -- "$usage"
-    [ "${lines[0]}" = "$SRC: invalid option -- 'x'" ]
-    bad --bogus "$SINK_ADDR" -- "$usage"
-    [ "${lines[0]}" = "$SRC: unrecognized option '--bogus'" ]
-    bad "$SINK_ADDR" -m -- "$usage"
+# bad_usage ARGS... -- FIRST: exit 1; stderr is FIRST (getopt's line naming
+# the option, or nothing), then the reference's usage line, then the long
+# options in a short list and where to read more; nothing on stdout.
+bad_usage() {
+    local args=() first
+    while [ "$1" != "--" ]; do args+=("$1"); shift; done
+    first=$2
+    run --separate-stderr src "${args[@]}"
+    [ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+    [ -z "$output" ]
+    mapfile -t err <<<"$stderr"
+    local i=0
+    if [ -n "$first" ]; then
+        [ "${err[0]}" = "$SRC: $first" ] || { echo "got: ${err[*]}"; return 1; }
+        i=1
+    fi
+    [ "${err[$i]}" = "$SRC: fatal: $usage" ] || { echo "got: ${err[*]}"; return 1; }
+    [[ "${err[$((i + 1))]}" == "  long options: --quiet --json[=FILE] "* ]]
+    [[ "${err[*]}" == *"--pipelining"*"--help"*"--version"* ]]
+    [ "${err[-1]}" = "  $SRC --help lists them all; man smtp-source explains them." ]
+    [ "$(dump_count)" -eq 0 ]
+}
+
+@test "an unknown option or a missing argument gives getopt's line, then the short usage" {
+    bad_usage -x "$SINK_ADDR" -- "invalid option -- 'x'"
+    bad_usage --bogus "$SINK_ADDR" -- "unrecognized option '--bogus'"
+    bad_usage "$SINK_ADDR" -m -- ""
+    bad_usage -m -- "option requires an argument -- 'm'"
 }
 
 @test "zero or two targets is a usage error; options stop at the first operand" {
-    bad -- "$usage"
-    bad "$SINK_ADDR" "$SINK_ADDR" -- "$usage"
-    bad "$SINK_ADDR" -v -- "$usage"
+    bad_usage -- ""
+    bad_usage "$SINK_ADDR" "$SINK_ADDR" -- ""
+    bad_usage "$SINK_ADDR" -v -- ""
+}
+
+@test "--help: every option on standard output, exit 0, nothing on standard error" {
+    run --separate-stderr src --help
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    [ "${lines[0]}" = "Usage: $SRC [options] target" ]
+    # Every letter of the reference, then every long option the program takes.
+    for l in 4 6 A c C d f F l L m M N o r R s S t T v w; do
+        [[ "$output" =~ [[:space:]]-$l[[:space:],] ]] || { echo "-$l missing"; return 1; }
+    done
+    for o in $(grep -ho '{ *"[a-z][a-z0-9-]*" *, *[a-z_]*_argument' "$TOP"/src/*.c | sed -E 's/\{ *"([a-z0-9-]+)".*/\1/'); do
+        [[ "$output" == *"--$o"* ]] || { echo "--$o missing"; return 1; }
+    done
+    [[ "$output" == *"unix:/path"* ]]
+    [[ "$output" == *"man smtp-source"* ]]
+    while IFS= read -r line; do [ "${#line}" -le 79 ]; done <<<"$output"
+    [ "$(dump_count)" -eq 0 ]
+}
+
+@test "--version: the version and the build's features, exit 0" {
+    run src --version
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^smtp-source\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+    [[ "${lines[1]}" == "features: "* ]]
+}
+
+@test "--help and --version that cannot be written: exit 1" {
+    run bash -c '"$1" --help >/dev/full' _ "$SRC"
+    [ "$status" -eq 1 ]
+    run bash -c '"$1" --version >/dev/full' _ "$SRC"
+    [ "$status" -eq 1 ]
 }
 
 @test "the same texts as the reference for every usage and count error" {
     have_ref || skip "no reference smtp-source"
-    for args in "-m 0" "-s abc" "-r -2" "-C 0" "-l 0" "-w 0" "-R 0" "-w 1 -R 1" "-l 5 -F /etc/hostname" "-M 1234" "-M [1.2.3" ""; do
+    for args in "-m 0" "-s abc" "-r -2" "-C 0" "-l 0" "-w 0" "-R 0" "-w 1 -R 1" "-l 5 -F /etc/hostname" "-M 1234" "-M [1.2.3"; do
         # shellcheck disable=SC2086
         ours=$("$SRC" $args "$SINK_ADDR" x 2>&1 >/dev/null | sed "s|^$SRC:|P:|g; s| $SRC | P |")
         # shellcheck disable=SC2086
         theirs=$("$REF" $args "$SINK_ADDR" x 2>&1 >/dev/null | sed "s|^$REF:|P:|g; s| $REF | P |")
         [ "$ours" = "$theirs" ] || { echo "args '$args': ours '$ours' ref '$theirs'"; return 1; }
+    done
+}
+
+@test "a usage error begins as the reference's, then lists the long options" {
+    have_ref || skip "no reference smtp-source"
+    for args in "" "-x" "-m 1 -z"; do
+        # shellcheck disable=SC2086
+        ours=$("$SRC" $args "$SINK_ADDR" x 2>&1 >/dev/null | sed "s|^$SRC:|P:|g; s| $SRC | P |")
+        # shellcheck disable=SC2086
+        theirs=$("$REF" $args "$SINK_ADDR" x 2>&1 >/dev/null | sed "s|^$REF:|P:|g; s| $REF | P |")
+        [ "${ours:0:${#theirs}}" = "$theirs" ] || { echo "args '$args': ours '$ours' ref '$theirs'"; return 1; }
+        [[ "${ours:${#theirs}}" == *"long options: "* ]]
     done
 }
 

@@ -6,6 +6,7 @@
 #define REPORT_H
 
 #include "options.h"
+#include "output.h"
 #include "record.h"
 #include "stats.h"
 
@@ -17,7 +18,8 @@ struct report {
     unsigned long counter;     /* messages whose "." went out (-c) */
     int fatal;                 /* a fatal error was printed */
     char error[REC_TEXT_MAX + 1];  /* its text */
-    FILE *records;             /* --records, or NULL */
+    struct output *out;        /* standard output: -c */
+    struct output *records;    /* --records, or NULL */
     int progress;              /* draw the progress line */
     int progress_drawn;
     /* recent (time, done) points for the current rate */
@@ -27,7 +29,8 @@ struct report {
 };
 
 /* records may be NULL; progress: draw the live line on stderr. */
-void report_init(struct report *rp, const struct config *cfg, FILE *records, int progress);
+void report_init(struct report *rp, const struct config *cfg, struct output *out,
+                 struct output *records, int progress);
 
 /* A record_fn (see workers.h): returns 1 when the run must stop. */
 int report_record(void *ctx, const struct record *r, const char *text);

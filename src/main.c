@@ -5,6 +5,7 @@
 #include "hostname.h"
 #include "message.h"
 #include "options.h"
+#include "output.h"
 #include "report.h"
 #include "session.h"
 #include "shared.h"
@@ -20,6 +21,9 @@
 #include <unistd.h>
 
 #define FILE_MAX (256L * 1024 * 1024)
+/* The run went as reported on standard error, but its results were not
+ * all written (EX_IOERR of sysexits.h). */
+#define EXIT_UNWRITTEN 74
 
 static char *read_file(const char *path, size_t *size)
 {
@@ -91,23 +95,16 @@ static char *default_address(const char *host)
     return a;
 }
 
-/* Opens an output named on the command line; "-" is stdout. */
-static FILE *open_output(const char *path)
+/* Opens a result file named on the command line; "-" is standard output
+ * (out_std), shared by every output that names it. */
+static struct output *open_result(const char *path, bool whole, struct output *own,
+                                  struct output *out_std)
 {
     if (strcmp(path, "-") == 0)
-        return stdout;
-    FILE *f = fopen(path, "w");
-    if (f == 0)
+        return out_std;
+    if (output_open(own, path, whole) < 0)
         diag_fatal("open %s: %s", path, strerror(errno));
-    return f;
-}
-
-static void close_output(FILE *f, const char *path)
-{
-    if (f == 0)
-        return;
-    if (fflush(f) != 0 || ferror(f) || (f != stdout && fclose(f) != 0))
-        diag_warn("write %s: %s", path, strerror(errno));
+    return own;
 }
 
 static void worker_body(void *arg, unsigned index, int out_fd)
@@ -177,14 +174,16 @@ int main(int argc, char **argv)
     if (sa.sh == 0)
         diag_fatal("shared memory: %s", strerror(errno));
 
-    FILE *json = cfg.json ? open_output(cfg.json) : 0;
-    FILE *records = cfg.records ? open_output(cfg.records) : 0;
+    static struct output out_std, json_file, records_file;
+    output_stdout(&out_std);
+    struct output *json = cfg.json ? open_result(cfg.json, true, &json_file, &out_std) : 0;
+    struct output *records = cfg.records ? open_result(cfg.records, false, &records_file, &out_std) : 0;
     int progress = cfg.progress >= 0 ? cfg.progress
                  : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
 
     static struct report rp;
     struct workers_result res;
-    report_init(&rp, &cfg, records, progress);
+    report_init(&rp, &cfg, &out_std, records, progress);
     struct workers_hooks hooks = {
         .on_record = report_record,
         .on_tick = progress ? report_tick : 0,
@@ -205,7 +204,7 @@ int main(int argc, char **argv)
     }
 
     if (cfg.counter)
-        printf("\n");
+        fputs("\n", stdout);
     if (rc < 0 && !rp.fatal) {
         diag_error("fork: %s", strerror(run_errno));
         snprintf(rp.error, sizeof(rp.error), "fork: %s", strerror(run_errno));
@@ -221,13 +220,17 @@ int main(int argc, char **argv)
         .lmtp = cfg.lmtp,
         .reuse = cfg.reuse,
     };
-    if (!cfg.quiet && json != stdout)
+    if (!cfg.quiet && json != &out_std)
         stats_print(&rp.stats, stdout, &ri);
     if (json)
-        stats_json(&rp.stats, json, &ri);
-    close_output(json, cfg.json);
-    close_output(records, cfg.records);
-    fflush(stdout);
+        stats_json(&rp.stats, json->f, &ri);
+    /* Every result must reach its file in full, or the run says so. */
+    int unwritten = 0;
+    if (json && json != &out_std)
+        unwritten |= output_close(json) < 0;
+    if (records && records != &out_std)
+        unwritten |= output_close(records) < 0;
+    unwritten |= output_close(&out_std) < 0;
     shared_destroy(sa.sh);
     free(body);
     free(sender);
@@ -237,5 +240,5 @@ int main(int argc, char **argv)
         return 1;
     if (res.signal)
         return 128 + res.signal;
-    return 0;
+    return unwritten ? EXIT_UNWRITTEN : 0;
 }

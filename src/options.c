@@ -7,8 +7,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define TIMEOUT_MAX 86400
 /* Each session is a process: beyond this a run would exhaust the machine's
@@ -16,7 +18,7 @@
 #define SESSIONS_MAX 10000
 
 enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RECORDS,
-       OPT_EHLO, OPT_PIPELINING };
+       OPT_EHLO, OPT_PIPELINING, OPT_HELP, OPT_VERSION };
 
 static const struct option long_options[] = {
     { "quiet", no_argument, 0, OPT_QUIET },
@@ -27,14 +29,85 @@ static const struct option long_options[] = {
     { "records", required_argument, 0, OPT_RECORDS },
     { "ehlo", no_argument, 0, OPT_EHLO },
     { "pipelining", no_argument, 0, OPT_PIPELINING },
+    { "help", no_argument, 0, OPT_HELP },
+    { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
 };
 
+#ifndef SMTP_SOURCE_VERSION
+#define SMTP_SOURCE_VERSION "unknown"
+#endif
+
+/* The reference's usage line (its wording, for scripts that match it),
+ * then where the rest is. */
 static _Noreturn void usage(void)
 {
     const char *p = diag_prog();
-    diag_fatal("usage: %s -cdLNov -s sess -l msglen -m msgs -C count -M myhostname "
-               "-f from -t to -r rcptcount -R delay -w delay host[:port]", p);
+    fflush(stdout);
+    fprintf(stderr, "%s: fatal: usage: %s -cdLNov -s sess -l msglen -m msgs -C count "
+            "-M myhostname -f from -t to -r rcptcount -R delay -w delay host[:port]\n"
+            "  long options: --quiet --json[=FILE] --records=FILE --progress --no-progress\n"
+            "    --timeout=SECS --ehlo --pipelining --help --version\n"
+            "  %s --help lists them all; man smtp-source explains them.\n", p, p, p);
+    _exit(1);
+}
+
+static const char help_text[] =
+    "Usage: %s [options] target\n"
+    "Send SMTP or LMTP mail to a server, as fast as it takes it, and report how\n"
+    "fast it was. A drop-in for Postfix's smtp-source: its letters mean the same.\n"
+    "\n"
+    "Postfix smtp-source options:\n"
+    "  -4, -6          resolve the target to IPv4 / IPv6 only\n"
+    "  -A              a rejection is a warning, not the end of the run\n"
+    "  -c              a running message counter on standard output\n"
+    "  -C count        connection attempts per session over its life (1)\n"
+    "  -d              keep the connection open for the next message\n"
+    "  -f from         envelope sender ('' for <>; foo@myhostname)\n"
+    "  -F file         send the file as the message (dot-stuffed, CRLF)\n"
+    "  -l length       a body of length bytes of numbered X lines\n"
+    "  -L              LMTP: LHLO, one end-of-data reply per recipient\n"
+    "  -m count        messages in all (1)\n"
+    "  -M name         the HELO name, the default addresses' domain\n"
+    "  -N              number recipients, unique over the whole run\n"
+    "  -o              old mode: no HELO, no generated headers\n"
+    "  -r count        recipients per message (1)\n"
+    "  -R secs         a random delay of 0..secs between a session's messages\n"
+    "  -s count        sessions (worker processes) at once (1, at most 10000)\n"
+    "  -S subject      add a Subject: header\n"
+    "  -t to           the recipient (foo@myhostname)\n"
+    "  -T size         socket send and receive buffers, 1..65535 bytes\n"
+    "  -v              commands and reply lines on standard error\n"
+    "  -w secs         a fixed delay between a session's messages\n"
+    "\n"
+    "Output:\n"
+    "  --quiet         no report at the end\n"
+    "  --json[=FILE]   the report as JSON (standard output without FILE)\n"
+    "  --records=FILE  one JSON line per message slot\n"
+    "  --progress      a live status line on standard error (on a terminal)\n"
+    "  --no-progress   never the status line\n"
+    "\n"
+    "Protocol:\n"
+    "  --timeout=SECS  the most one step (connect, write, reply) may take (300)\n"
+    "  --ehlo          EHLO instead of HELO, with HELO as the fallback\n"
+    "  --pipelining    RFC 2920 command pipelining when the server offers it\n"
+    "\n"
+    "  --help          this text;  --version  the version and the build's features\n"
+    "\n"
+    "Targets: [inet:]host[:port] (port 25 by default), [address]:port,\n"
+    "[ipv6:address]:port, unix:/path. See man smtp-source.\n";
+
+static _Noreturn void help(void)
+{
+    printf(help_text, diag_prog());
+    exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
+}
+
+static _Noreturn void version(void)
+{
+    printf("smtp-source %s\nfeatures: no TLS (build with make TLS=openssl for it)\n",
+           SMTP_SOURCE_VERSION);
+    exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
 }
 
 static long long number(const char *arg, long long max, const char *what)
@@ -132,6 +205,8 @@ void options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_EHLO: cfg->ehlo = true; break;
         case OPT_PIPELINING: cfg->ehlo = cfg->pipelining = true; break;
+        case OPT_HELP: help();
+        case OPT_VERSION: version();
         default: usage();
         }
     }

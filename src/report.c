@@ -6,10 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-void report_init(struct report *rp, const struct config *cfg, FILE *records, int progress)
+void report_init(struct report *rp, const struct config *cfg, struct output *out,
+                 struct output *records, int progress)
 {
     memset(rp, 0, sizeof(*rp));
     rp->cfg = cfg;
+    rp->out = out;
     rp->records = records;
     rp->progress = progress;
     stats_init(&rp->stats, cfg->messages);
@@ -22,7 +24,7 @@ static const char *const reason_names[FAIL_COUNT] = {
 static void write_record_line(struct report *rp, const struct record *r, const char *text)
 {
     struct json j;
-    FILE *f = rp->records;
+    FILE *f = rp->records->f;
 
     json_begin(&j, f);
     json_object(&j, 0);
@@ -59,6 +61,7 @@ static void write_record_line(struct report *rp, const struct record *r, const c
     json_end(&j);
     json_end(&j);
     fputc('\n', f);
+    output_check(rp->records);
 }
 
 static void clear_progress(struct report *rp)
@@ -104,6 +107,7 @@ int report_record(void *ctx, const struct record *r, const char *text)
     if ((r->flags & RF_DOT_SENT) && rp->cfg->counter) {
         printf("%lu\r", ++rp->counter);
         fflush(stdout);
+        output_check(rp->out);
     }
     if (r->flags & RF_FATAL) {
         if (!rp->fatal) {
@@ -163,6 +167,8 @@ void report_tick(void *ctx)
 void report_end(struct report *rp)
 {
     clear_progress(rp);
-    if (rp->records)
-        fflush(rp->records);
+    if (rp->records) {
+        fflush(rp->records->f);
+        output_check(rp->records);
+    }
 }

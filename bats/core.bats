@@ -1,0 +1,269 @@
+#!/usr/bin/env bats
+# The core's own promises at their edges: every claimed slot gets exactly
+# one record whatever path its connection dies on; a stop is honoured on
+# every path that starts work; a signal sent to the whole process group is
+# a stop, not a crash; a worker killed while it holds the slot lock does not
+# hang the run; counts at their limits; bytes counted as write() took them;
+# a record never contradicts itself; --timeout is a deadline per step.
+load helpers
+
+setup() { command -v python3 >/dev/null || skip "python3 is needed to read JSON"; }
+teardown() { common_teardown; }
+
+json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# records FILE EXPR: EXPR over the list `rs` of the --records lines.
+records() {
+    python3 -c "import json,sys; rs=[json.loads(l) for l in open(sys.argv[1])]; print($2)" "$1"
+}
+
+# script LINES...: writes a fakeserver script and starts it.
+script() {
+    ensure_sink_dir
+    printf '%s\n' "$@" >"$SINK_DIR/script"
+    start_fake_script "$SINK_DIR/script"
+}
+
+# How many connections the fake server accepted.
+accepted() { grep -c ' accept' "$FAKE_LOG/events" 2>/dev/null || echo 0; }
+
+# All bytes the fake server received, over all connections.
+bytes_in() { cat "$FAKE_LOG"/conn.*.in 2>/dev/null | wc -c; }
+
+# Seconds since boot, with 10 ms resolution: a monotonic clock for bounds
+# that derive from --timeout.
+mono() { awk '{ print $1 }' /proc/uptime; }
+
+# Waits (bounded) until the fake server's events match ERE at least N times.
+wait_events() {
+    local ere=$1 n=$2 i
+    for i in $(seq 1 400); do
+        [ "$(grep -cE "$ere" "$FAKE_LOG/events" 2>/dev/null || echo 0)" -ge "$n" ] && return 0
+        sleep 0.05
+    done
+    echo "fakeserver events never reached $n x /$ere/" >&2
+    return 1
+}
+
+# --- 1. a slot claimed behind the dot --------------------------------------
+
+@test "a 421 at end of data, then 421 greetings: each of -m 2 slots fails once and the run ends" {
+    script 'dot conn=1 nth=1 : reply 421 4.3.0 shutting down; close' \
+           'banner conn=2- : reply 421 4.3.2 busy; close'
+    f=$SINK_DIR/r.json
+    run src --pipelining -d -A -m 2 --json="$f" --records="$SINK_DIR/rec" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(json "$f" "j['messages']['requested'], j['messages']['sent'], j['messages']['failed'], j['messages']['not_done']")" = "2 0 2 0" ]
+    # One record per slot, each slot once.
+    [ "$(records "$SINK_DIR/rec" "sorted(r['slot'] for r in rs)")" = "[0, 1]" ]
+    [ "$(records "$SINK_DIR/rec" "[r['result'] for r in rs]")" = "['failed', 'failed']" ]
+    # Slot 0 on the first connection; slot 1 (written behind the dot) tried
+    # once more on a second connection, which was refused: two in all.
+    [ "$(accepted)" -eq 2 ]
+    assert_no_workers
+}
+
+@test "the first SIGINT stops a run whose every reconnection is refused" {
+    script 'dot conn=1 nth=1 : reply 421 4.3.0 shutting down; close' \
+           'banner conn=2- : reply 421 4.3.2 busy; close'
+    "$SRC" --pipelining -d -A -m 100000000 --json="$SINK_DIR/r.json" "$FAKE_ADDR" \
+        >"$SINK_DIR/out" 2>"$SINK_DIR/err" &
+    PID=$!
+    wait_events ' accept' 5
+    kill -INT "$PID"
+    rc=0; timeout 20 tail --pid="$PID" -f /dev/null || rc=$?
+    [ "$rc" -eq 0 ] || { kill -9 "$PID"; echo "SIGINT did not stop the run"; false; }
+    wait "$PID" || rc=$?
+    [ "$rc" -eq 130 ]
+    f=$SINK_DIR/r.json
+    [ "$(json "$f" "j['status']")" = "interrupted by SIGINT" ]
+    # Every slot handed out is accounted for exactly once.
+    [ "$(json "$f" "j['messages']['sent'] + j['messages']['failed'] + j['messages']['not_done'] == j['messages']['requested']")" = True ]
+    [ "$(json "$f" "j['messages']['failed'] >= 4")" = True ]
+    assert_no_workers
+}
+
+# --- 2. a signal to the whole process group ----------------------------------
+
+# group_signal SIG: runs -s 3 -m 30 against a sink that holds each DATA for
+# 2 s, in a process group of its own; once three messages are in flight,
+# sends SIG to the whole group, as a terminal hang-up or `kill -- -PGID` does.
+group_signal() {
+    start_sink -w 2
+    setsid bash -c 'echo $$ >"$1/pgid"; exec "$2" -s 3 -m 30 --json="$1/r.json" "$3" >"$1/out" 2>"$1/err"' \
+        _ "$SINK_DIR" "$SRC" "$SINK_ADDR" &
+    BG=$!
+    local i
+    for i in $(seq 1 200); do
+        [ -s "$SINK_DIR/pgid" ] && [ "$(established "$SINK_PORT")" -ge 3 ] && break
+        sleep 0.05
+    done
+    [ "$(established "$SINK_PORT")" -ge 3 ]
+    kill -"$1" -- -"$(cat "$SINK_DIR/pgid")"
+    wait "$BG" || true
+}
+
+@test "SIGHUP to the process group: exit 129, in-flight messages not done, no worker called dead" {
+    for round in 1 2 3 4 5; do
+        group_signal HUP
+        f=$SINK_DIR/r.json
+        [ "$(json "$f" "j['status']")" = "interrupted by SIGHUP" ]
+        [ "$(json "$f" "j['errors']['worker_died'], j['messages']['failed']")" = "0 0" ]
+        [ "$(json "$f" "j['messages']['not_done']")" -eq 30 ]
+        ! grep -q 'killed by signal' "$SINK_DIR/err"
+        grep -q 'interrupted by SIGHUP' "$SINK_DIR/out"
+        stop_sink; rm -f "$SINK_DIR"/{pgid,r.json,out,err}
+    done
+    assert_no_workers
+}
+
+@test "SIGTERM to the process group: exit 143, not a crash" {
+    for round in $(seq 1 12); do
+        group_signal TERM
+        f=$SINK_DIR/r.json
+        [ "$(json "$f" "j['status']")" = "interrupted by SIGTERM" ]
+        [ "$(json "$f" "j['errors']['worker_died'], j['messages']['failed']")" = "0 0" ]
+        ! grep -q 'killed by signal' "$SINK_DIR/err"
+        stop_sink; rm -f "$SINK_DIR"/{pgid,r.json,out,err}
+    done
+    assert_no_workers
+}
+
+@test "the exit status of a group hang-up is 129 and of a group SIGTERM 143" {
+    start_sink -w 2
+    for sig in HUP:129 TERM:143; do
+        setsid bash -c 'echo $$ >"$1/pgid"; exec "$2" -s 2 -m 10 "$3" >/dev/null 2>&1' \
+            _ "$SINK_DIR" "$SRC" "$SINK_ADDR" &
+        BG=$!
+        for i in $(seq 1 200); do
+            [ -s "$SINK_DIR/pgid" ] && [ "$(established "$SINK_PORT")" -ge 2 ] && break
+            sleep 0.05
+        done
+        kill -"${sig%:*}" -- -"$(cat "$SINK_DIR/pgid")"
+        rc=0; wait "$BG" || rc=$?
+        [ "$rc" -eq "${sig#*:}" ]
+        rm -f "$SINK_DIR/pgid"
+        for i in $(seq 1 100); do [ "$(established "$SINK_PORT")" -eq 0 ] && break; sleep 0.05; done
+    done
+    assert_no_workers
+}
+
+# --- 3. a worker killed while it holds the slot lock --------------------------
+
+@test "a worker killed holding the slot lock: the others go on, the run ends and reports" {
+    start_sink
+    run env SMTP_SOURCE_TEST_DIE_IN_LOCK=held:0:3 timeout -k 5 "$RUN_LIMIT" "$HOOKED" \
+        -s 2 -m 20 --json="$SINK_DIR/r.json" "$SINK_ADDR"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"worker 0 (pid "*") killed by signal 9"* ]]
+    [[ "$output" == *"died holding the slot lock; the lock was taken back"* ]]
+    # It died between messages: nothing was lost, the other worker sent all.
+    [ "$(json "$SINK_DIR/r.json" "j['messages']['sent'], j['messages']['failed']")" = "20 0" ]
+    [ "$(dump_count)" -eq 20 ]
+    assert_no_workers
+}
+
+@test "a worker killed between taking the semaphore and recording itself: the lock is recovered" {
+    start_sink
+    run env SMTP_SOURCE_TEST_DIE_IN_LOCK=window:1:2 timeout -k 5 "$RUN_LIMIT" "$HOOKED" \
+        -s 2 -m 20 --json="$SINK_DIR/r.json" "$SINK_ADDR"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"worker 1 (pid "*") killed by signal 9"* ]]
+    [[ "$output" == *"a worker died holding the slot lock; the lock was taken back"* ]]
+    [ "$(json "$SINK_DIR/r.json" "j['messages']['sent'], j['messages']['failed']")" = "20 0" ]
+    [ "$(dump_count)" -eq 20 ]
+    assert_no_workers
+}
+
+@test "the only worker killed holding the lock: the parent reports instead of hanging" {
+    start_sink
+    run env SMTP_SOURCE_TEST_DIE_IN_LOCK=held:0:2 timeout -k 5 "$RUN_LIMIT" "$HOOKED" \
+        -m 20 "$SINK_ADDR"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"20 requested, 1 sent, 0 failed, 19 not done"* ]]
+    [ "$(dump_count)" -eq 1 ]
+    assert_no_workers
+}
+
+# --- 4. counts at their limits ----------------------------------------------
+
+@test "-r 2147483647 --pipelining: recipients really go out" {
+    script 'RCPT gnth=1000 : reply 421 4.3.0 enough; close'
+    run src --pipelining -A -r 2147483647 --records="$SINK_DIR/rec" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"1 requested, 0 sent, 1 failed"* ]]
+    [ "$(records "$SINK_DIR/rec" "rs[0]['rcpt_sent'], rs[0]['phase'], rs[0]['code']")" = "1000 rcpt 421" ]
+    [ "$(grep -c '^RCPT TO:<2147483647foo@' "$FAKE_LOG/conn.1.in")" -eq 1 ]
+    [ "$(grep -c '^RCPT TO:' "$FAKE_LOG/conn.1.in")" -ge 1000 ]
+}
+
+# --- 5. bytes as write() took them --------------------------------------------
+
+@test "bytes sent include a next transaction written behind a dot on a connection that then died" {
+    script 'dot conn=1 nth=1 : reply 421 4.3.0 bye; close'
+    f=$SINK_DIR/r.json
+    run src --pipelining -d -A -m 3 --json="$f" --records="$SINK_DIR/rec" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    wait_events 'bytes-in' 2
+    [ "$(json "$f" "j['bytes_sent']")" -eq "$(bytes_in)" ]
+    [ "$(records "$SINK_DIR/rec" "sum(r['bytes'] for r in rs)")" -eq "$(bytes_in)" ]
+}
+
+@test "bytes sent include a command whose reply never came" {
+    script 'MAIL conn=1 : close'
+    f=$SINK_DIR/r.json
+    run src -A -m 2 --json="$f" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    wait_events 'bytes-in' 2
+    [ "$(json "$f" "j['messages']['sent'], j['errors']['lost_connection']")" = "1 1" ]
+    [ "$(json "$f" "j['bytes_sent']")" -eq "$(bytes_in)" ]
+}
+
+# --- 6. a record never contradicts itself --------------------------------------
+
+@test "-A -r 3 with one recipient refused: sent, the refusal in fields of its own" {
+    script 'RCPT nth=2 : reply 550 5.1.1 no such user'
+    run src -A -r 3 --records="$SINK_DIR/rec" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(records "$SINK_DIR/rec" "rs[0]['result'], rs[0]['rcpt_rejected'], rs[0]['rcpt_rejected_codes'], rs[0]['rcpt_delivered']")" = "sent 1 [550] 2" ]
+    [ "$(records "$SINK_DIR/rec" "[k for k in ('reason', 'phase', 'code', 'error') if k in rs[0]]")" = "[]" ]
+}
+
+@test "-A with every recipient refused: failed, rejected at rcpt with the code" {
+    script 'RCPT : reply 550 5.1.1 no such user'
+    run src -A -r 2 --records="$SINK_DIR/rec" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(records "$SINK_DIR/rec" "rs[0]['result'], rs[0]['reason'], rs[0]['phase'], rs[0]['code'], rs[0]['rcpt_rejected_codes']")" = "failed rejected rcpt 550 [550, 550]" ]
+}
+
+@test "a rejected greeting under -A that still delivers: sent, no failure fields" {
+    script 'banner : reply 554 5.3.2 not now'
+    run src -A --records="$SINK_DIR/rec" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(records "$SINK_DIR/rec" "rs[0]['result'], 'reason' in rs[0]")" = "sent False" ]
+}
+
+# --- 7. --timeout is a deadline for each step ------------------------------------
+
+@test "--timeout bounds the whole write of a message to a server that stopped reading" {
+    script 'rcvbuf 4096' 'DATA : reply 354 go ahead; stop-reading'
+    t=2
+    t0=$(mono)
+    run src --timeout "$t" -T 4096 -l 10000000 "$FAKE_ADDR"
+    t1=$(mono)
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"fatal: timeout while sending message"* ]]
+    # The step may last --timeout and a little: well under two limits.
+    python3 -c "import sys; e=float(sys.argv[2])-float(sys.argv[1]); print(e); sys.exit(0 if e < 1.5*$t else 1)" "$t0" "$t1"
+}
+
+@test "--timeout bounds a reply that trickles in a byte at a time, never ending" {
+    script 'banner : raw 220-a\r\n; sleep 700; raw 220-b\r\n; sleep 700; raw 220-c\r\n; sleep 700; raw 220-d\r\n; sleep 700; raw 220-e\r\n; stall'
+    t=2
+    t0=$(mono)
+    run src --timeout "$t" "$FAKE_ADDR"
+    t1=$(mono)
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"fatal: timeout while reading server greeting"* ]]
+    python3 -c "import sys; e=float(sys.argv[2])-float(sys.argv[1]); print(e); sys.exit(0 if e < 1.5*$t else 1)" "$t0" "$t1"
+}
