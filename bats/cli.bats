@@ -37,7 +37,7 @@ complete_words() {
 @test "completion: every long option of --help, and the reference's letters" {
     want=$("$SRC" --help | grep -o -- '--[a-z][a-z0-9-]*=\{0,1\}' | sort -u)
     [ "$(complete_words "$SRC" -- | sort)" = "$want" ]
-    [ "$(complete_words "$SRC" --x | wc -l)" -eq 0 ]
+    [ -z "$(complete_words "$SRC" --x)" ]
     [ "$(complete_words "$SRC" -- | wc -l)" -ge 10 ]
     [ "$(complete_words "$SRC" - | tr '\n' ' ')" = "-4 -6 -A -c -C -d -f -F -l -L -m -M -N -o -r -R -s -S -t -T -v -w " ]
 }

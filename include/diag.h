@@ -16,6 +16,11 @@ void diag_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the fatal line and exits 1; only for use before any worker exists. */
 _Noreturn void diag_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Copies len bytes of src to dst with every byte that is not printable
+ * ASCII replaced by '?', as every line on stderr is; so that the same text
+ * reads the same in the JSON report and the records. */
+void diag_censor(char *dst, const char *src, size_t len);
+
 /* Prints raw text (already formatted) at the given level: "fatal", "warning" or NULL. */
 void diag_text(const char *level, const char *text, size_t len);
 

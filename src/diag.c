@@ -18,6 +18,14 @@ const char *diag_prog(void)
     return prog;
 }
 
+void diag_censor(char *dst, const char *src, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)src[i];
+        dst[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+}
+
 void diag_text(const char *level, const char *text, size_t len)
 {
     char buf[4096];
@@ -27,10 +35,10 @@ void diag_text(const char *level, const char *text, size_t len)
     if (n < 0)
         return;
     o = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-    for (size_t i = 0; i < len && o < sizeof(buf) - 1; i++) {
-        unsigned char c = (unsigned char)text[i];
-        buf[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
+    if (len > sizeof(buf) - 1 - o)
+        len = sizeof(buf) - 1 - o;
+    diag_censor(buf + o, text, len);
+    o += len;
     buf[o++] = '\n';
     /* One write per line, so lines from a busy run never tear. */
     fflush(stdout);
