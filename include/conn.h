@@ -7,6 +7,7 @@
 #define CONN_H
 
 #include "reply.h"
+#include "tls.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@ enum io_status {
     IO_TIMEOUT,
     IO_LINE_TOO_LONG,
     IO_TOO_MANY_LINES,
+    IO_TLS,         /* the TLS handshake failed, or TLS broke: reason in c->why */
 };
 
 #define CONN_RBUF 16384
@@ -29,6 +31,8 @@ struct conn {
     uint64_t written;          /* bytes write() took on this connection */
     int64_t limit_us;          /* --timeout: the most a step may take */
     int64_t rcv_us, snd_us;    /* the time limits the socket holds now */
+    struct tls_link *tls;      /* once TLS is on: every byte goes through it */
+    char why[256];             /* IO_TLS: the reason */
     char rbuf[CONN_RBUF];
 };
 
@@ -43,6 +47,12 @@ int conn_open(struct conn *c, const struct sockaddr *sa, socklen_t salen,
  * also when a later part fails. conn_writev consumes iov. */
 enum io_status conn_write(struct conn *c, const void *buf, size_t len);
 enum io_status conn_writev(struct conn *c, struct iovec *iov, int iovcnt);
+
+/* Starts TLS on the connection (after STARTTLS's 220, or at once for
+ * implicit TLS): the handshake is one step, bounded by the timeout. Bytes
+ * the server sent before it (after its last reply) are refused, as RFC
+ * 3207 says they must be: IO_TLS. */
+enum io_status conn_start_tls(struct conn *c, struct tls_client *tc, struct tls_info *info);
 
 /* Reads one complete reply into r (reply_begin is done here). */
 enum io_status conn_read_reply(struct conn *c, struct reply *r);

@@ -60,6 +60,7 @@ struct sess {
     struct outbox out;       /* records to the parent */
     struct reply reply;
     struct esmtp ext;        /* what the server offered in reply to EHLO/LHLO */
+    bool tls_on;             /* this connection is encrypted */
     bool pipelined;          /* --pipelining and the server offers it */
     size_t group_max;        /* bytes of commands written before reading */
     char *group;             /* the commands of a pipelined group */
@@ -113,5 +114,14 @@ int sess_ok(const struct sess *s);
 
 /* RSET after a refusal; the message stays failed (STEP_REJECTED). */
 enum step sess_rset(struct sess *s, const char *label);
+
+/* The connection works but cannot carry mail as asked (no STARTTLS, AUTH
+ * refused, ...): the message fails for reason why; fatal, or with -A a
+ * warning, and the session ends with QUIT (STEP_CLOSED). */
+enum step sess_refuse(struct sess *s, enum phase ph, enum fail_reason why,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Ends a session that cannot go on: QUIT, its reply, close. */
+void sess_give_up(struct sess *s);
 
 #endif

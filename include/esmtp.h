@@ -10,6 +10,8 @@
 
 struct esmtp {
     bool pipelining, eightbitmime, chunking, smtputf8, enhancedstatuscodes, dsn, auth;
+    bool starttls;
+    bool auth_plain, auth_login, auth_xoauth2;   /* mechanisms AUTH lists */
     bool has_size;
     uint64_t size;            /* SIZE n; 0 means no fixed limit */
 };

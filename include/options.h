@@ -35,8 +35,20 @@ struct config {
     const char *json;        /* --json[=FILE]: NULL off, "-" stdout */
     int progress;            /* --progress 1, --no-progress 0, default -1 (auto) */
     const char *records;     /* --records=FILE */
-    bool ehlo;               /* --ehlo (also implied by --pipelining) */
+    bool ehlo;               /* --ehlo (also implied by the ESMTP options) */
     bool pipelining;         /* --pipelining */
+    bool starttls, smtps;    /* --starttls, --smtps */
+    bool tls_verify, tls_resume;
+    const char *tls_ca;      /* --tls-ca, or NULL */
+    const char *tls_servername;
+    const char *auth_user;   /* --auth-user, or NULL: no AUTH */
+    const char *auth_password;       /* --auth-password */
+    const char *auth_password_file;  /* --auth-password-file */
+    int auth_mech;           /* enum auth_mech (auth.h); 0: the server's first */
+    bool auth_allow_plaintext;
+    bool bdat;               /* --bdat */
+    long bdat_size;          /* --bdat-size, 0: the whole message at once */
+    bool smtputf8, eightbitmime;
     const char *target;      /* the operand */
 };
 

@@ -16,8 +16,8 @@ enum rec_type {
 
 /* Phases of a session, in order; also the index of phase_us[]. */
 enum phase {
-    PH_CONNECT, PH_BANNER, PH_HELO, PH_MAIL, PH_RCPT, PH_DATA, PH_DOT,
-    PH_RSET, PH_QUIT, PH_MESSAGE,
+    PH_CONNECT, PH_BANNER, PH_HELO, PH_TLS, PH_AUTH, PH_MAIL, PH_RCPT, PH_DATA, PH_DOT,
+    PH_BDAT, PH_RSET, PH_QUIT, PH_MESSAGE,
     PH_COUNT
 };
 
@@ -25,6 +25,8 @@ enum phase {
 enum fail_reason {
     FAIL_NONE, FAIL_REPLY, FAIL_LOST, FAIL_TIMEOUT, FAIL_CONNECT, FAIL_PROTOCOL,
     FAIL_WORKER,       /* the worker died mid-message (counted by the parent) */
+    FAIL_TLS,          /* the TLS handshake failed, or TLS broke */
+    FAIL_AUTH,         /* AUTH could not be done: refused, or not allowed here */
     FAIL_COUNT
 };
 
@@ -34,6 +36,8 @@ enum rec_flags {
     RF_FATAL     = 1 << 2,  /* the run must stop; text is the error */
     RF_NEW_CONN  = 1 << 3,  /* this message opened a connection */
     RF_NOT_DONE  = 1 << 4,  /* claimed, then given up because the run stops */
+    RF_TLS       = 1 << 5,  /* this message's connection did a TLS handshake */
+    RF_TLS_RESUMED = 1 << 6,  /* ... which resumed a session */
 };
 
 #define REC_TEXT_MAX 3584
@@ -57,6 +61,8 @@ struct record {
     uint32_t rcpt_delivered;   /* recipients the end of data accepted */
     uint32_t replies[6];       /* by class: [2]..[5]; [0] codes outside 2xx..5xx */
     uint32_t phase_mask;       /* bit p set: phase p ran, phase_us[p] is valid */
+    uint16_t tls_version;      /* RF_TLS: the protocol's and the cipher's numbers */
+    uint16_t tls_cipher;
     uint16_t rej_n;            /* valid entries of rej_code[] */
     uint16_t rej_code[REC_CODES];  /* codes refusing recipients (RCPT, LMTP dot) */
     uint64_t phase_us[PH_COUNT];   /* for PH_RCPT: the sum over all RCPTs */

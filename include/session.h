@@ -7,6 +7,7 @@
 
 #include "options.h"
 #include "shared.h"
+#include "tls.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +26,8 @@ struct session_args {
     const char *body;          /* content after the headers, with the final dot */
     size_t body_len;
     bool headers;              /* generate From/To/Date/Message-Id/Subject */
+    struct tls_client *tls;    /* --starttls, --smtps: the parent's context */
+    const char *auth_secret;   /* --auth-user's password or token */
 };
 
 /* Runs worker number `index`, writing records to out_fd; never returns. */

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define STATS_SUITES 8
+
 struct stats {
     int64_t requested;
     int64_t sent, failed;
@@ -22,6 +24,11 @@ struct stats {
     uint64_t replies[6];           /* [2]..[5] by class, [0] anything else */
     uint64_t fails[FAIL_COUNT];    /* failed messages by first reason */
     struct hist phase[PH_COUNT];
+    /* TLS handshakes, and what they agreed on (the first few kinds). */
+    uint64_t tls_full, tls_resumed;
+    struct { uint16_t version, cipher; uint64_t count; } suite[STATS_SUITES];
+    unsigned suites;
+    uint64_t suite_other;          /* handshakes of kinds beyond suite[] */
     uint64_t start_us, end_us;
 };
 
@@ -34,6 +41,10 @@ struct run_info {
     const char *target;
     int rcpts_per_message;
     int lmtp, reuse;
+    int tls;                  /* 0 none, 1 STARTTLS, 2 implicit */
+    int tls_verify;
+    const char *suite_name[STATS_SUITES];   /* "TLSv1.3 TLS_AES_..." for suite[i] */
+    const char *auth_mech;    /* NULL without AUTH */
 };
 
 void stats_init(struct stats *st, int64_t requested);

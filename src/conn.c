@@ -61,6 +61,8 @@ int conn_open(struct conn *c, const struct sockaddr *sa, socklen_t salen,
     c->written = 0;
     c->limit_us = (int64_t)timeout_s * 1000000;
     c->rcv_us = c->snd_us = 0;
+    c->tls = 0;
+    c->why[0] = 0;
     c->fd = socket(sa->sa_family, SOCK_STREAM, 0);
     if (c->fd < 0) {
         *err = errno;
@@ -107,6 +109,24 @@ enum io_status conn_write(struct conn *c, const void *buf, size_t len)
     return conn_writev(c, &iov, 1);
 }
 
+/* TLS has no writev: small pieces are gathered into one record's worth,
+ * so that a pipelined group and its message still go out in one write. */
+static ssize_t tls_writev(struct conn *c, const struct iovec *iov, int iovcnt)
+{
+    char buf[16384];
+    size_t used = 0;
+    for (int i = 0; i < iovcnt && used < sizeof(buf); i++) {
+        size_t take = iov[i].iov_len;
+        if (used == 0 && take >= sizeof(buf))
+            return tls_write(c->tls, iov[i].iov_base, take);
+        if (take > sizeof(buf) - used)
+            take = sizeof(buf) - used;
+        memcpy(buf + used, iov[i].iov_base, take);
+        used += take;
+    }
+    return tls_write(c->tls, buf, used);
+}
+
 enum io_status conn_writev(struct conn *c, struct iovec *iov, int iovcnt)
 {
     int64_t t0 = now_us();
@@ -114,7 +134,11 @@ enum io_status conn_writev(struct conn *c, struct iovec *iov, int iovcnt)
     if (arm(c, SO_SNDTIMEO, &c->snd_us, c->limit_us) < 0)
         return IO_LOST;
     for (;;) {
-        ssize_t n = writev(c->fd, iov, iovcnt);
+        ssize_t n = c->tls ? tls_writev(c, iov, iovcnt) : writev(c->fd, iov, iovcnt);
+        if (n < 0 && c->tls && errno == EPROTO) {
+            snprintf(c->why, sizeof(c->why), "TLS error");
+            return IO_TLS;
+        }
         if (n < 0 && errno != EINTR)
             return write_error();
         if (n > 0) {
@@ -166,10 +190,15 @@ enum io_status conn_read_reply(struct conn *c, struct reply *r)
         } else if (left(c, SO_RCVTIMEO, &c->rcv_us, t0) == 0) {
             return IO_TIMEOUT;
         }
-        ssize_t n = read(c->fd, c->rbuf, sizeof(c->rbuf));
+        ssize_t n = c->tls ? tls_read(c->tls, c->rbuf, sizeof(c->rbuf))
+                           : read(c->fd, c->rbuf, sizeof(c->rbuf));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (c->tls && errno == EPROTO) {
+                snprintf(c->why, sizeof(c->why), "TLS error");
+                return IO_TLS;
+            }
             return (errno == EAGAIN || errno == EWOULDBLOCK) ? IO_TIMEOUT : IO_LOST;
         }
         if (n == 0)
@@ -179,8 +208,39 @@ enum io_status conn_read_reply(struct conn *c, struct reply *r)
     }
 }
 
+enum io_status conn_start_tls(struct conn *c, struct tls_client *tc, struct tls_info *info)
+{
+    int64_t t0 = now_us();
+
+    if (c->rpos < c->rlen) {
+        snprintf(c->why, sizeof(c->why), "the server sent data before the TLS handshake");
+        return IO_TLS;
+    }
+    c->tls = tls_link_new(tc, c->fd, c->why, sizeof(c->why));
+    if (c->tls == 0)
+        return IO_TLS;
+    if (arm(c, SO_RCVTIMEO, &c->rcv_us, c->limit_us) < 0
+        || arm(c, SO_SNDTIMEO, &c->snd_us, c->limit_us) < 0)
+        return IO_LOST;
+    for (;;) {
+        int r = tls_handshake(c->tls, c->why, sizeof(c->why));
+        if (r > 0)
+            break;
+        if (r < 0)
+            return IO_TLS;
+        /* Both directions may wait: each gets what is left of the step. */
+        if (left(c, SO_RCVTIMEO, &c->rcv_us, t0) == 0
+            || left(c, SO_SNDTIMEO, &c->snd_us, t0) == 0)
+            return IO_TIMEOUT;
+    }
+    tls_link_info(c->tls, info);
+    return IO_OK;
+}
+
 void conn_close(struct conn *c)
 {
+    tls_link_free(c->tls);
+    c->tls = 0;
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;

@@ -139,6 +139,38 @@ int sess_ok(const struct sess *s)
     return reply_class(s->reply.code) == 2;
 }
 
+void sess_give_up(struct sess *s)
+{
+    struct record *r = &s->out.msg.rec;
+    size_t len = sess_command(s, "QUIT\r\n");
+    if (s->cfg->verbose)
+        outbox_say(&s->out, REC_LOG, "QUIT");
+    uint64_t w0 = s->conn.written;
+    enum io_status io = conn_write(&s->conn, s->cmd, len);
+    r->bytes_sent += s->conn.written - w0;
+    if (io == IO_OK && conn_read_reply(&s->conn, &s->reply) == IO_OK)
+        r->replies[reply_class(s->reply.code)]++;
+    conn_close(&s->conn);
+}
+
+enum step sess_refuse(struct sess *s, enum phase ph, enum fail_reason why,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    sess_fail(s, ph, why, 0, 0);
+    va_start(ap, fmt);
+    outbox_vtext(&s->out, fmt, ap);
+    va_end(ap);
+    if (!s->cfg->allow_reject) {
+        s->out.msg.rec.flags |= RF_FATAL;
+        return STEP_FATAL;
+    }
+    outbox_say(&s->out, REC_WARNING, "%.*s", (int)s->out.msg.rec.text_len, s->out.msg.text);
+    s->out.msg.rec.text_len = 0;
+    sess_give_up(s);
+    return STEP_CLOSED;
+}
+
 enum step sess_rset(struct sess *s, const char *label)
 {
     enum step st = sess_exchange(s, PH_RSET, sess_command(s, "RSET\r\n"), label);

@@ -8,6 +8,26 @@ static bool word_is(const char *w, size_t n, const char *kw)
     return strlen(kw) == n && strncasecmp(w, kw, n) == 0;
 }
 
+/* "AUTH PLAIN LOGIN", or the old "AUTH=PLAIN LOGIN": the mechanisms. */
+static void mechanisms(struct esmtp *e, const char *p, size_t len)
+{
+    e->auth = true;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (p[i] == ' ' || p[i] == '='))
+            i++;
+        size_t w = i;
+        while (i < len && p[i] != ' ')
+            i++;
+        if (word_is(p + w, i - w, "PLAIN"))
+            e->auth_plain = true;
+        else if (word_is(p + w, i - w, "LOGIN"))
+            e->auth_login = true;
+        else if (word_is(p + w, i - w, "XOAUTH2"))
+            e->auth_xoauth2 = true;
+    }
+}
+
 static void keyword(struct esmtp *e, const char *line, size_t len)
 {
     size_t n = 0;
@@ -25,8 +45,10 @@ static void keyword(struct esmtp *e, const char *line, size_t len)
         e->enhancedstatuscodes = true;
     else if (word_is(line, n, "DSN"))
         e->dsn = true;
+    else if (word_is(line, n, "STARTTLS"))
+        e->starttls = true;
     else if (word_is(line, n, "AUTH"))
-        e->auth = true;
+        mechanisms(e, line + n, len - n);
     else if (word_is(line, n, "SIZE")) {
         uint64_t v = 0;
         size_t i = n;

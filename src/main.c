@@ -1,6 +1,7 @@
 /* smtp-source: a parallel SMTP/LMTP load generator, a drop-in for
  * Postfix's smtp-source(1). argv -> config -> message, target, names ->
  * workers -> summary -> exit status. See man/smtp-source.1. */
+#include "auth.h"
 #include "diag.h"
 #include "hostname.h"
 #include "message.h"
@@ -9,6 +10,7 @@
 #include "report.h"
 #include "session.h"
 #include "shared.h"
+#include "startup.h"
 #include "target.h"
 #include "workers.h"
 
@@ -20,58 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FILE_MAX (256L * 1024 * 1024)
 /* The run went as reported on standard error, but its results were not
  * all written (EX_IOERR of sysexits.h). */
 #define EXIT_UNWRITTEN 74
-
-static char *read_file(const char *path, size_t *size)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        diag_fatal("open %s: %s", path, strerror(errno));
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (buf == 0)
-            diag_fatal("out of memory reading %s", path);
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            diag_fatal("read %s: %s", path, strerror(errno));
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > (size_t)FILE_MAX)
-            diag_fatal("read %s: file is larger than %ld bytes", path, FILE_MAX);
-        if (len == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-        }
-    }
-    close(fd);
-    *size = len;
-    return buf;
-}
-
-static char *build_body(const struct config *cfg, size_t *len)
-{
-    char *body;
-    if (cfg->file) {
-        size_t size;
-        char *data = read_file(cfg->file, &size);
-        body = msg_body_file(data, size, len);
-        free(data);
-    } else if (cfg->msg_length) {
-        body = msg_body_length((size_t)cfg->msg_length, len);
-    } else {
-        body = msg_body_default(len);
-    }
-    if (body == 0)
-        diag_fatal("out of memory building the message");
-    return body;
-}
 
 static const char *own_hostname(const struct config *cfg)
 {
@@ -139,7 +92,8 @@ int main(int argc, char **argv)
     options_parse(argc, argv, &cfg);
 
     size_t body_len;
-    char *body = build_body(&cfg, &body_len);
+    char *body = startup_body(&cfg, &body_len);
+    char *secret = startup_secret(&cfg);
 
     if (target_parse(cfg.target, &tgt, err, sizeof(err)) < 0) {
         if (tgt.kind == TARGET_UNIX)
@@ -167,6 +121,8 @@ int main(int argc, char **argv)
         .body = body,
         .body_len = body_len,
         .headers = !cfg.old_mode && !cfg.file,
+        .tls = startup_tls(&cfg, tgt.kind == TARGET_INET ? tgt.host : 0),
+        .auth_secret = secret,
     };
     /* No more workers than messages: the others would never connect. */
     unsigned nworkers = cfg.messages < cfg.sessions ? (unsigned)cfg.messages : (unsigned)cfg.sessions;
@@ -219,7 +175,18 @@ int main(int argc, char **argv)
         .rcpts_per_message = cfg.rcpts,
         .lmtp = cfg.lmtp,
         .reuse = cfg.reuse,
+        .tls = cfg.starttls ? 1 : cfg.smtps ? 2 : 0,
+        .tls_verify = cfg.tls_verify,
+        .auth_mech = !cfg.auth_user ? 0 : cfg.auth_mech ? auth_mech_name(cfg.auth_mech)
+                   : "PLAIN or LOGIN, as offered",
     };
+    static char suite_names[STATS_SUITES][128];
+    for (unsigned i = 0; i < rp.stats.suites; i++) {
+        snprintf(suite_names[i], sizeof(suite_names[i]), "%s %s",
+                 tls_version_name(rp.stats.suite[i].version),
+                 tls_cipher_name(sa.tls, rp.stats.suite[i].cipher));
+        ri.suite_name[i] = suite_names[i];
+    }
     if (!cfg.quiet && json != &out_std)
         stats_print(&rp.stats, stdout, &ri);
     if (json)
@@ -233,6 +200,10 @@ int main(int argc, char **argv)
     unwritten |= output_close(&out_std) < 0;
     shared_destroy(sa.sh);
     free(body);
+    if (secret) {
+        auth_wipe(secret, strlen(secret));
+        free(secret);
+    }
     free(sender);
     free(recipient);
 

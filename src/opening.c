@@ -1,6 +1,8 @@
-/* opening: the start of a session: connect, greeting, HELO/EHLO/LHLO. */
+/* opening: the start of a session: connect, TLS (implicit, or after
+ * STARTTLS), greeting, HELO/EHLO/LHLO, AUTH. */
 #include "opening.h"
 
+#include "auth.h"
 #include "shared.h"
 
 #include <stdio.h>
@@ -32,13 +34,12 @@ static size_t group_limit(int fd)
     return lim;
 }
 
-enum step session_open(struct sess *s)
+static enum step connect_step(struct sess *s)
 {
     const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
     char warn[160];
     int err;
-    enum step st;
 
     uint64_t t0 = sess_now_us();
     while (conn_open(&s->conn, (const struct sockaddr *)s->a->addr, s->a->addrlen,
@@ -65,8 +66,54 @@ enum step session_open(struct sess *s)
     r->conn_seq = ++s->conn_seq;
     s->group_max = group_limit(s->conn.fd);
     s->pre.sent = 0;         /* whatever was written went with the old connection */
+    s->tls_on = false;
+    memset(&s->ext, 0, sizeof(s->ext));
+    s->pipelined = false;
+    s->quit_sent = false;
+    return STEP_OK;
+}
 
-    t0 = sess_now_us();
+/* The handshake (the tls phase: ClientHello to Finished). */
+static enum step handshake(struct sess *s, const char *label)
+{
+    struct record *r = &s->out.msg.rec;
+    struct tls_info info;
+
+    uint64_t t0 = sess_now_us();
+    enum io_status io = conn_start_tls(&s->conn, s->a->tls, &info);
+    if (io == IO_TLS) {
+        /* A handshake that failed leaves nothing to say QUIT over. */
+        sess_fail(s, PH_TLS, FAIL_TLS, 0, "%s", s->conn.why);
+        conn_close(&s->conn);
+        if (!s->cfg->allow_reject) {
+            r->flags |= RF_FATAL;
+            return STEP_FATAL;
+        }
+        outbox_say(&s->out, REC_WARNING, "%.*s", (int)r->text_len, s->out.msg.text);
+        r->text_len = 0;
+        return STEP_CLOSED;
+    }
+    if (io != IO_OK)
+        return sess_io_fail(s, PH_TLS, io, label);
+    r->phase_us[PH_TLS] = sess_now_us() - t0;
+    r->phase_mask |= 1u << PH_TLS;
+    r->flags |= RF_TLS | (info.resumed ? RF_TLS_RESUMED : 0);
+    r->tls_version = info.version;
+    r->tls_cipher = info.cipher;
+    s->tls_on = true;
+    if (s->cfg->verbose)
+        outbox_say(&s->out, REC_LOG, "TLS: %s %s, %s", tls_version_name(info.version),
+                   tls_cipher_name(s->a->tls, info.cipher),
+                   info.resumed ? "resumed session" : "full handshake");
+    return STEP_OK;
+}
+
+static enum step greeting(struct sess *s)
+{
+    struct record *r = &s->out.msg.rec;
+    enum step st;
+
+    uint64_t t0 = sess_now_us();
     enum io_status io = conn_read_reply(&s->conn, &s->reply);
     if (io != IO_OK)
         return sess_io_fail(s, PH_BANNER, io, "reading server greeting");
@@ -75,12 +122,16 @@ enum step session_open(struct sess *s)
     r->replies[reply_class(s->reply.code)]++;
     if (!sess_ok(s) && (st = sess_rejected(s, PH_BANNER, "rejected at server banner", 0)) == STEP_FATAL)
         return st;
+    return STEP_OK;
+}
+
+/* HELO, EHLO or LHLO; what the server offers goes in s->ext. */
+static enum step introduce(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    enum step st;
 
     memset(&s->ext, 0, sizeof(s->ext));
-    s->pipelined = false;
-    s->quit_sent = false;
-    if (cfg->old_mode)
-        return STEP_OK;
     const char *verb = cfg->lmtp ? "LHLO" : cfg->ehlo ? "EHLO" : "HELO";
     if ((st = hello(s, verb)) != STEP_OK)
         return st;
@@ -101,6 +152,118 @@ enum step session_open(struct sess *s)
     char what[32];
     snprintf(what, sizeof(what), "%s rejected", verb);
     if ((st = sess_rejected(s, PH_HELO, what, 1)) != STEP_REJECTED)
+        return st;
+    return STEP_OK;
+}
+
+/* RFC 3207: STARTTLS, its 220, the handshake; then the client forgets
+ * what it knew of the server and introduces itself again. */
+static enum step starttls(struct sess *s)
+{
+    enum step st;
+
+    if (!s->ext.starttls)
+        return sess_refuse(s, PH_TLS, FAIL_TLS, "STARTTLS: the server does not offer it");
+    st = sess_exchange(s, PH_HELO, sess_command(s, "STARTTLS\r\n"), "sending STARTTLS");
+    if (st != STEP_OK)
+        return st;
+    if (s->reply.code != 220) {
+        if ((st = sess_rejected(s, PH_TLS, "STARTTLS rejected", 1)) != STEP_REJECTED)
+            return st;
+        sess_give_up(s);
+        return STEP_CLOSED;
+    }
+    if ((st = handshake(s, "starting TLS")) != STEP_OK)
+        return st;
+    s->pipelined = false;
+    return introduce(s);
+}
+
+/* RFC 4954. The credentials never reach -v, the records or an error, and
+ * the command buffer that held them is wiped after each line. */
+static enum step authenticate(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    struct record *r = &s->out.msg.rec;
+    enum auth_mech m = auth_choose(&s->ext, (enum auth_mech)cfg->auth_mech);
+    char shown[64];
+    enum step st = STEP_OK;
+
+    if (!s->ext.auth || m == AUTH_NONE)
+        return sess_refuse(s, PH_AUTH, FAIL_AUTH, "AUTH: the server offers %s",
+                           !s->ext.auth ? "no AUTH"
+                           : cfg->auth_mech ? "not the mechanism asked for"
+                           : "neither PLAIN nor LOGIN");
+    if (!s->tls_on && !cfg->auth_allow_plaintext)
+        return sess_refuse(s, PH_AUTH, FAIL_AUTH,
+                           "AUTH %s would send the credentials in clear: use --starttls or "
+                           "--smtps (or --auth-allow-plaintext)", auth_mech_name(m));
+    sess_ensure_cmd(s, auth_line_max(cfg->auth_user, s->a->auth_secret));
+    uint64_t t0 = sess_now_us();
+    for (int step = 0;; step++) {
+        size_t len = auth_step(m, step, cfg->auth_user, s->a->auth_secret, s->cmd,
+                               shown, sizeof(shown));
+        if (len == 0) {
+            /* The mechanism has said all it has: cancel (RFC 4954 4). */
+            len = sess_command(s, "*\r\n");
+            strcpy(shown, "*");
+        }
+        if (cfg->verbose)
+            outbox_say(&s->out, REC_LOG, "%s", shown);
+        uint64_t w0 = s->conn.written;
+        enum io_status io = conn_write(&s->conn, s->cmd, len);
+        r->bytes_sent += s->conn.written - w0;
+        auth_wipe(s->cmd, s->cmd_cap);
+        if (io == IO_OK)
+            io = conn_read_reply(&s->conn, &s->reply);
+        if (io != IO_OK) {
+            st = sess_io_fail(s, PH_AUTH, io, "authenticating");
+            break;
+        }
+        r->replies[reply_class(s->reply.code)]++;
+        if (strcmp(shown, "*") == 0) {
+            st = sess_refuse(s, PH_AUTH, FAIL_AUTH,
+                             "AUTH %s: the server's 334 exchange does not end", auth_mech_name(m));
+            break;
+        }
+        if (s->reply.code == 235)
+            break;
+        if (s->reply.code == 334) {
+            unsigned char junk[REPLY_TEXT_KEEP];
+            if (s->reply.text_len <= sizeof(junk) * 3 / 4 - 3
+                && b64_decode(s->reply.text, s->reply.text_len, junk) >= 0)
+                continue;
+            st = sess_refuse(s, PH_AUTH, FAIL_AUTH, "AUTH %s: malformed 334 challenge",
+                             auth_mech_name(m));
+            break;
+        }
+        if ((st = sess_rejected(s, PH_AUTH, "AUTH rejected", 1)) == STEP_REJECTED) {
+            sess_give_up(s);
+            st = STEP_CLOSED;
+        }
+        break;
+    }
+    r->phase_us[PH_AUTH] = sess_now_us() - t0;
+    r->phase_mask |= 1u << PH_AUTH;
+    return st;
+}
+
+enum step session_open(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    enum step st;
+
+    if ((st = connect_step(s)) != STEP_OK)
+        return st;
+    if (cfg->smtps && (st = handshake(s, "starting TLS")) != STEP_OK)
+        return st;
+    if ((st = greeting(s)) != STEP_OK || cfg->old_mode)
+        return st;
+    if ((st = introduce(s)) != STEP_OK)
+        return st;
+    if (cfg->starttls && (st = starttls(s)) != STEP_OK)
+        return st;
+    if (cfg->auth_user && (st = authenticate(s)) != STEP_OK)
         return st;
     return STEP_OK;
 }

@@ -1,14 +1,18 @@
 #include "options.h"
 
+#include "auth.h"
 #include "diag.h"
 #include "hostname.h"
 #include "numparse.h"
+#include "tls.h"
+#include "usage.h"
 
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,7 +22,10 @@
 #define SESSIONS_MAX 10000
 
 enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RECORDS,
-       OPT_EHLO, OPT_PIPELINING, OPT_HELP, OPT_VERSION };
+       OPT_EHLO, OPT_PIPELINING, OPT_HELP, OPT_VERSION,
+       OPT_STARTTLS, OPT_SMTPS, OPT_TLS_VERIFY, OPT_TLS_CA, OPT_TLS_SERVERNAME, OPT_TLS_RESUME,
+       OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
+       OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME };
 
 static const struct option long_options[] = {
     { "quiet", no_argument, 0, OPT_QUIET },
@@ -29,86 +36,25 @@ static const struct option long_options[] = {
     { "records", required_argument, 0, OPT_RECORDS },
     { "ehlo", no_argument, 0, OPT_EHLO },
     { "pipelining", no_argument, 0, OPT_PIPELINING },
+    { "starttls", no_argument, 0, OPT_STARTTLS },
+    { "smtps", no_argument, 0, OPT_SMTPS },
+    { "tls-verify", no_argument, 0, OPT_TLS_VERIFY },
+    { "tls-ca", required_argument, 0, OPT_TLS_CA },
+    { "tls-servername", required_argument, 0, OPT_TLS_SERVERNAME },
+    { "tls-resume", no_argument, 0, OPT_TLS_RESUME },
+    { "auth-user", required_argument, 0, OPT_AUTH_USER },
+    { "auth-password", required_argument, 0, OPT_AUTH_PASSWORD },
+    { "auth-password-file", required_argument, 0, OPT_AUTH_PASSWORD_FILE },
+    { "auth-mech", required_argument, 0, OPT_AUTH_MECH },
+    { "auth-allow-plaintext", no_argument, 0, OPT_AUTH_PLAINTEXT },
+    { "bdat", no_argument, 0, OPT_BDAT },
+    { "bdat-size", required_argument, 0, OPT_BDAT_SIZE },
+    { "smtputf8", no_argument, 0, OPT_SMTPUTF8 },
+    { "8bitmime", no_argument, 0, OPT_8BITMIME },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
 };
-
-#ifndef SMTP_SOURCE_VERSION
-#define SMTP_SOURCE_VERSION "unknown"
-#endif
-
-/* The reference's usage line (its wording, for scripts that match it),
- * then where the rest is. */
-static _Noreturn void usage(void)
-{
-    const char *p = diag_prog();
-    fflush(stdout);
-    fprintf(stderr, "%s: fatal: usage: %s -cdLNov -s sess -l msglen -m msgs -C count "
-            "-M myhostname -f from -t to -r rcptcount -R delay -w delay host[:port]\n"
-            "  long options: --quiet --json[=FILE] --records=FILE --progress --no-progress\n"
-            "    --timeout=SECS --ehlo --pipelining --help --version\n"
-            "  %s --help lists them all; man smtp-source explains them.\n", p, p, p);
-    _exit(1);
-}
-
-static const char help_text[] =
-    "Usage: %s [options] target\n"
-    "Send SMTP or LMTP mail to a server, as fast as it takes it, and report how\n"
-    "fast it was. A drop-in for Postfix's smtp-source: its letters mean the same.\n"
-    "\n"
-    "Postfix smtp-source options:\n"
-    "  -4, -6          resolve the target to IPv4 / IPv6 only\n"
-    "  -A              a rejection is a warning, not the end of the run\n"
-    "  -c              a running message counter on standard output\n"
-    "  -C count        connection attempts per session over its life (1)\n"
-    "  -d              keep the connection open for the next message\n"
-    "  -f from         envelope sender ('' for <>; foo@myhostname)\n"
-    "  -F file         send the file as the message (dot-stuffed, CRLF)\n"
-    "  -l length       a body of length bytes of numbered X lines\n"
-    "  -L              LMTP: LHLO, one end-of-data reply per recipient\n"
-    "  -m count        messages in all (1)\n"
-    "  -M name         the HELO name, the default addresses' domain\n"
-    "  -N              number recipients, unique over the whole run\n"
-    "  -o              old mode: no HELO, no generated headers\n"
-    "  -r count        recipients per message (1)\n"
-    "  -R secs         a random delay of 0..secs between a session's messages\n"
-    "  -s count        sessions (worker processes) at once (1, at most 10000)\n"
-    "  -S subject      add a Subject: header\n"
-    "  -t to           the recipient (foo@myhostname)\n"
-    "  -T size         socket send and receive buffers, 1..65535 bytes\n"
-    "  -v              commands and reply lines on standard error\n"
-    "  -w secs         a fixed delay between a session's messages\n"
-    "\n"
-    "Output:\n"
-    "  --quiet         no report at the end\n"
-    "  --json[=FILE]   the report as JSON (standard output without FILE)\n"
-    "  --records=FILE  one JSON line per message slot\n"
-    "  --progress      a live status line on standard error (on a terminal)\n"
-    "  --no-progress   never the status line\n"
-    "\n"
-    "Protocol:\n"
-    "  --timeout=SECS  the most one step (connect, write, reply) may take (300)\n"
-    "  --ehlo          EHLO instead of HELO, with HELO as the fallback\n"
-    "  --pipelining    RFC 2920 command pipelining when the server offers it\n"
-    "\n"
-    "  --help          this text;  --version  the version and the build's features\n"
-    "\n"
-    "Targets: [inet:]host[:port] (port 25 by default), [address]:port,\n"
-    "[ipv6:address]:port, unix:/path. See man smtp-source.\n";
-
-static _Noreturn void help(void)
-{
-    printf(help_text, diag_prog());
-    exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
-}
-
-static _Noreturn void version(void)
-{
-    printf("smtp-source %s\nfeatures: no TLS (build with make TLS=openssl for it)\n",
-           SMTP_SOURCE_VERSION);
-    exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
-}
 
 static long long number(const char *arg, long long max, const char *what)
 {
@@ -116,6 +62,59 @@ static long long number(const char *arg, long long max, const char *what)
     if (num_parse(arg, 1, max, &v) < 0)
         diag_fatal("bad %s: %s", what, arg);
     return v;
+}
+
+/* A long option's value that must not be empty. */
+static const char *value(const char *opt, const char *arg)
+{
+    if (*arg == 0)
+        diag_fatal("--%s needs a value", opt);
+    return arg;
+}
+
+static int mechanism(const char *arg)
+{
+    if (strcasecmp(arg, "PLAIN") == 0)
+        return AUTH_PLAIN;
+    if (strcasecmp(arg, "LOGIN") == 0)
+        return AUTH_LOGIN;
+    if (strcasecmp(arg, "XOAUTH2") == 0)
+        return AUTH_XOAUTH2;
+    diag_fatal("--auth-mech: unknown mechanism: %s (PLAIN, LOGIN or XOAUTH2)", arg);
+}
+
+/* Options that only make sense together, checked once all are read. */
+static void check_together(struct config *cfg)
+{
+    bool tls = cfg->starttls || cfg->smtps;
+    const char *tls_opt = cfg->starttls ? "--starttls" : cfg->smtps ? "--smtps"
+                        : cfg->tls_verify ? "--tls-verify" : cfg->tls_ca ? "--tls-ca"
+                        : cfg->tls_servername ? "--tls-servername"
+                        : cfg->tls_resume ? "--tls-resume" : 0;
+    if (tls_opt && !tls_built())
+        diag_fatal("%s: this build has no TLS (build with make TLS=openssl)", tls_opt);
+    if (cfg->starttls && cfg->smtps)
+        diag_fatal("--starttls and --smtps exclude each other");
+    if (tls_opt && !tls)
+        diag_fatal("%s needs --starttls or --smtps", tls_opt);
+    if (cfg->auth_password && cfg->auth_password_file)
+        diag_fatal("--auth-password and --auth-password-file exclude each other");
+    if (cfg->auth_user && !cfg->auth_password && !cfg->auth_password_file)
+        diag_fatal("--auth-user needs --auth-password-file (or --auth-password)");
+    if (!cfg->auth_user && (cfg->auth_password || cfg->auth_password_file || cfg->auth_mech
+                            || cfg->auth_allow_plaintext))
+        diag_fatal("the --auth- options need --auth-user");
+    if (cfg->old_mode) {
+        const char *esmtp = cfg->starttls ? "--starttls" : cfg->auth_user ? "--auth-user"
+                          : cfg->bdat ? "--bdat" : cfg->smtputf8 ? "--smtputf8"
+                          : cfg->eightbitmime ? "--8bitmime" : cfg->pipelining ? "--pipelining"
+                          : cfg->ehlo ? "--ehlo" : 0;
+        if (esmtp)
+            diag_fatal("-o sends no EHLO: it cannot be used with %s", esmtp);
+    }
+    /* They all need the server's EHLO (or LHLO) reply. */
+    if (cfg->starttls || cfg->auth_user || cfg->bdat || cfg->smtputf8 || cfg->eightbitmime)
+        cfg->ehlo = true;
 }
 
 static void check_myhostname(const char *name)
@@ -205,12 +204,33 @@ void options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_EHLO: cfg->ehlo = true; break;
         case OPT_PIPELINING: cfg->ehlo = cfg->pipelining = true; break;
-        case OPT_HELP: help();
-        case OPT_VERSION: version();
-        default: usage();
+        case OPT_STARTTLS: cfg->starttls = true; break;
+        case OPT_SMTPS: cfg->smtps = true; break;
+        case OPT_TLS_VERIFY: cfg->tls_verify = true; break;
+        case OPT_TLS_CA: cfg->tls_ca = value("tls-ca", optarg); break;
+        case OPT_TLS_SERVERNAME: cfg->tls_servername = value("tls-servername", optarg); break;
+        case OPT_TLS_RESUME: cfg->tls_resume = true; break;
+        case OPT_AUTH_USER: cfg->auth_user = value("auth-user", optarg); break;
+        case OPT_AUTH_PASSWORD: cfg->auth_password = value("auth-password", optarg); break;
+        case OPT_AUTH_PASSWORD_FILE:
+            cfg->auth_password_file = value("auth-password-file", optarg);
+            break;
+        case OPT_AUTH_MECH: cfg->auth_mech = mechanism(optarg); break;
+        case OPT_AUTH_PLAINTEXT: cfg->auth_allow_plaintext = true; break;
+        case OPT_BDAT: cfg->bdat = true; break;
+        case OPT_BDAT_SIZE:
+            cfg->bdat = true;
+            cfg->bdat_size = (long)number(optarg, INT_MAX, "--bdat-size");
+            break;
+        case OPT_SMTPUTF8: cfg->smtputf8 = true; break;
+        case OPT_8BITMIME: cfg->eightbitmime = true; break;
+        case OPT_HELP: usage_help();
+        case OPT_VERSION: usage_version();
+        default: usage_short();
         }
     }
     if (argc - optind != 1)
-        usage();
+        usage_short();
     cfg->target = argv[optind];
+    check_together(cfg);
 }

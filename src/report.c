@@ -2,6 +2,7 @@
 
 #include "diag.h"
 #include "json.h"
+#include "tls.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
 
 static const char *const reason_names[FAIL_COUNT] = {
     0, "rejected", "lost_connection", "timeout", "connect", "bad_reply", "worker_died",
+    "tls", "auth",
 };
 
 static void write_record_line(struct report *rp, const struct record *r, const char *text)
@@ -32,6 +34,13 @@ static void write_record_line(struct report *rp, const struct record *r, const c
     json_uint(&j, "worker", r->worker);
     json_uint(&j, "conn", r->conn_seq);
     json_bool(&j, "new_conn", (r->flags & RF_NEW_CONN) != 0);
+    if (r->flags & RF_TLS) {
+        json_object(&j, "tls");
+        json_string(&j, "version", tls_version_name(r->tls_version));
+        json_uint(&j, "cipher", r->tls_cipher);
+        json_bool(&j, "resumed", (r->flags & RF_TLS_RESUMED) != 0);
+        json_end(&j);
+    }
     json_string(&j, "result", (r->flags & RF_NOT_DONE) ? "not_done"
                             : (r->flags & RF_SENT) ? "sent" : "failed");
     if (!(r->flags & (RF_SENT | RF_NOT_DONE))

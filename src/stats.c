@@ -7,7 +7,8 @@
 #include <time.h>
 
 static const char *const phase_names[PH_COUNT] = {
-    "connect", "banner", "helo", "mail", "rcpt", "data", "dot", "rset", "quit", "message",
+    "connect", "banner", "helo", "tls", "auth", "mail", "rcpt", "data", "dot", "bdat",
+    "rset", "quit", "message",
 };
 
 const char *stats_phase_name(enum phase ph)
@@ -31,6 +32,27 @@ void stats_init(struct stats *st, int64_t requested)
     st->start_us = now_us();
 }
 
+static void add_handshake(struct stats *st, const struct record *r)
+{
+    if (r->flags & RF_TLS_RESUMED)
+        st->tls_resumed++;
+    else
+        st->tls_full++;
+    for (unsigned i = 0; i < st->suites; i++) {
+        if (st->suite[i].version == r->tls_version && st->suite[i].cipher == r->tls_cipher) {
+            st->suite[i].count++;
+            return;
+        }
+    }
+    if (st->suites == STATS_SUITES) {
+        st->suite_other++;
+        return;
+    }
+    st->suite[st->suites].version = r->tls_version;
+    st->suite[st->suites].cipher = r->tls_cipher;
+    st->suite[st->suites++].count = 1;
+}
+
 void stats_add(struct stats *st, const struct record *r)
 {
     if (r->flags & RF_NOT_DONE)
@@ -41,6 +63,8 @@ void stats_add(struct stats *st, const struct record *r)
         st->failed++;
     if (r->flags & RF_NEW_CONN)
         st->connections++;
+    if (r->flags & RF_TLS)
+        add_handshake(st, r);
     st->rcpt_sent += r->rcpt_sent;
     st->rcpt_ok += r->rcpt_ok;
     st->rcpt_bad += r->rcpt_bad;
@@ -89,6 +113,7 @@ static void put_ms(FILE *out, uint64_t us)
 
 static const char *const fail_names[FAIL_COUNT] = {
     "other", "rejected", "lost connection", "timeout", "connect", "bad reply", "worker died",
+    "tls", "auth",
 };
 
 void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
@@ -107,6 +132,20 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
     fprintf(out, "  rate        %.1f messages/s, %.2f MB/s\n", rate, bps / 1e6);
     fprintf(out, "  sessions    %u, %llu connections\n", ri->sessions,
             (unsigned long long)st->connections);
+    if (ri->tls) {
+        fprintf(out, "  tls         %llu handshakes (%llu full, %llu resumed), verify %s\n",
+                (unsigned long long)(st->tls_full + st->tls_resumed),
+                (unsigned long long)st->tls_full, (unsigned long long)st->tls_resumed,
+                ri->tls_verify ? "on" : "off");
+        for (unsigned i = 0; i < st->suites; i++)
+            fprintf(out, "              %s%s%llu\n", ri->suite_name[i] ? ri->suite_name[i] : "?",
+                    st->suites > 1 ? ": " : ", all ", (unsigned long long)st->suite[i].count);
+        if (st->suite_other)
+            fprintf(out, "              other kinds: %llu\n", (unsigned long long)st->suite_other);
+    }
+    if (ri->auth_mech)
+        fprintf(out, "  auth        %s, %llu connections authenticated\n", ri->auth_mech,
+                (unsigned long long)st->phase[PH_AUTH].count);
     fprintf(out, "  recipients  %llu sent, %llu accepted, %llu rejected\n",
             (unsigned long long)st->rcpt_sent, (unsigned long long)st->rcpt_ok,
             (unsigned long long)st->rcpt_bad);
@@ -131,7 +170,12 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
     fprintf(out, "  latency ms      count      min      p50      p90      p99    p99.9      max\n");
     for (int p = 0; p < PH_COUNT; p++) {
         const struct hist *h = &st->phase[p];
-        if (h->count == 0 && (p == PH_RSET || p == PH_HELO || p == PH_QUIT))
+        /* Phases that a run may well not have: shown when it had them
+         * (data and dot are left out when BDAT carried every message). */
+        int optional = p == PH_RSET || p == PH_HELO || p == PH_QUIT || p == PH_TLS
+                    || p == PH_AUTH || p == PH_BDAT
+                    || ((p == PH_DATA || p == PH_DOT) && st->phase[PH_BDAT].count > 0);
+        if (h->count == 0 && optional)
             continue;
         fprintf(out, "  %-10s %10llu", phase_names[p], (unsigned long long)h->count);
         if (h->count == 0) {
@@ -214,6 +258,26 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_uint(&j, "rejected", st->rcpt_bad);
     json_end(&j);
     json_uint(&j, "connections", st->connections);
+    if (ri->tls) {
+        json_object(&j, "tls");
+        json_string(&j, "mode", ri->tls == 1 ? "starttls" : "implicit");
+        json_bool(&j, "verify", ri->tls_verify);
+        json_uint(&j, "handshakes", st->tls_full + st->tls_resumed);
+        json_uint(&j, "full", st->tls_full);
+        json_uint(&j, "resumed", st->tls_resumed);
+        json_array(&j, "suites");
+        for (unsigned i = 0; i < st->suites; i++) {
+            json_object(&j, 0);
+            json_string(&j, "name", ri->suite_name[i]);
+            json_uint(&j, "count", st->suite[i].count);
+            json_end(&j);
+        }
+        json_end(&j);
+        json_uint(&j, "other", st->suite_other);
+        json_end(&j);
+    }
+    if (ri->auth_mech)
+        json_string(&j, "auth", ri->auth_mech);
     json_uint(&j, "bytes_sent", st->bytes);
     json_double(&j, "elapsed_s", secs, 6);
     json_object(&j, "rate");
@@ -234,6 +298,8 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_uint(&j, "connect", st->fails[FAIL_CONNECT]);
     json_uint(&j, "bad_reply", st->fails[FAIL_PROTOCOL]);
     json_uint(&j, "worker_died", st->fails[FAIL_WORKER]);
+    json_uint(&j, "tls", st->fails[FAIL_TLS]);
+    json_uint(&j, "auth", st->fails[FAIL_AUTH]);
     json_uint(&j, "other", st->fails[FAIL_NONE]);
     json_end(&j);
     json_object(&j, "latency_ms");

@@ -1,0 +1,115 @@
+/* startup: what the parent prepares from the config before any worker
+ * exists: the body, the AUTH secret, the TLS context. */
+#include "startup.h"
+
+#include "auth.h"
+#include "diag.h"
+#include "message.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FILE_MAX (256L * 1024 * 1024)
+
+static char *read_file(const char *path, size_t *size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        diag_fatal("open %s: %s", path, strerror(errno));
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf == 0)
+            diag_fatal("out of memory reading %s", path);
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            diag_fatal("read %s: %s", path, strerror(errno));
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > (size_t)FILE_MAX)
+            diag_fatal("read %s: file is larger than %ld bytes", path, FILE_MAX);
+        if (len == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    close(fd);
+    *size = len;
+    return buf;
+}
+
+char *startup_body(const struct config *cfg, size_t *len)
+{
+    char *body;
+    if (cfg->file) {
+        size_t size;
+        char *data = read_file(cfg->file, &size);
+        body = msg_body_file(data, size, len);
+        free(data);
+    } else if (cfg->msg_length) {
+        body = msg_body_length((size_t)cfg->msg_length, len);
+    } else {
+        body = msg_body_default(len);
+    }
+    if (body == 0)
+        diag_fatal("out of memory building the message");
+    return body;
+}
+
+
+char *startup_secret(const struct config *cfg)
+{
+    if (!cfg->auth_user)
+        return 0;
+    if (cfg->auth_password) {
+        char *secret = strdup(cfg->auth_password);
+        if (secret == 0)
+            diag_fatal("out of memory");
+        /* What ps shows is argv itself: blank the copy there. */
+        memset((char *)cfg->auth_password, '*', strlen(cfg->auth_password));
+        return secret;
+    }
+    size_t size;
+    char *data = read_file(cfg->auth_password_file, &size);
+    size_t n = 0;
+    while (n < size && data[n] != '\n')
+        n++;
+    if (n > 0 && data[n - 1] == '\r')
+        n--;
+    if (n == 0 || memchr(data, 0, n))
+        diag_fatal("--auth-password-file=%s: the first line must hold the password",
+                   cfg->auth_password_file);
+    char *secret = malloc(n + 1);
+    if (secret == 0)
+        diag_fatal("out of memory");
+    memcpy(secret, data, n);
+    secret[n] = 0;
+    auth_wipe(data, size);
+    free(data);
+    return secret;
+}
+
+struct tls_client *startup_tls(const struct config *cfg, const char *host)
+{
+    char err[512];
+    if (!cfg->starttls && !cfg->smtps)
+        return 0;
+    struct tls_settings set = {
+        .verify = cfg->tls_verify,
+        .ca_file = cfg->tls_ca,
+        .servername = cfg->tls_servername ? cfg->tls_servername : host,
+        .resume = cfg->tls_resume,
+    };
+    if (cfg->tls_ca && access(cfg->tls_ca, R_OK) < 0)
+        diag_fatal("--tls-ca=%s: %s", cfg->tls_ca, strerror(errno));
+    struct tls_client *tc = tls_client_new(&set, err, sizeof(err));
+    if (tc == 0)
+        diag_fatal("%s", err);
+    return tc;
+}
