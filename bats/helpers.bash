@@ -99,28 +99,77 @@ assert_no_workers() {
 
 common_teardown() {
     stop_sink
-    if [ -n "${FAKE_PID:-}" ]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=; fi
+    stop_fake
     if [ -n "${SINK_DIR:-}" ]; then rm -rf "$SINK_DIR"; SINK_DIR=; fi
 }
 
-# start_fake MODE: the scripted hostile server (tests/fakeserver.c) on a
-# port of the kernel's choice. Sets FAKE_PID and FAKE_ADDR.
+# Stops the fakeserver; it stops its children before it exits.
+stop_fake() {
+    if [ -n "${FAKE_PID:-}" ]; then
+        kill "$FAKE_PID" 2>/dev/null || true
+        wait "$FAKE_PID" 2>/dev/null || true
+        FAKE_PID=
+    fi
+}
+
+# start_fake MODE: the hostile server (tests/fakeserver.c) running one of
+# its canned scripts on a port of the kernel's choice. Sets FAKE_PID and
+# FAKE_ADDR.
 start_fake() {
-    local i
     ensure_sink_dir
     rm -f "$SINK_DIR/fake.port"
     "$FAKE" "$1" "$SINK_DIR/fake.port" 2>"$SINK_DIR/fake.err" &
     FAKE_PID=$!
+    fake_wait "127.0.0.1:" "$1"
+}
+
+# start_fake_script [-6 | -u] SCRIPTFILE: the fakeserver running a script
+# (SCRIPTFILE - : read from stdin), on 127.0.0.1, ::1 (-6) or a unix
+# socket (-u), logging to FAKE_LOG (conn.N.in, conn.N.out, events).
+# Sets FAKE_PID, FAKE_ADDR and FAKE_LOG.
+start_fake_script() {
+    local where=() prefix=127.0.0.1: script
+    ensure_sink_dir
+    case ${1:-} in
+    -6) where=(-6); prefix="[::1]:"; shift ;;
+    -u) where=(-u "$SINK_DIR/fake.sock"); prefix=unix:; shift ;;
+    esac
+    script=$1
+    if [ "$script" = - ]; then
+        script=$SINK_DIR/fake.script
+        cat >"$script"
+    fi
+    FAKE_LOG=$SINK_DIR/fakelog
+    rm -rf "$FAKE_LOG" "$SINK_DIR/fake.port"
+    mkdir "$FAKE_LOG"
+    "$FAKE" "${where[@]}" script "$script" "$SINK_DIR/fake.port" "$FAKE_LOG" 2>"$SINK_DIR/fake.err" &
+    FAKE_PID=$!
+    fake_wait "$prefix" "$script"
+}
+
+# Waits for the fakeserver's port file (written once it listens).
+fake_wait() {
+    local i
     for i in $(seq 1 200); do
         if [ -s "$SINK_DIR/fake.port" ]; then
-            FAKE_ADDR=127.0.0.1:$(cat "$SINK_DIR/fake.port")
+            FAKE_ADDR=$1$(cat "$SINK_DIR/fake.port")
             return 0
         fi
         kill -0 "$FAKE_PID" 2>/dev/null || break
         sleep 0.05
     done
-    echo "could not start fakeserver $1" >&2
+    echo "could not start fakeserver $2:" >&2
+    cat "$SINK_DIR/fake.err" >&2
     return 1
+}
+
+# fake_session BYTES: one TCP connection to FAKE_ADDR; sends BYTES at once
+# and prints all the server sends until it closes (limit: 10 s).
+fake_session() {
+    local host=${FAKE_ADDR%:*}
+    host=${host#[}
+    timeout 10 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf "%s" "$3" >&3 && cat <&3' \
+        _ "${host%]}" "${FAKE_ADDR##*:}" "$1"
 }
 
 # Number of established TCP connections whose local port is $1 (the

@@ -1,279 +1,388 @@
-/* fakeserver: a scripted SMTP server that misbehaves on purpose, for the
- * tests of what smtp-sink cannot be made to do (garbage, endless lines,
- * stalls, resets). Usage: fakeserver MODE PORTFILE
- * It listens on 127.0.0.1 (a port of the kernel's choice, written to
- * PORTFILE), serves each connection in a child process as a plain SMTP
- * server with MODE's one fault, and exits by itself after a minute, so a
- * failed test can never leave it running. */
+/* fakeserver: an SMTP/LMTP server that misbehaves on purpose, as a script
+ * says, for the tests of what smtp-sink cannot be made to do.
+ *
+ *   fakeserver [-6 | -u PATH] MODE PORTFILE [LOGDIR]
+ *   fakeserver [-6 | -u PATH] script SCRIPTFILE PORTFILE [LOGDIR]
+ *
+ * It listens on 127.0.0.1 (-6: ::1) on a port of the kernel's choice, or
+ * on the unix socket PATH, and writes the port (or PATH) to PORTFILE once
+ * it listens. Each connection is served in a child process. It exits after
+ * its lifetime (60 s unless the script says otherwise), on SIGTERM or
+ * SIGINT, and takes its children with it: a test can never leave one.
+ * MODE is one of the canned scripts of modes[] below.
+ *
+ * The script: one rule or directive a line; '#' at the start of a line
+ * begins a comment. A rule is
+ *     EVENT [conn=SPEC] [nth=SPEC] [gnth=SPEC] [tnth=SPEC] [match=TEXT] : ACTION [; ACTION]...
+ * EVENT: banner, a command verb (any case), dot (end of a message's
+ * content, also BDAT LAST), rcpt-dot (LMTP: the end-of-data reply for the
+ * nth accepted recipient), line (a line in an AUTH exchange, i.e. after a
+ * 3xx reply to AUTH, or one that expect-lines announced), any (any
+ * command). SPEC: 3, 2-, 2-5, or a comma-separated list of those. conn:
+ * the connection number (1-based, accept order); nth: the occurrence of
+ * the event on the connection; gnth: on the whole server; tnth: in the
+ * mail transaction (MAIL, RSET, HELO/EHLO/LHLO and the end of data start
+ * a new one). match: the line contains TEXT, case-insensitively (quote it
+ * for blanks). The first matching rule in file order wins; no rule: the
+ * default. The rule's head ends at the first ':' followed by a blank.
+ * ACTIONs: reply TEXT (plus CR LF), raw TEXT, repeat N|forever TEXT,
+ * default, noreply, close (FIN after what was sent; the input is still
+ * read until the client closes), reset (RST), shutdown-read, stall (no
+ * more reading or writing), sleep MS, stop-reading, data-skip,
+ * swallow-data, expect-lines N. TEXT has the escapes \r \n \t \\ \; \"
+ * \xHH; blanks around it are dropped (\x20 keeps one).
+ * After a DATA (or any) rule, the content is read up to the lone dot if
+ * the rule's first reply byte was '3' and it has no data-skip, or if it has
+ * swallow-data; then comes the dot event (under swallow-data, only if a dot
+ * rule matches). A BDAT chunk is read before the BDAT rule runs, unless
+ * the rule has data-skip.
+ * Directives: ehlo KEYWORD... (default PIPELINING 8BITMIME), rcvbuf N,
+ * lifetime SECONDS (up to 600), lmtp, stall-window START_MS LEN_MS,
+ * nodelay, tiny-writes, bare-lf (reply lines end in LF alone), backlog N,
+ * never-accept.
+ * The default: banner 220; EHLO/LHLO the keywords; HELO, MAIL 250; RCPT
+ * 250 in a transaction, else 503; DATA 354 if a recipient was accepted,
+ * else 503; end of data 250 (LMTP: one reply per accepted recipient; 554
+ * if MAIL was refused); RSET, NOOP 250; QUIT 221 and close; BDAT n [LAST]
+ * 250 after n bytes; AUTH, STARTTLS and the rest 502.
+ *
+ * LOGDIR receives conn.N.in and conn.N.out (every byte received and sent
+ * on connection N, written as it goes) and events: "N accept", "N EVENT
+ * nth=K" for each event, "N close|reset|eof|read-error|write-error" and,
+ * last, "N bytes-in B" however the connection ended. */
+#define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
+
+#include "fakeserver.h"
+
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
-#define LIFETIME 60
-
-static const char *mode;
-
-static int is(const char *m)
-{
-    return strcmp(mode, m) == 0;
-}
-
-static void put_raw(int fd, const char *s, size_t len)
-{
-    if (is("tiny-writes")) {
-        /* One byte per segment: the client must reassemble replies. */
-        for (size_t i = 0; i < len; i++)
-            if (write(fd, s + i, 1) != 1)
-                _exit(0);
-        return;
-    }
-    while (len > 0) {
-        ssize_t n = write(fd, s, len);
-        if (n <= 0)
-            _exit(0);
-        s += n;
-        len -= (size_t)n;
-    }
-}
-
-/* A reply line; s has no line end. bare-lf ends lines with LF alone. */
-static void put(int fd, const char *s)
-{
-    put_raw(fd, s, strlen(s));
-    put_raw(fd, is("bare-lf") ? "\n" : "\r\n", is("bare-lf") ? 1 : 2);
-}
-
-static void stall(void)
-{
-    for (;;)
-        pause();
-}
-
-struct reader {
-    int fd;
-    char buf[8192];
-    size_t pos, len;
+/* The faults the tests used before scripts existed, now as scripts. */
+static const struct { const char *mode, *script; } modes[] = {
+    { "plain", "" },
+    { "garbage-banner", "banner : reply hello there" },
+    { "nul-bytes", "banner : raw 554 bad\\x00byte\\x01\\xff\"q\\\\\\r\\n" },
+    { "long-line", "banner : raw 220\\x20; repeat 1048576 x; raw \\r\\n" },
+    { "endless-line", "banner : raw 220\\x20; repeat forever x" },
+    { "endless-multiline", "banner : repeat forever 220-x\\r\\n" },
+    { "close-after-accept", "banner : close" },
+    { "close-mid-reply", "banner : reply 220-partial; close" },
+    { "stall-banner", "banner : stall" },
+    { "stall-mid-reply", "banner : reply 220-a; stall" },
+    { "bare-lf", "bare-lf" },
+    { "tiny-writes", "tiny-writes\nnodelay" },
+    /* A small window fills quickly once nobody reads. */
+    { "stall-data", "rcvbuf 4096\nDATA : reply 354 go ahead; stall" },
+    { "rst-mid-data", "DATA : reply 354 go ahead; data-skip; expect-lines 1\nline : reset" },
+    { "data-250", "DATA : reply 250 2.0.0 no data for you" },
+    { "reject-mail", "MAIL : reply 550 5.1.0 sender \"bad\"" },
+    { "reject-mail-354", "MAIL : reply 550 5.1.0 sender \"bad\"\nDATA : reply 354 go ahead" },
+    { "reject-rcpt-421", "RCPT : reply 421 4.3.0 bye; close" },
+    /* The second recipient of each transaction is refused. */
+    { "lmtp-partial", "lmtp\nRCPT tnth=2 : reply 550 5.1.1 no such user" },
+    /* A queue of one that is never served: once it holds a connection,
+     * further SYNs go unanswered. */
+    { "full-backlog", "backlog 0\nnever-accept" },
 };
 
-/* Reads one line (without CRLF) into line; returns 0 at EOF. */
-static int get_line(struct reader *r, char *line, size_t cap)
+static volatile sig_atomic_t stopping, child_exited;
+
+static void on_stop(int sig)
 {
-    size_t n = 0;
-    for (;;) {
-        if (r->pos == r->len) {
-            ssize_t got = read(r->fd, r->buf, sizeof(r->buf));
-            if (got <= 0)
-                return 0;
-            r->pos = 0;
-            r->len = (size_t)got;
+    (void)sig;
+    stopping = 1;
+}
+
+static void on_child(int sig)
+{
+    (void)sig;
+    child_exited = 1;
+}
+
+static pid_t *kids;
+static size_t nkids, capkids;
+
+static void reap(int block)
+{
+    pid_t pid;
+    while ((pid = waitpid(-1, 0, block ? 0 : WNOHANG)) > 0)
+        for (size_t i = 0; i < nkids; i++)
+            if (kids[i] == pid) {
+                kids[i] = kids[--nkids];
+                break;
+            }
+}
+
+/* Children first get SIGTERM, so that each logs its last line; one that
+ * does not go within 3 s is killed. */
+static void stop_children(void)
+{
+    for (size_t i = 0; i < nkids; i++)
+        kill(kids[i], SIGTERM);
+    for (int tick = 0; nkids > 0 && tick < 300; tick++) {
+        struct timespec t = { 0, 10000000 };
+        nanosleep(&t, 0);
+        reap(0);
+    }
+    for (size_t i = 0; i < nkids; i++)
+        kill(kids[i], SIGKILL);
+    if (nkids > 0)
+        reap(1);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    size_t n = 0, cap = 4096;
+    char *s = malloc(cap);
+    size_t got;
+    while (s && (got = fread(s + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n < 2)
+            s = realloc(s, cap *= 2);
+    }
+    fclose(f);
+    if (s)
+        s[n] = 0;
+    return s;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: fakeserver [-6 | -u PATH] MODE PORTFILE [LOGDIR]\n"
+                    "       fakeserver [-6 | -u PATH] script SCRIPTFILE PORTFILE [LOGDIR]\n");
+    return 2;
+}
+
+static int listen_on(const struct script *sc, int inet6, const char *upath, char *where, size_t wn)
+{
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in4;
+        struct sockaddr_in6 in6;
+        struct sockaddr_un un;
+    } a;
+    socklen_t alen;
+    memset(&a, 0, sizeof(a));
+    if (upath) {
+        struct stat st;
+        if (strlen(upath) >= sizeof(a.un.sun_path)) {
+            fprintf(stderr, "fakeserver: socket path too long: %s\n", upath);
+            return -1;
         }
-        char c = r->buf[r->pos++];
-        if (c == '\n')
-            break;
-        if (n + 1 < cap)
-            line[n++] = c;
+        a.un.sun_family = AF_UNIX;
+        strcpy(a.un.sun_path, upath);
+        alen = sizeof(a.un);
+        if (lstat(upath, &st) == 0 && S_ISSOCK(st.st_mode))
+            unlink(upath);
+    } else if (inet6) {
+        a.in6.sin6_family = AF_INET6;
+        a.in6.sin6_addr = in6addr_loopback;
+        alen = sizeof(a.in6);
+    } else {
+        a.in4.sin_family = AF_INET;
+        a.in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        alen = sizeof(a.in4);
     }
-    while (n > 0 && line[n - 1] == '\r')
-        n--;
-    line[n] = 0;
-    return 1;
+    int ls = socket(a.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (ls < 0)
+        return -1;
+    if (!upath)
+        setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* Accepted sockets inherit the listener's receive buffer. */
+    if (sc->rcvbuf)
+        setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &sc->rcvbuf, sizeof(sc->rcvbuf));
+    if (bind(ls, &a.sa, alen) < 0 || listen(ls, sc->backlog) < 0
+        || getsockname(ls, &a.sa, &alen) < 0) {
+        perror("fakeserver");
+        return -1;
+    }
+    if (upath)
+        snprintf(where, wn, "%s\n", upath);
+    else
+        snprintf(where, wn, "%u\n", ntohs(inet6 ? a.in6.sin6_port : a.in4.sin_port));
+    fcntl(ls, F_SETFL, fcntl(ls, F_GETFL) | O_NONBLOCK);
+    return ls;
 }
 
-static int verb(const char *line, const char *v)
+static int write_atomically(const char *path, const char *text)
 {
-    return strncasecmp(line, v, strlen(v)) == 0;
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
+        perror(path);
+        return -1;
+    }
+    return 0;
 }
 
-static void greet(int fd)
+static void serve_child(const struct server *srv, int ls, int fd, unsigned long conn,
+                        pid_t listener)
 {
-    if (is("close-after-accept"))
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+    /* The listener may have died before the line above took effect. */
+    if (getppid() != listener)
         _exit(0);
-    if (is("stall-banner"))
-        stall();
-    if (is("garbage-banner")) {
-        put(fd, "hello there");
-        return;
-    }
-    if (is("nul-bytes")) {
-        static const char g[] = "554 bad\0byte\x01\xff\"q\\\r\n";
-        put_raw(fd, g, sizeof(g) - 1);
-        return;
-    }
-    if (is("long-line")) {
-        size_t n = 1 << 20;
-        char *b = malloc(n + 6);
-        memcpy(b, "220 ", 4);
-        memset(b + 4, 'x', n);
-        memcpy(b + 4 + n, "\r\n", 2);
-        put_raw(fd, b, n + 6);
-        free(b);
-        return;
-    }
-    if (is("endless-line")) {
-        char b[4096];
-        memset(b, 'x', sizeof(b));
-        put_raw(fd, "220 ", 4);
-        for (;;)
-            put_raw(fd, b, sizeof(b));
-    }
-    if (is("endless-multiline"))
-        for (;;)
-            put(fd, "220-x");
-    if (is("close-mid-reply")) {
-        put(fd, "220-partial");
-        _exit(0);
-    }
-    if (is("stall-mid-reply")) {
-        put(fd, "220-a");
-        stall();
-    }
-    put(fd, "220 fakeserver ESMTP");
-}
-
-static void ehlo(int fd)
-{
-    put(fd, "250-fakeserver");
-    put(fd, "250-PIPELINING");
-    put(fd, "250 8BITMIME");
-}
-
-/* Reads the message up to the lone dot. */
-static void read_data(struct reader *r, int fd)
-{
-    char line[65536];
-    if (is("stall-data"))
-        stall();
-    if (is("rst-mid-data")) {
-        struct linger lg = { 1, 0 };
-        get_line(r, line, sizeof(line));
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-        _exit(0);
-    }
-    while (get_line(r, line, sizeof(line)))
-        if (strcmp(line, ".") == 0)
-            return;
-    _exit(0);
-}
-
-static void serve(int fd)
-{
-    struct reader r = { fd, { 0 }, 0, 0 };
-    char line[65536];
-    int mail_ok = 0, rcpts = 0, accepted = 0;
-
-    alarm(LIFETIME);
-    greet(fd);
-    while (get_line(&r, line, sizeof(line))) {
-        if (verb(line, "EHLO") || verb(line, "LHLO")) {
-            ehlo(fd);
-        } else if (verb(line, "HELO")) {
-            put(fd, "250 fakeserver");
-        } else if (verb(line, "MAIL")) {
-            mail_ok = !is("reject-mail") && !is("reject-mail-354");
-            put(fd, mail_ok ? "250 2.1.0 Ok" : "550 5.1.0 sender \"bad\"");
-        } else if (verb(line, "RCPT")) {
-            if (is("reject-rcpt-421")) {
-                put(fd, "421 4.3.0 bye");
-                _exit(0);
-            }
-            /* lmtp-partial: the second recipient of each transaction is refused. */
-            if (is("lmtp-partial") && ++rcpts == 2) {
-                put(fd, "550 5.1.1 no such user");
-                continue;
-            }
-            accepted += mail_ok;
-            put(fd, mail_ok ? "250 2.1.5 Ok" : "503 5.5.1 need MAIL");
-        } else if (verb(line, "DATA")) {
-            if (is("data-250")) {
-                put(fd, "250 2.0.0 no data for you");
-                continue;
-            }
-            if (!mail_ok && !is("reject-mail-354")) {
-                put(fd, "503 5.5.1 no valid recipients");
-                continue;
-            }
-            put(fd, "354 go ahead");
-            read_data(&r, fd);
-            /* LMTP answers once per accepted recipient (RFC 2033). */
-            for (int i = is("lmtp-partial") ? 1 : accepted; i < accepted; i++)
-                put(fd, "250 2.0.0 delivered");
-            put(fd, mail_ok ? "250 2.0.0 queued" : "554 5.5.1 no valid recipients");
-            rcpts = accepted = 0;
-        } else if (verb(line, "RSET")) {
-            put(fd, "250 2.0.0 Ok");
-        } else if (verb(line, "QUIT")) {
-            put(fd, "221 2.0.0 Bye");
-            _exit(0);
-        } else {
-            put(fd, "502 5.5.2 what?");
-        }
-    }
-    _exit(0);
+    close(ls);
+    serve_conn(srv, fd, conn);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: fakeserver MODE PORTFILE\n");
+    int inet6 = 0;
+    const char *upath = NULL;
+    while (argc > 1 && argv[1][0] == '-') {
+        if (strcmp(argv[1], "-6") == 0) {
+            inet6 = 1;
+        } else if (strcmp(argv[1], "-u") == 0 && argc > 2) {
+            upath = argv[2];
+            argv++, argc--;
+        } else {
+            return usage();
+        }
+        argv++, argc--;
+    }
+    int is_script = argc > 1 && strcmp(argv[1], "script") == 0;
+    if (argc < 3 + is_script || argc > 4 + is_script)
+        return usage();
+    const char *text = NULL, *name = argv[1];
+    if (is_script) {
+        name = argv[2];
+        if ((text = slurp(name)) == NULL) {
+            perror(name);
+            return 2;
+        }
+    }
+    for (size_t i = 0; !is_script && i < sizeof(modes) / sizeof(modes[0]); i++)
+        if (strcmp(argv[1], modes[i].mode) == 0)
+            text = modes[i].script;
+    if (text == NULL) {
+        fprintf(stderr, "fakeserver: unknown mode %s\n", argv[1]);
         return 2;
     }
-    mode = argv[1];
-    signal(SIGCHLD, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    alarm(LIFETIME);
+    const char *portfile = argv[2 + is_script];
+    const char *logdir = argc > 3 + is_script ? argv[3 + is_script] : NULL;
 
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (is("stall-data")) {
-        /* A small window fills quickly once nobody reads. */
-        int small = 4096;
-        setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-    }
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(sa);
-    /* full-backlog: a queue of one that is never served, so that once it
-     * holds a connection, further SYNs go unanswered. */
-    int backlog = is("full-backlog") ? 0 : 64;
-    if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, backlog) < 0
-        || getsockname(ls, (struct sockaddr *)&sa, &len) < 0) {
-        perror("fakeserver");
+    static struct script sc;
+    int bad = script_parse(&sc, text, name) < 0;
+    if (is_script)
+        free((char *)text);
+    if (bad)
+        return 2;
+
+    struct server srv = { &sc, NULL, -1, logdir, { 0, 0 } };
+    clock_gettime(CLOCK_MONOTONIC, &srv.start);
+    /* gnth counters, shared by the children: made before the first fork. */
+    size_t gsize = (size_t)(sc.ncounters + 1) * sizeof(atomic_ulong);
+    srv.gcount = mmap(0, gsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (srv.gcount == MAP_FAILED) {
+        perror("fakeserver: mmap");
         return 1;
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
-    FILE *f = fopen(tmp, "w");
-    if (f == 0 || fprintf(f, "%u\n", ntohs(sa.sin_port)) < 0 || fclose(f) != 0
-        || rename(tmp, argv[2]) < 0) {
-        perror(argv[2]);
-        return 1;
-    }
-    if (is("full-backlog"))
-        stall();
-    for (;;) {
-        int fd = accept(ls, 0, 0);
-        if (fd < 0) {
-            if (errno == EINTR)
-                continue;
+    for (int i = 0; i <= sc.ncounters; i++)
+        atomic_init(&srv.gcount[i], 0);
+    if (logdir) {
+        char path[4096];
+        mkdir(logdir, 0755);
+        snprintf(path, sizeof(path), "%s/events", logdir);
+        srv.events_fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (srv.events_fd < 0) {
+            perror(path);
             return 1;
         }
-        if (is("tiny-writes"))
+    }
+
+    /* The signals that matter reach the listener only inside pselect(),
+     * so none is lost between a check and a wait. */
+    sigset_t block, waitmask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGALRM);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &waitmask);
+    sigdelset(&waitmask, SIGTERM);
+    sigdelset(&waitmask, SIGINT);
+    sigdelset(&waitmask, SIGALRM);
+    sigdelset(&waitmask, SIGCHLD);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, 0);
+    sigaction(SIGINT, &sa, 0);
+    sigaction(SIGALRM, &sa, 0);
+    sa.sa_handler = on_child;
+    sigaction(SIGCHLD, &sa, 0);
+    signal(SIGPIPE, SIG_IGN);
+    alarm((unsigned)sc.lifetime);
+
+    char where[4200];
+    int ls = listen_on(&sc, inet6, upath, where, sizeof(where));
+    if (ls < 0 || write_atomically(portfile, where) < 0)
+        return 1;
+
+    pid_t self = getpid();
+    unsigned long conns = 0;
+    int one = 1;
+    while (!stopping) {
+        fd_set rd;
+        FD_ZERO(&rd);
+        if (!sc.never_accept)
+            FD_SET(ls, &rd);
+        int n = pselect(ls + 1, &rd, 0, 0, 0, &waitmask);
+        if (child_exited) {
+            child_exited = 0;
+            reap(0);
+        }
+        if (n <= 0)
+            continue;
+        int fd = accept(ls, 0, 0);
+        if (fd < 0)
+            continue;
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        if (sc.nodelay && !upath)
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (nkids == capkids) {
+            capkids = capkids ? 2 * capkids : 64;
+            if ((kids = realloc(kids, capkids * sizeof(pid_t))) == NULL) {
+                perror("fakeserver");
+                break;
+            }
+        }
         pid_t pid = fork();
-        if (pid == 0) {
-            close(ls);
-            serve(fd);
+        if (pid == 0)
+            serve_child(&srv, ls, fd, ++conns, self);
+        if (pid > 0) {
+            kids[nkids++] = pid;
+            conns++;
         }
         close(fd);
     }
+    stop_children();
+    if (upath)
+        unlink(upath);
+    return 0;
 }
