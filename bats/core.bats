@@ -25,7 +25,9 @@ script() {
 }
 
 # How many connections the fake server accepted.
-accepted() { grep -c ' accept' "$FAKE_LOG/events" 2>/dev/null || echo 0; }
+# count ERE FILE: lines of FILE matching ERE (0 if none, or no FILE).
+count() { local n; n=$(grep -cE "$1" "$2" 2>/dev/null) || true; echo "${n:-0}"; }
+accepted() { count ' accept$' "$FAKE_LOG/events"; }
 
 # All bytes the fake server received, over all connections.
 bytes_in() { cat "$FAKE_LOG"/conn.*.in 2>/dev/null | wc -c; }
@@ -38,7 +40,7 @@ mono() { awk '{ print $1 }' /proc/uptime; }
 wait_events() {
     local ere=$1 n=$2 i
     for i in $(seq 1 400); do
-        [ "$(grep -cE "$ere" "$FAKE_LOG/events" 2>/dev/null || echo 0)" -ge "$n" ] && return 0
+        [ "$(count "$ere" "$FAKE_LOG/events")" -ge "$n" ] && return 0
         sleep 0.05
     done
     echo "fakeserver events never reached $n x /$ere/" >&2

@@ -8,6 +8,8 @@ REF=${REF:-/usr/sbin/smtp-source}
 FAKE=${FAKE:-$TOP/build/fakeserver}
 # The program built with its test hooks (see GNUmakefile: build/hooks).
 HOOKED=${HOOKED:-$TOP/build/hooks/smtp-source}
+# The program built with TLS (make tls: build/tls/smtp-source).
+TLSSRC=${TLSSRC:-$TOP/build/tls/smtp-source}
 # Tests run the program with a generous limit, so a hang fails the test
 # instead of the whole suite.
 RUN_LIMIT=${RUN_LIMIT:-60}

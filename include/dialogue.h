@@ -61,6 +61,8 @@ struct sess {
     struct reply reply;
     struct esmtp ext;        /* what the server offered in reply to EHLO/LHLO */
     bool tls_on;             /* this connection is encrypted */
+    bool use_bdat;           /* --bdat and the server offers CHUNKING */
+    char mail_params[40];    /* " BODY=8BITMIME SMTPUTF8" as offered and asked */
     bool pipelined;          /* --pipelining and the server offers it */
     size_t group_max;        /* bytes of commands written before reading */
     char *group;             /* the commands of a pipelined group */

@@ -14,6 +14,11 @@ char *msg_body_default(size_t *len);
 char *msg_body_length(size_t n, size_t *len);
 char *msg_body_file(const char *data, size_t size, size_t *len);
 
+/* The same content as BDAT carries it (RFC 3030): without the final dot
+ * and with the dot-stuffing undone; into a new buffer. NULL if out of
+ * memory. */
+char *msg_body_unstuffed(const char *body, size_t len, size_t *outlen);
+
 /* "Tue, 24 Nov 2026 03:34:33 +0000 (UTC)" for t in the local time zone. */
 void msg_date(time_t t, char *out, size_t outlen);
 

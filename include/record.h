@@ -27,6 +27,7 @@ enum fail_reason {
     FAIL_WORKER,       /* the worker died mid-message (counted by the parent) */
     FAIL_TLS,          /* the TLS handshake failed, or TLS broke */
     FAIL_AUTH,         /* AUTH could not be done: refused, or not allowed here */
+    FAIL_EXTENSION,    /* the server lacks an extension the run needs (SMTPUTF8) */
     FAIL_COUNT
 };
 
@@ -59,6 +60,7 @@ struct record {
     uint64_t bytes_sent;
     uint32_t rcpt_sent, rcpt_ok, rcpt_bad;   /* RCPT commands: sent, 2xx, other */
     uint32_t rcpt_delivered;   /* recipients the end of data accepted */
+    uint32_t rcpt_lost;        /* LMTP: recipients whose reply the connection lost */
     uint32_t replies[6];       /* by class: [2]..[5]; [0] codes outside 2xx..5xx */
     uint32_t phase_mask;       /* bit p set: phase p ran, phase_us[p] is valid */
     uint16_t tls_version;      /* RF_TLS: the protocol's and the cipher's numbers */

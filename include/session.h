@@ -25,6 +25,8 @@ struct session_args {
     const char *date;          /* the Date: header, computed once per run */
     const char *body;          /* content after the headers, with the final dot */
     size_t body_len;
+    const char *raw_body;      /* --bdat: the same content unstuffed, no dot */
+    size_t raw_body_len;
     bool headers;              /* generate From/To/Date/Message-Id/Subject */
     struct tls_client *tls;    /* --starttls, --smtps: the parent's context */
     const char *auth_secret;   /* --auth-user's password or token */

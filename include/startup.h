@@ -17,6 +17,12 @@ char *startup_body(const struct config *cfg, size_t *len);
  * overwritten, so that ps shows them no longer). NULL without AUTH. */
 char *startup_secret(const struct config *cfg);
 
+/* RFC 6531: an address with bytes outside ASCII needs --smtputf8. The
+ * reference sends such bytes as they are, and so does a run with only the
+ * reference's options; a run that speaks ESMTP (--ehlo and what implies
+ * it) refuses them here, before any connection, unless --smtputf8. */
+void startup_addresses(const struct config *cfg, const char *sender, const char *recipient);
+
 /* The TLS context for --starttls or --smtps (host: the target's host, the
  * default name to send and verify); NULL without TLS. */
 struct tls_client *startup_tls(const struct config *cfg, const char *host);

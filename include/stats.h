@@ -20,6 +20,7 @@ struct stats {
     int64_t given_up;              /* claimed, not started: the run stopped */
     uint64_t connections;
     uint64_t rcpt_sent, rcpt_ok, rcpt_bad;
+    uint64_t rcpt_delivered, rcpt_lost;
     uint64_t bytes;
     uint64_t replies[6];           /* [2]..[5] by class, [0] anything else */
     uint64_t fails[FAIL_COUNT];    /* failed messages by first reason */

@@ -109,6 +109,9 @@ int main(int argc, char **argv)
     char date[128];
     msg_date(time(0), date, sizeof(date));
 
+    startup_addresses(&cfg, cfg.sender ? cfg.sender : sender,
+                      cfg.recipient ? cfg.recipient : recipient);
+    size_t sa_raw_len = 0;
     struct session_args sa = {
         .cfg = &cfg,
         .addr = &addr,
@@ -122,8 +125,12 @@ int main(int argc, char **argv)
         .body_len = body_len,
         .headers = !cfg.old_mode && !cfg.file,
         .tls = startup_tls(&cfg, tgt.kind == TARGET_INET ? tgt.host : 0),
+        .raw_body = cfg.bdat ? msg_body_unstuffed(body, body_len, &sa_raw_len) : 0,
         .auth_secret = secret,
     };
+    sa.raw_body_len = sa_raw_len;
+    if (cfg.bdat && sa.raw_body == 0)
+        diag_fatal("out of memory building the message");
     /* No more workers than messages: the others would never connect. */
     unsigned nworkers = cfg.messages < cfg.sessions ? (unsigned)cfg.messages : (unsigned)cfg.sessions;
     sa.sh = shared_create(cfg.messages, nworkers);
@@ -200,6 +207,7 @@ int main(int argc, char **argv)
     unwritten |= output_close(&out_std) < 0;
     shared_destroy(sa.sh);
     free(body);
+    free((char *)sa.raw_body);
     if (secret) {
         auth_wipe(secret, strlen(secret));
         free(secret);

@@ -79,6 +79,26 @@ char *msg_body_file(const char *data, size_t size, size_t *len)
     return b;
 }
 
+char *msg_body_unstuffed(const char *body, size_t len, size_t *outlen)
+{
+    if (len >= DOT_LEN)
+        len -= DOT_LEN;
+    char *b = malloc(len + 1);
+    if (b == 0)
+        return 0;
+    size_t o = 0;
+    int line_start = 1;
+    for (size_t i = 0; i < len; i++) {
+        /* A stuffed line starts with two dots; BDAT carries one. */
+        if (line_start && body[i] == '.' && i + 1 < len && body[i + 1] == '.')
+            i++;
+        b[o++] = body[i];
+        line_start = body[i] == '\n';
+    }
+    *outlen = o;
+    return b;
+}
+
 void msg_date(time_t t, char *out, size_t outlen)
 {
     struct tm lt, gt;

@@ -125,6 +125,40 @@ static enum step greeting(struct sess *s)
     return STEP_OK;
 }
 
+/* 1 if s holds a byte outside ASCII. */
+static int non_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* What this connection will use of what the server offers. */
+static enum step extensions(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    const struct esmtp *e = &s->ext;
+
+    s->pipelined = cfg->pipelining && e->pipelining;
+    s->use_bdat = cfg->bdat && e->chunking;
+    snprintf(s->mail_params, sizeof(s->mail_params), "%s%s",
+             cfg->eightbitmime && e->eightbitmime ? " BODY=8BITMIME" : "",
+             cfg->smtputf8 && e->smtputf8 ? " SMTPUTF8" : "");
+    return STEP_OK;
+}
+
+/* RFC 6531 3.4: without SMTPUTF8 a UTF-8 address cannot go out at all:
+ * the message fails before any byte of it is sent. */
+static enum step utf8_ready(struct sess *s)
+{
+    if (s->cfg->smtputf8 && !s->ext.smtputf8
+        && (non_ascii(s->a->sender) || non_ascii(s->a->recipient)))
+        return sess_refuse(s, PH_MAIL, FAIL_EXTENSION,
+                           "the server does not offer SMTPUTF8, which the addresses need");
+    return STEP_OK;
+}
+
 /* HELO, EHLO or LHLO; what the server offers goes in s->ext. */
 static enum step introduce(struct sess *s)
 {
@@ -138,15 +172,14 @@ static enum step introduce(struct sess *s)
     if (sess_ok(s)) {
         if (verb[0] != 'H')
             esmtp_parse(s->reply.text, s->reply.text_len, &s->ext);
-        s->pipelined = cfg->pipelining && s->ext.pipelining;
-        return STEP_OK;
+        return extensions(s);
     }
     /* RFC 5321 4.1.4: a client whose EHLO is refused may fall back to HELO. */
     if (verb[0] == 'E' && reply_class(s->reply.code) == 5) {
         if ((st = hello(s, "HELO")) != STEP_OK)
             return st;
         if (sess_ok(s))
-            return STEP_OK;
+            return extensions(s);
         verb = "HELO";
     }
     char what[32];
@@ -265,5 +298,5 @@ enum step session_open(struct sess *s)
         return st;
     if (cfg->auth_user && (st = authenticate(s)) != STEP_OK)
         return st;
-    return STEP_OK;
+    return utf8_ready(s);
 }

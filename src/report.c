@@ -20,7 +20,7 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
 
 static const char *const reason_names[FAIL_COUNT] = {
     0, "rejected", "lost_connection", "timeout", "connect", "bad_reply", "worker_died",
-    "tls", "auth",
+    "tls", "auth", "extension",
 };
 
 static void write_record_line(struct report *rp, const struct record *r, const char *text)
@@ -63,6 +63,8 @@ static void write_record_line(struct report *rp, const struct record *r, const c
         json_end(&j);
     }
     json_uint(&j, "rcpt_delivered", r->rcpt_delivered);
+    if (r->rcpt_lost)
+        json_uint(&j, "rcpt_lost", r->rcpt_lost);
     json_object(&j, "us");
     for (int p = 0; p < PH_COUNT; p++)
         if (r->phase_mask & (1u << p))

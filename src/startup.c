@@ -95,6 +95,26 @@ char *startup_secret(const struct config *cfg)
     return secret;
 }
 
+static int non_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+void startup_addresses(const struct config *cfg, const char *sender, const char *recipient)
+{
+    if (!cfg->ehlo || cfg->smtputf8)
+        return;
+    if (non_ascii(sender))
+        diag_fatal("%s: the sender has bytes outside ASCII: it needs --smtputf8",
+                   cfg->sender ? "-f" : "-M");
+    if (non_ascii(recipient))
+        diag_fatal("%s: the recipient has bytes outside ASCII: it needs --smtputf8",
+                   cfg->recipient ? "-t" : "-M");
+}
+
 struct tls_client *startup_tls(const struct config *cfg, const char *host)
 {
     char err[512];

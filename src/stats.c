@@ -68,6 +68,8 @@ void stats_add(struct stats *st, const struct record *r)
     st->rcpt_sent += r->rcpt_sent;
     st->rcpt_ok += r->rcpt_ok;
     st->rcpt_bad += r->rcpt_bad;
+    st->rcpt_delivered += r->rcpt_delivered;
+    st->rcpt_lost += r->rcpt_lost;
     st->bytes += r->bytes_sent;
     for (int i = 0; i < 6; i++)
         st->replies[i] += r->replies[i];
@@ -113,7 +115,7 @@ static void put_ms(FILE *out, uint64_t us)
 
 static const char *const fail_names[FAIL_COUNT] = {
     "other", "rejected", "lost connection", "timeout", "connect", "bad reply", "worker died",
-    "tls", "auth",
+    "tls", "auth", "extension missing",
 };
 
 void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
@@ -146,9 +148,14 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
     if (ri->auth_mech)
         fprintf(out, "  auth        %s, %llu connections authenticated\n", ri->auth_mech,
                 (unsigned long long)st->phase[PH_AUTH].count);
-    fprintf(out, "  recipients  %llu sent, %llu accepted, %llu rejected\n",
+    fprintf(out, "  recipients  %llu sent, %llu accepted, %llu rejected",
             (unsigned long long)st->rcpt_sent, (unsigned long long)st->rcpt_ok,
             (unsigned long long)st->rcpt_bad);
+    /* LMTP answers per recipient at the end of data: say how that went. */
+    if (ri->lmtp)
+        fprintf(out, "; %llu delivered, %llu lost", (unsigned long long)st->rcpt_delivered,
+                (unsigned long long)st->rcpt_lost);
+    fprintf(out, "\n");
     fprintf(out, "  bytes sent  %llu\n", (unsigned long long)st->bytes);
     fprintf(out, "  replies     %llu 2xx, %llu 3xx, %llu 4xx, %llu 5xx",
             (unsigned long long)st->replies[2], (unsigned long long)st->replies[3],
@@ -256,6 +263,8 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_uint(&j, "sent", st->rcpt_sent);
     json_uint(&j, "accepted", st->rcpt_ok);
     json_uint(&j, "rejected", st->rcpt_bad);
+    json_uint(&j, "delivered", st->rcpt_delivered);
+    json_uint(&j, "lost", st->rcpt_lost);
     json_end(&j);
     json_uint(&j, "connections", st->connections);
     if (ri->tls) {
@@ -300,6 +309,7 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_uint(&j, "worker_died", st->fails[FAIL_WORKER]);
     json_uint(&j, "tls", st->fails[FAIL_TLS]);
     json_uint(&j, "auth", st->fails[FAIL_AUTH]);
+    json_uint(&j, "extension", st->fails[FAIL_EXTENSION]);
     json_uint(&j, "other", st->fails[FAIL_NONE]);
     json_end(&j);
     json_object(&j, "latency_ms");

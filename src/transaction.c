@@ -30,6 +30,7 @@ static void rcpt_refused(struct sess *s, int code)
 }
 
 static size_t pipeline_tail(struct sess *s);
+static size_t headers(struct sess *s, int64_t slot);
 
 static enum step send_content(struct sess *s, int64_t slot)
 {
@@ -38,10 +39,8 @@ static enum step send_content(struct sess *s, int64_t slot)
     struct iovec iov[3];
     int n = 0;
 
-    if (a->headers) {
-        unsigned long left = (unsigned long)(s->cfg->messages - slot - 1);
-        size_t hl = msg_format_headers(s->hdr, &s->mh, s->pid,
-                                       (unsigned long)s->conn.fd, left);
+    size_t hl = headers(s, slot);
+    if (hl) {
         iov[n].iov_base = s->hdr;
         iov[n++].iov_len = hl;
     }
@@ -73,22 +72,28 @@ static enum step send_content(struct sess *s, int64_t slot)
     return STEP_OK;
 }
 
-/* After the 354: the content, the dot, and the end-of-data reply (LMTP:
- * one per accepted recipient, RFC 2033). */
-static enum step deliver(struct sess *s, int64_t slot)
+/* The end-of-data reply (SMTP), or one per accepted recipient (LMTP, RFC
+ * 2033), after the dot or BDAT LAST, whose writing began at t0. With LMTP
+ * a connection lost after some recipients were delivered leaves the
+ * message sent; the recipients without a reply are counted as lost. */
+static enum step final_replies(struct sess *s, enum phase ph, uint64_t t0)
 {
     const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
+    const char *what = ph == PH_BDAT ? "BDAT LAST rejected" : "end of data rejected";
     enum step st;
 
-    uint64_t t0 = sess_now_us();
-    if ((st = send_content(s, slot)) != STEP_OK)
-        return st;
     uint32_t replies = cfg->lmtp ? r->rcpt_ok : 1, delivered = 0;
     for (uint32_t i = 0; i < replies; i++) {
         enum io_status io = conn_read_reply(&s->conn, &s->reply);
-        if (io != IO_OK)
-            return sess_io_fail(s, PH_DOT, io, "sending message");
+        if (io != IO_OK) {
+            if (delivered > 0) {
+                r->flags |= RF_SENT;
+                r->rcpt_delivered = delivered;
+                r->rcpt_lost = replies - i;
+            }
+            return sess_io_fail(s, ph, io, "sending message");
+        }
         r->replies[reply_class(s->reply.code)]++;
         if (sess_ok(s)) {
             delivered++;
@@ -96,16 +101,130 @@ static enum step deliver(struct sess *s, int64_t slot)
         }
         if (cfg->lmtp)
             rcpt_refused(s, s->reply.code);
-        if ((st = sess_rejected(s, PH_DOT, "end of data rejected", 1)) != STEP_REJECTED)
+        if ((st = sess_rejected(s, ph, what, 1)) != STEP_REJECTED) {
+            if (delivered > 0) {
+                r->flags |= RF_SENT;
+                r->rcpt_delivered = delivered;
+            }
             return st;
+        }
     }
-    r->phase_us[PH_DOT] = sess_now_us() - t0;
-    r->phase_mask |= 1u << PH_DOT;
+    r->phase_us[ph] = sess_now_us() - t0;
+    r->phase_mask |= 1u << ph;
     if (delivered > 0) {
         r->flags |= RF_SENT;
         r->rcpt_delivered = cfg->lmtp ? delivered : r->rcpt_ok;
     }
     return delivered == replies ? STEP_OK : STEP_REJECTED;
+}
+
+/* After the 354: the content, the dot, and the end-of-data reply. */
+static enum step deliver(struct sess *s, int64_t slot)
+{
+    enum step st;
+
+    uint64_t t0 = sess_now_us();
+    if ((st = send_content(s, slot)) != STEP_OK)
+        return st;
+    return final_replies(s, PH_DOT, t0);
+}
+
+/* The generated headers (if any) of slot, in s->hdr; their length. */
+static size_t headers(struct sess *s, int64_t slot)
+{
+    if (!s->a->headers)
+        return 0;
+    unsigned long left = (unsigned long)(s->cfg->messages - slot - 1);
+    return msg_format_headers(s->hdr, &s->mh, s->pid, (unsigned long)s->conn.fd, left);
+}
+
+/* How many BDAT chunks may await their replies: each reply is small, but
+ * unread ones must never fill our receive buffer while the server waits. */
+#define BDAT_WINDOW 32
+
+/* RFC 3030: the content in BDAT chunks (--bdat-size, or one), without
+ * dot-stuffing; the last one BDAT n LAST, which gets the end-of-data
+ * reply(ies). Pipelined, chunks go out ahead of their replies, and the
+ * next transaction or QUIT goes behind BDAT LAST, as behind a dot. */
+static enum step bdat_deliver(struct sess *s, int64_t slot)
+{
+    const struct config *cfg = s->cfg;
+    struct record *r = &s->out.msg.rec;
+    size_t hl = headers(s, slot);
+    uint64_t total = hl + s->a->raw_body_len;
+    uint64_t size = cfg->bdat_size > 0 ? (uint64_t)cfg->bdat_size : total;
+    uint64_t off = 0;
+    int window = s->pipelined ? BDAT_WINDOW : 1, waiting = 0;
+    bool refused = false;
+    char cmd[48];
+    enum step st;
+
+    uint64_t t0 = sess_now_us();
+    while (off < total || waiting > 0) {
+        while (off < total && waiting < window && !refused) {
+            uint64_t len = total - off < size ? total - off : size;
+            bool last = off + len == total;
+            int cl = snprintf(cmd, sizeof(cmd), "BDAT %llu%s\r\n", (unsigned long long)len,
+                              last ? " LAST" : "");
+            if (cfg->verbose)
+                outbox_say(&s->out, REC_LOG, "%.*s", cl - 2, cmd);
+            /* The chunk: a piece of the headers and/or of the body. */
+            struct iovec iov[4];
+            int n = 0;
+            iov[n].iov_base = cmd;
+            iov[n++].iov_len = (size_t)cl;
+            if (off < hl) {
+                size_t take = hl - off < len ? hl - (size_t)off : (size_t)len;
+                iov[n].iov_base = s->hdr + off;
+                iov[n++].iov_len = take;
+            }
+            uint64_t end = off + len;
+            if (end > hl) {
+                uint64_t from = off > hl ? off - hl : 0;
+                iov[n].iov_base = (char *)s->a->raw_body + from;
+                iov[n++].iov_len = (size_t)(end - hl - from);
+            }
+            size_t mine_len = (size_t)cl + (size_t)len;
+            size_t tail = last ? pipeline_tail(s) : 0;
+            if (tail) {
+                iov[n].iov_base = s->group;
+                iov[n++].iov_len = tail;
+            }
+            uint64_t w0 = s->conn.written;
+            enum io_status io = conn_writev(&s->conn, iov, n);
+            uint64_t out = s->conn.written - w0;
+            uint64_t mine = s->quit_sent || out < mine_len ? out : mine_len;
+            r->bytes_sent += mine;
+            if (last)
+                s->next.bytes = out - mine;
+            if (io != IO_OK)
+                return sess_io_fail(s, PH_BDAT, io, "sending message");
+            if (last) {
+                s->next.t0 = sess_now_us();
+                r->flags |= RF_DOT_SENT;
+            }
+            off = end;
+            waiting++;
+        }
+        if (waiting == 1 && off == total && !refused)
+            return final_replies(s, PH_BDAT, t0);
+        enum io_status io = conn_read_reply(&s->conn, &s->reply);
+        if (io != IO_OK)
+            return sess_io_fail(s, PH_BDAT, io, "sending message");
+        waiting--;
+        r->replies[reply_class(s->reply.code)]++;
+        if (!sess_ok(s) && !refused) {
+            if ((st = sess_rejected(s, PH_BDAT, "BDAT rejected", 1)) != STEP_REJECTED)
+                return st;
+            refused = true;      /* no more chunks; the ones sent get their replies */
+        }
+        /* The transaction failed: RSET, unless the next one (or QUIT) is
+         * already on the wire behind BDAT LAST. */
+        if (refused && waiting == 0)
+            return s->next.valid || s->quit_sent ? STEP_REJECTED
+                                                 : sess_rset(s, "sending message");
+    }
+    return STEP_REJECTED;
 }
 
 static void group_append(struct sess *s, size_t *len, size_t add)
@@ -124,14 +243,15 @@ static void group_append(struct sess *s, size_t *len, size_t add)
         outbox_say(&s->out, REC_LOG, "%.*s", (int)(add - 2), s->cmd);
 }
 
-/* Command k of a pipelined transaction of n is MAIL, an RCPT, or DATA. */
-static enum phase group_phase(int64_t k, int64_t n, const char **label)
+/* Command k of a pipelined transaction of n is MAIL, an RCPT, or DATA
+ * (with BDAT, the last is an RCPT too). */
+static enum phase group_phase(const struct sess *s, int64_t k, int64_t n, const char **label)
 {
     if (k == 0) {
         *label = "sending sender";
         return PH_MAIL;
     }
-    if (k == n - 1) {
+    if (k == n - 1 && !s->use_bdat) {
         *label = "sending DATA command";
         return PH_DATA;
     }
@@ -142,8 +262,8 @@ static enum phase group_phase(int64_t k, int64_t n, const char **label)
 static size_t group_command(struct sess *s, int64_t k, int64_t n, int64_t first)
 {
     if (k == 0)
-        return sess_command(s, "MAIL FROM:<%s>\r\n", s->a->sender);
-    if (k == n - 1)
+        return sess_command(s, "MAIL FROM:<%s>%s\r\n", s->a->sender, s->mail_params);
+    if (k == n - 1 && !s->use_bdat)
         return sess_command(s, "DATA\r\n");
     return rcpt_command(s, first, k - 1);
 }
@@ -174,10 +294,11 @@ static size_t group_build(struct sess *s, int64_t *sent, int64_t n, int64_t firs
     return len;
 }
 
-/* MAIL, the RCPTs and DATA: -r can be INT_MAX, so the count is 64-bit. */
-static int64_t transaction_commands(const struct config *cfg)
+/* MAIL, the RCPTs and DATA (not with BDAT): -r can be INT_MAX, so the
+ * count is 64-bit. */
+static int64_t transaction_commands(const struct sess *s)
 {
-    return (int64_t)cfg->rcpts + 2;
+    return (int64_t)s->cfg->rcpts + (s->use_bdat ? 1 : 2);
 }
 
 /* Behind the dot of a pipelined transaction go, in the same write (RFC
@@ -202,7 +323,7 @@ static size_t pipeline_tail(struct sess *s)
             s->next.first_rcpt = cfg->number_rcpts
                 ? shared_claim_rcpts(s->a->sh, s->who, cfg->rcpts) : 0;
             s->next.sent = 0;
-            len = group_build(s, &s->next.sent, transaction_commands(cfg),
+            len = group_build(s, &s->next.sent, transaction_commands(s),
                               s->next.first_rcpt, 0);
             return len;
         }
@@ -220,7 +341,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
 {
     const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
-    int64_t n = transaction_commands(cfg), sent = 0, got = 0;
+    int64_t n = transaction_commands(s), sent = 0, got = 0;
     int mail_ok = 0, data_ok = 0;
     int64_t first;
     uint64_t t0 = 0;
@@ -243,11 +364,11 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
             io = conn_write(&s->conn, s->group, len);
             r->bytes_sent += s->conn.written - w0;
             if (io != IO_OK) {
-                ph = group_phase(got, n, &label);
+                ph = group_phase(s, got, n, &label);
                 return sess_io_fail(s, ph, io, label);
             }
         }
-        ph = group_phase(got, n, &label);
+        ph = group_phase(s, got, n, &label);
         if ((io = conn_read_reply(&s->conn, &s->reply)) != IO_OK)
             return sess_io_fail(s, ph, io, label);
         uint64_t us = sess_now_us() - t0;
@@ -276,6 +397,8 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
             return st;
         }
     }
+    if (s->use_bdat)
+        return mail_ok && r->rcpt_ok > 0 ? bdat_deliver(s, slot) : sess_rset(s, "sending recipient");
     if (data_ok && mail_ok && r->rcpt_ok > 0)
         return deliver(s, slot);
     if (data_ok) {
@@ -305,7 +428,8 @@ enum step transaction_run(struct sess *s, int64_t slot)
 
     if (s->pipelined)
         return pipelined_transaction(s, slot);
-    st = sess_exchange(s, PH_MAIL, sess_command(s, "MAIL FROM:<%s>\r\n", s->a->sender), "sending sender");
+    st = sess_exchange(s, PH_MAIL, sess_command(s, "MAIL FROM:<%s>%s\r\n", s->a->sender,
+                                                s->mail_params), "sending sender");
     if (st != STEP_OK)
         return st;
     if (!sess_ok(s)) {
@@ -331,6 +455,8 @@ enum step transaction_run(struct sess *s, int64_t slot)
     }
     if (r->rcpt_ok == 0)
         return sess_rset(s, "sending recipient");
+    if (s->use_bdat)
+        return bdat_deliver(s, slot);
 
     st = sess_exchange(s, PH_DATA, sess_command(s, "DATA\r\n"), "sending DATA command");
     if (st != STEP_OK)

@@ -2,6 +2,7 @@
 #include "message.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define S(x) x, sizeof(x) - 1
@@ -14,10 +15,31 @@ static void check_file(const char *in, size_t inlen, const char *want, size_t wa
     free(b);
 }
 
+/* BDAT's bytes: the file's lines as DATA sends them, unstuffed, no dot. */
+static void check_unstuffed(const char *in, size_t inlen, const char *want, size_t wantlen)
+{
+    size_t len, rawlen;
+    char *b = msg_body_file(in, inlen, &len);
+    char *raw = msg_body_unstuffed(b, len, &rawlen);
+    CHECK_MEM(raw, rawlen, want, wantlen);
+    free(raw);
+    free(b);
+}
+
 int main(void)
 {
     size_t len;
     char *b;
+
+    check_unstuffed(S(".x\n..y\n.\nlast"), S(".x\r\n..y\r\n.\r\nlast\r\n\r\n"));
+    check_unstuffed(S("a.b\n\n.\n"), S("a.b\r\n\r\n.\r\n\r\n"));
+    check_unstuffed(S("abc\r\n"), S("abc\r\r\n\r\n"));
+    b = msg_body_length(200, &len);
+    size_t rawlen;
+    char *raw = msg_body_unstuffed(b, len, &rawlen);
+    CHECK(rawlen == 202 && memcmp(raw, b, 202) == 0);
+    free(raw);
+    free(b);
 
     b = msg_body_default(&len);
     CHECK_LIT(b, len, ("La de da de da 1.\r\nLa de da de da 2.\r\n"

@@ -1,0 +1,280 @@
+#!/usr/bin/env bats
+# STARTTLS, SMTPS, AUTH, CHUNKING/BDAT, SMTPUTF8 and LMTP delivery against
+# a real Postfix and a real Dovecot (private instances: tests/mailservers.sh),
+# checked from their own logs and from the mail they delivered. The program
+# under test is the TLS build ($TLSSRC).
+
+load helpers
+bats_require_minimum_version 1.5.0
+. "$TOP/tests/mailservers.sh"
+
+setup_file() {
+    [ -x "$TLSSRC" ] || return 0
+    MS_ROOT=$(mktemp -d /tmp/smtp-source-real.XXXXXX)
+    export MS_ROOT
+    chmod 0755 "$MS_ROOT"
+    dovecot_start "$MS_ROOT/dovecot"
+    mx_start "$MS_ROOT/mx"
+}
+
+teardown_file() {
+    local rc=0
+    mx_stop || rc=1
+    dovecot_stop || rc=1
+    if [ -n "${MS_ROOT:-}" ]; then
+        if ! ms_leftovers "$MS_ROOT" >&2; then
+            echo "MAIL SERVER PROCESSES LEFT BEHIND under $MS_ROOT" >&2
+            rc=1
+        fi
+        [ "$rc" -ne 0 ] || rm -rf "$MS_ROOT"
+    fi
+    return "$rc"
+}
+
+setup() {
+    [ -x "$TLSSRC" ] || skip "no TLS build at $TLSSRC (make tls)"
+    command -v python3 >/dev/null || skip "python3 is needed to read JSON"
+    ensure_sink_dir
+    # Each test its own recipient, so that mail and log lines are its own.
+    RCPT="t$BATS_TEST_NUMBER.$$@example.test"
+    LOG_MARK=$(wc -l <"$MX_LOG")
+}
+
+teardown() { common_teardown; }
+
+tsrc() { timeout -k 5 "$RUN_LIMIT" "$TLSSRC" "$@"; }
+json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+records() { python3 -c "import json,sys; rs=[json.loads(l) for l in open(sys.argv[1])]; print($2)" "$1"; }
+
+# The Postfix log lines written since the test began.
+new_log() { tail -n +"$((LOG_MARK + 1))" "$MX_LOG"; }
+
+# The smtpd disconnect lines' counters since the test began, e.g.
+# "ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7", one a line.
+disconnects() { new_log | sed -nE 's/.*smtpd\[[0-9]+\]: disconnect from [^ ]+ (.*)$/\1/p'; }
+
+# Waits (bounded) for N smtpd disconnect lines since the test began.
+wait_disconnects() {
+    local i
+    for i in $(seq 1 200); do
+        [ "$(disconnects | wc -l)" -ge "$1" ] && return 0
+        sleep 0.05
+    done
+    echo "postfix logged $(disconnects | wc -l) disconnects, not $1" >&2
+    return 1
+}
+
+# Files delivered to this test's recipient (waits, bounded, for N).
+delivered() { grep -lxF "Delivered-To: $RCPT" "$MX_MAILDIR"/new/* 2>/dev/null || true; }
+wait_delivered() {
+    local i
+    for i in $(seq 1 200); do
+        [ "$(delivered | wc -l)" -ge "$1" ] && return 0
+        sleep 0.05
+    done
+    echo "$(delivered | wc -l) messages delivered to $RCPT, not $1" >&2
+    return 1
+}
+
+# A delivered file's message as the client sent it: without the four
+# lines Postfix prepends and its Received: header (with its continuation).
+as_sent() {
+    tail -n +4 "$1" | awk 'skip && /^[ \t]/ { next } { skip = 0 } /^Received: / { skip = 1; next } { print }' |
+        sed -E 's/^Message-Id: <[0-9a-f]+\./Message-Id: <PID./'
+}
+
+# --- STARTTLS and SMTPS --------------------------------------------------------
+
+@test "--starttls: EHLO, STARTTLS, the handshake, EHLO again; Postfix logs TLS and delivers" {
+    run tsrc --starttls -d -m 3 -f a@example.test -t "$RCPT" --json="$SINK_DIR/r.json" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    wait_delivered 3
+    wait_disconnects 1
+    [ "$(disconnects)" = "ehlo=2 starttls=1 mail=3 rcpt=3 data=3 quit=1 commands=13" ]
+    new_log | grep -qE 'TLS connection established from .*: TLSv1\.[23] with cipher'
+    [[ "$output" == *"tls         1 handshakes (1 full, 0 resumed), verify off"* ]]
+    [ "$(json "$SINK_DIR/r.json" "j['tls']['mode'], j['tls']['handshakes'], j['latency_ms']['tls']['count']")" = "starttls 1 1" ]
+    [[ "$(json "$SINK_DIR/r.json" "j['tls']['suites'][0]['name']")" == TLSv1.* ]]
+}
+
+@test "--smtps: TLS from the first byte; --tls-resume: each worker's later handshakes resume" {
+    run tsrc --smtps --tls-resume -s 2 -m 6 -f a@example.test -t "$RCPT" \
+        --json="$SINK_DIR/r.json" --records="$SINK_DIR/rec" "$MX_SMTPS"
+    [ "$status" -eq 0 ]
+    wait_delivered 6
+    wait_disconnects 6
+    [ "$(json "$SINK_DIR/r.json" "j['tls']['mode'], j['tls']['full'], j['tls']['resumed']")" = "implicit 2 4" ]
+    [ "$(records "$SINK_DIR/rec" "sum(r['tls']['resumed'] for r in rs)")" -eq 4 ]
+    # Postfix saw six TLS connections, each with its one message.
+    [ "$(new_log | grep -cE 'TLS connection established from ')" -eq 6 ]
+    [ "$(disconnects | sort -u)" = "helo=1 mail=1 rcpt=1 data=1 quit=1 commands=5" ]
+}
+
+@test "without --tls-resume every handshake is full" {
+    run tsrc --smtps -m 3 -f a@example.test -t "$RCPT" --json="$SINK_DIR/r.json" "$MX_SMTPS"
+    [ "$status" -eq 0 ]
+    [ "$(json "$SINK_DIR/r.json" "j['tls']['full'], j['tls']['resumed']")" = "3 0" ]
+}
+
+@test "--tls-verify: a self-signed certificate fails with OpenSSL's reason, nothing is sent" {
+    run --separate-stderr tsrc --smtps --tls-verify -m 2 -f a@example.test -t "$RCPT" "$MX_SMTPS"
+    [ "$status" -eq 1 ]
+    [ "${stderr}" = "$TLSSRC: fatal: certificate verify failed: self-signed certificate" ]
+    [ "$(delivered | wc -l)" -eq 0 ]
+    ! new_log | grep -q 'from=<a@example.test>'
+}
+
+@test "--tls-verify with --tls-ca and the server's name verifies; a wrong name fails" {
+    run tsrc --smtps --tls-verify --tls-ca="$MX_CERT" --tls-servername=mx.test -f a@example.test -t "$RCPT" "$MX_SMTPS"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"verify on"* ]]
+    # An address target is checked against the certificate's IP entry.
+    run tsrc --starttls --tls-verify --tls-ca="$MX_CERT" -f a@example.test -t "$RCPT" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    run --separate-stderr tsrc --smtps --tls-verify --tls-ca="$MX_CERT" --tls-servername=other.test -f a@example.test -t "$RCPT" "$MX_SMTPS"
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "$TLSSRC: fatal: certificate verify failed: hostname mismatch" ]
+    wait_delivered 2
+}
+
+@test "-v shows the STARTTLS exchange and one line per handshake, never key material" {
+    run --separate-stderr tsrc -v --starttls -f a@example.test -t "$RCPT" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    grep -qx "$TLSSRC: STARTTLS" <<<"$stderr"
+    grep -qx "$TLSSRC: <<< 220 2.0.0 Ready to start TLS" <<<"$stderr"
+    grep -qE "^$TLSSRC: TLS: TLSv1\.[23] [A-Z0-9_-]+, full handshake$" <<<"$stderr"
+    [ "$(grep -c "^$TLSSRC: EHLO " <<<"$stderr")" -eq 2 ]
+    ! grep -qiE 'master|key|BEGIN' <<<"$stderr"
+}
+
+# --- AUTH ------------------------------------------------------------------------
+
+@test "submission: STARTTLS then AUTH PLAIN; Postfix logs the SASL login and the counts" {
+    run tsrc --starttls --auth-user="$DOVECOT_USER" --auth-password-file="$DOVECOT_PASSWORD_FILE" \
+        -d -m 2 -f a@example.test -t "$RCPT" --json="$SINK_DIR/r.json" "$MX_SUBMISSION"
+    [ "$status" -eq 0 ]
+    wait_delivered 2
+    wait_disconnects 1
+    [ "$(disconnects)" = "ehlo=2 starttls=1 auth=1 mail=2 rcpt=2 data=2 quit=1 commands=11" ]
+    new_log | grep -q "sasl_method=PLAIN, sasl_username=$DOVECOT_USER"
+    [ "$(json "$SINK_DIR/r.json" "j['latency_ms']['auth']['count'], j['auth']")" = "1 PLAIN or LOGIN, as offered" ]
+}
+
+@test "--auth-mech=LOGIN: the LOGIN exchange, logged as LOGIN" {
+    run tsrc --starttls --auth-mech=LOGIN --auth-user="$DOVECOT_USER" \
+        --auth-password-file="$DOVECOT_PASSWORD_FILE" -f a@example.test -t "$RCPT" "$MX_SUBMISSION"
+    [ "$status" -eq 0 ]
+    wait_delivered 1
+    new_log | grep -q "sasl_method=LOGIN, sasl_username=$DOVECOT_USER"
+}
+
+@test "a wrong password: 535 fails the message (fatal; with -A counted and the run goes on)" {
+    echo wrong-password >"$SINK_DIR/pw"
+    run --separate-stderr tsrc --starttls --auth-user="$DOVECOT_USER" --auth-password-file="$SINK_DIR/pw" \
+        -f a@example.test -t "$RCPT" "$MX_SUBMISSION"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == "$TLSSRC: fatal: AUTH rejected: 535 5.7.8 "* ]]
+    run tsrc -A --starttls --auth-user="$DOVECOT_USER" --auth-password-file="$SINK_DIR/pw" \
+        -m 2 -f a@example.test -t "$RCPT" --records="$SINK_DIR/rec" "$MX_SUBMISSION"
+    [ "$status" -eq 0 ]
+    [ "$(records "$SINK_DIR/rec" "[(r['result'], r['reason'], r['phase'], r['code']) for r in rs]")" = "[('failed', 'rejected', 'auth', 535), ('failed', 'rejected', 'auth', 535)]" ]
+    [ "$(delivered | wc -l)" -eq 0 ]
+}
+
+@test "the secret never appears: not in -v, the JSON, the records or the errors" {
+    secret="S3cret-$$-Xyzzy"
+    # Dovecot knows one password; this one fails, which is the point: the
+    # error paths must not show it either.
+    b64=$(printf '\0%s\0%s' "$DOVECOT_USER" "$secret" | base64 -w0)
+    b64pw=$(printf '%s' "$secret" | base64 -w0)
+    run tsrc -v -A --starttls --auth-user="$DOVECOT_USER" --auth-password="$secret" \
+        --json="$SINK_DIR/r.json" --records="$SINK_DIR/rec" -f a@example.test -t "$RCPT" "$MX_SUBMISSION"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"AUTH PLAIN <hidden>"* ]]
+    for f in "$SINK_DIR/r.json" "$SINK_DIR/rec"; do
+        ! grep -qF -e "$secret" -e "$b64" -e "$b64pw" "$f"
+    done
+    ! grep -qF -e "$secret" -e "$b64" -e "$b64pw" <<<"$output"
+    run tsrc -v -A --starttls --auth-mech=LOGIN --auth-user="$DOVECOT_USER" --auth-password="$secret" \
+        -f a@example.test -t "$RCPT" "$MX_SUBMISSION"
+    [[ "$output" == *"<hidden>"* ]]
+    ! grep -qF -e "$secret" -e "$b64pw" <<<"$output"
+}
+
+# --- CHUNKING / BDAT ------------------------------------------------------------
+
+@test "--bdat: BDAT chunks of --bdat-size, the same bytes delivered as with DATA" {
+    printf 'Subject: chunks\n\n.leading dot\n..two dots\nend\n' >"$SINK_DIR/msg"
+    run tsrc -M client.test -F "$SINK_DIR/msg" -f a@example.test -t "$RCPT" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    run tsrc --bdat --bdat-size=10 -M client.test -F "$SINK_DIR/msg" -f a@example.test -t "$RCPT" \
+        --json="$SINK_DIR/r.json" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    wait_delivered 2
+    wait_disconnects 2
+    # 52 bytes unstuffed (with the empty line the reference adds): 6 chunks.
+    [ "$(disconnects | tail -1)" = "ehlo=1 mail=1 rcpt=1 bdat=6 quit=1 commands=10" ]
+    set -- $(ls -tr $(delivered))
+    diff <(as_sent "$1") <(as_sent "$2")
+    grep -qx '.leading dot' "$2"
+    [ "$(json "$SINK_DIR/r.json" "j['latency_ms']['bdat']['count'], j['latency_ms']['dot']['count']")" = "1 0" ]
+}
+
+@test "--bdat --pipelining -d: chunks and the next transaction pipelined; one BDAT LAST each" {
+    run tsrc --pipelining --bdat -d -m 4 -l 300 -f a@example.test -t "$RCPT" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    wait_delivered 4
+    wait_disconnects 1
+    [ "$(disconnects)" = "ehlo=1 mail=4 rcpt=4 bdat=4 quit=1 commands=14" ]
+}
+
+@test "--bdat falls back to DATA where CHUNKING is not offered" {
+    start_sink
+    run src --bdat -m 2 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(dump_count)" -eq 2 ]
+}
+
+# --- SMTPUTF8 and 8BITMIME ---------------------------------------------------------
+
+@test "--smtputf8: a UTF-8 recipient goes out with SMTPUTF8 and is delivered" {
+    u="ü$BATS_TEST_NUMBER.$$@example.test"
+    run tsrc -v --smtputf8 --8bitmime -f a@example.test -t "$u" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"MAIL FROM:<a@example.test> BODY=8BITMIME SMTPUTF8"* ]]
+    for i in $(seq 1 200); do grep -qlxF "Delivered-To: $u" "$MX_MAILDIR"/new/* 2>/dev/null && break; sleep 0.05; done
+    grep -qlxF "Delivered-To: $u" "$MX_MAILDIR"/new/*
+    new_log | grep -qF "to=<$u>"
+}
+
+@test "a UTF-8 address without --smtputf8 in an ESMTP run: refused before any connection" {
+    run --separate-stderr tsrc --ehlo -f a@example.test -t "ü@example.test" "$MX_SMTP"
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "$TLSSRC: fatal: -t: the recipient has bytes outside ASCII: it needs --smtputf8" ]
+    ! new_log | grep -q 'connect from'
+}
+
+@test "--smtputf8 against a server without SMTPUTF8: the message fails, no byte of the address sent" {
+    script=$SINK_DIR/script
+    echo 'ehlo PIPELINING 8BITMIME' >"$script"
+    start_fake_script "$script"
+    run --separate-stderr tsrc -A --smtputf8 -m 2 -f a@example.test -t "ü@example.test" \
+        --json="$SINK_DIR/r.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"warning: the server does not offer SMTPUTF8, which the addresses need"* ]]
+    [ "$(json "$SINK_DIR/r.json" "j['messages']['failed'], j['errors']['extension']")" = "2 2" ]
+    ! grep -q 'MAIL\|RCPT' "$FAKE_LOG"/conn.*.in
+}
+
+# --- LMTP to Dovecot ---------------------------------------------------------------
+
+@test "-L -r 3 to Dovecot's LMTP: three deliveries per message, counted as delivered" {
+    run tsrc -L -r 3 -m 2 -f a@example.test -t "l$BATS_TEST_NUMBER.$$@example.test" \
+        --json="$SINK_DIR/r.json" "$DOVECOT_LMTP"
+    [ "$status" -eq 0 ]
+    [ "$(json "$SINK_DIR/r.json" "j['recipients']['delivered'], j['recipients']['lost']")" = "6 0" ]
+    for a in "l$BATS_TEST_NUMBER.$$" "2l$BATS_TEST_NUMBER.$$" "3l$BATS_TEST_NUMBER.$$"; do
+        for i in $(seq 1 200); do [ "$(ls "$DOVECOT_MAILDIR/$a@example.test/new" 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.05; done
+        [ "$(ls "$DOVECOT_MAILDIR/$a@example.test/new" | wc -l)" -eq 2 ]
+    done
+}
