@@ -20,4 +20,9 @@ struct esmtp {
  * server's greeting name and is not a keyword. */
 void esmtp_parse(const char *text, size_t len, struct esmtp *e);
 
+/* One keyword line (a reply line's text after the code), added to e; for
+ * parsing as the lines arrive (reply.h's on_text), however many there are.
+ * The caller clears e first and skips the first line (the greeting). */
+void esmtp_line(struct esmtp *e, const char *line, size_t len);
+
 #endif

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #define REPLY_LINE_KEEP  10240   /* bytes of a line that are kept */
-#define REPLY_LINE_LIMIT 20480   /* a longer line is a protocol error */
+#define REPLY_LINE_LIMIT 20480   /* a longer line (its end not counted) is an error */
 #define REPLY_TEXT_KEEP  10240   /* text appending stops once this is reached */
 #define REPLY_LINES_MAX  1000    /* a reply of more lines is a protocol error */
 
@@ -20,7 +20,10 @@ enum reply_status {
     REPLY_TOO_MANY_LINES,
 };
 
-/* Called once per complete line (censored, NUL-terminated), e.g. for -v. */
+/* Called once per complete line (censored, NUL-terminated), e.g. for -v;
+ * and, for on_text, with the line's text after the code and its '-' (so
+ * that EHLO keywords are read on every line, not only in the joined text,
+ * which keeps REPLY_TEXT_KEEP bytes). */
 typedef void (*reply_line_fn)(void *ctx, const char *line, size_t len);
 
 struct reply {
@@ -32,8 +35,11 @@ struct reply {
     size_t line_len;           /* bytes of the current line seen so far */
     size_t line_kept;
     char line[REPLY_LINE_KEEP + 1];
+    size_t line_crs;           /* CRs at the end of what was seen of the line */
     reply_line_fn on_line;
     void *on_line_ctx;
+    reply_line_fn on_text;
+    void *on_text_ctx;
 };
 
 /* Starts a new reply (keeps on_line). */

@@ -61,6 +61,11 @@ static void keyword(struct esmtp *e, const char *line, size_t len)
     }
 }
 
+void esmtp_line(struct esmtp *e, const char *line, size_t len)
+{
+    keyword(e, line, len);
+}
+
 void esmtp_parse(const char *text, size_t len, struct esmtp *e)
 {
     memset(e, 0, sizeof(*e));

@@ -159,6 +159,13 @@ static enum step utf8_ready(struct sess *s)
     return STEP_OK;
 }
 
+static void keyword_line(void *ctx, const char *text, size_t len)
+{
+    struct sess *s = ctx;
+    if (s->reply.lines > 0)      /* the first line names the server */
+        esmtp_line(&s->ext, text, len);
+}
+
 /* HELO, EHLO or LHLO; what the server offers goes in s->ext. */
 static enum step introduce(struct sess *s)
 {
@@ -167,13 +174,19 @@ static enum step introduce(struct sess *s)
 
     memset(&s->ext, 0, sizeof(s->ext));
     const char *verb = cfg->lmtp ? "LHLO" : cfg->ehlo ? "EHLO" : "HELO";
-    if ((st = hello(s, verb)) != STEP_OK)
-        return st;
-    if (sess_ok(s)) {
-        if (verb[0] != 'H')
-            esmtp_parse(s->reply.text, s->reply.text_len, &s->ext);
-        return extensions(s);
+    /* Keywords are read line by line as they arrive: all of them count,
+     * however long the reply (the joined text keeps only its start). */
+    if (verb[0] != 'H') {
+        s->reply.on_text = keyword_line;
+        s->reply.on_text_ctx = s;
     }
+    st = hello(s, verb);
+    s->reply.on_text = 0;
+    if (st != STEP_OK)
+        return st;
+    if (sess_ok(s))
+        return extensions(s);
+    memset(&s->ext, 0, sizeof(s->ext));      /* a refusal offers nothing */
     /* RFC 5321 4.1.4: a client whose EHLO is refused may fall back to HELO. */
     if (verb[0] == 'E' && reply_class(s->reply.code) == 5) {
         if ((st = hello(s, "HELO")) != STEP_OK)

@@ -10,6 +10,7 @@ void reply_begin(struct reply *r)
     r->text[0] = 0;
     r->line_len = 0;
     r->line_kept = 0;
+    r->line_crs = 0;
 }
 
 int reply_class(int code)
@@ -63,6 +64,8 @@ static int finish_line(struct reply *r)
     size_t p = digits + (size_t)more;
     while (p < len && is_space((unsigned char)line[p]))
         p++;
+    if (r->on_text)
+        r->on_text(r->on_text_ctx, line + p, len - p);
     if (r->text_len < REPLY_TEXT_KEEP) {
         if (r->lines > 0)
             r->text[r->text_len++] = '\n';
@@ -73,6 +76,7 @@ static int finish_line(struct reply *r)
     r->lines++;
     r->line_len = 0;
     r->line_kept = 0;
+    r->line_crs = 0;
     return !more;
 }
 
@@ -91,9 +95,15 @@ enum reply_status reply_scan(struct reply *r, const char *buf, size_t len, size_
             memcpy(r->line + r->line_kept, buf + pos, take);
             r->line_kept += take;
         }
+        /* The CRs before the LF end the line; they do not count in its
+         * length, so that CRLF and LF lines have the same limit. */
+        size_t crs = 0;
+        while (crs < chunk && buf[pos + chunk - 1 - crs] == '\r')
+            crs++;
+        r->line_crs = crs == chunk ? r->line_crs + crs : crs;
         r->line_len += chunk;
         pos += chunk;
-        if (r->line_len > REPLY_LINE_LIMIT) {
+        if (r->line_len - r->line_crs > REPLY_LINE_LIMIT) {
             *used = pos;
             return REPLY_LINE_TOO_LONG;
         }

@@ -102,9 +102,11 @@ static enum step final_replies(struct sess *s, enum phase ph, uint64_t t0)
         if (cfg->lmtp)
             rcpt_refused(s, s->reply.code);
         if ((st = sess_rejected(s, ph, what, 1)) != STEP_REJECTED) {
+            /* A 421 ends the connection: the recipients after it are lost. */
             if (delivered > 0) {
                 r->flags |= RF_SENT;
                 r->rcpt_delivered = delivered;
+                r->rcpt_lost = replies - i - 1;
             }
             return st;
         }

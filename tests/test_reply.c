@@ -110,6 +110,42 @@ int main(void)
         reply_scan(&r, line, sizeof(line), &used);
     CHECK(r.text_len >= REPLY_TEXT_KEEP && r.text_len < REPLY_TEXT_KEEP + 2000);
 
+    /* A line of exactly the limit is accepted whether it ends in CRLF or
+     * LF, in one piece or byte by byte; one byte more is refused both ways. */
+    for (size_t extra = 0; extra <= 1; extra++) {
+        size_t content = REPLY_LINE_LIMIT + extra;
+        big = malloc(content + 2);
+        memcpy(big, "250 ", 4);
+        memset(big + 4, 'w', content - 4);
+        for (int crlf = 0; crlf <= 1; crlf++) {
+            size_t len = content;
+            if (crlf)
+                big[len++] = '\r';
+            big[len++] = '\n';
+            size_t steps[] = { 1, 4096, len };
+            for (size_t k = 0; k < 3; k++) {
+                enum reply_status want = extra ? REPLY_LINE_TOO_LONG : REPLY_DONE;
+                CHECK(feed(big, len, steps[k], 0) == want);
+            }
+        }
+        free(big);
+    }
+    /* CRs inside a long line count; only the ones before the LF do not. */
+    big = malloc(REPLY_LINE_LIMIT + 8);
+    memcpy(big, "250 ", 4);
+    memset(big + 4, 'v', REPLY_LINE_LIMIT - 4);
+    big[REPLY_LINE_LIMIT] = '\r';
+    big[REPLY_LINE_LIMIT + 1] = 'v';
+    big[REPLY_LINE_LIMIT + 2] = '\n';
+    CHECK(feed(big, REPLY_LINE_LIMIT + 3, 100, 0) == REPLY_LINE_TOO_LONG);
+    free(big);
+
+    /* The text hook gets each line's text after the code and its '-'. */
+    r.on_text = count_line;
+    lines_seen = 0;
+    CHECK(FEED("250-mx\r\n250-PIPELINING\r\n250 SIZE 1\r\n") == REPLY_DONE && lines_seen == 3);
+    r.on_text = 0;
+
     /* The per-line hook sees every line. */
     r.on_line = count_line;
     lines_seen = 0;
