@@ -212,6 +212,75 @@ id_fields() {
 }
 
 # =============================================================================
+# 0. The recorder itself
+# =============================================================================
+
+@test "the recorder: every byte both ways, a half-close passed on, a reset's last bytes kept" {
+    command -v python3 >/dev/null || skip "python3 is needed"
+    ensure_sink_dir
+    run timeout 30 python3 - "$REC" "$SINK_DIR/r" <<'EOF'
+import os, socket, struct, subprocess, sys, time
+rec, d = sys.argv[1], sys.argv[2]
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(16)
+p = subprocess.Popen([rec, "127.0.0.1:%d" % srv.getsockname()[1], d + ".port", d])
+while not os.path.exists(d + ".port"):
+    time.sleep(0.01)
+addr = ("127.0.0.1", int(open(d + ".port").read()))
+def drain(s):
+    got = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return got
+            got += b
+    except ConnectionResetError:
+        return got
+blob = bytes(range(256)) * 800 + b"\r\n.\r\n"
+# 1: the client half-closes; the server answers after the end of stream.
+c = socket.create_connection(addr)
+s, _ = srv.accept()
+c.sendall(blob)
+c.shutdown(socket.SHUT_WR)
+assert drain(s) == blob
+s.sendall(b"221 " + blob)
+s.close()
+assert drain(c) == b"221 " + blob
+c.close()
+# 2: the client writes and resets at once (small writes, which leave
+# at once: a reset discards what the client's kernel has not yet sent).
+c = socket.create_connection(addr)
+s, _ = srv.accept()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+c.sendall(b"QUIT\r\n")
+c.sendall(blob[:1000])
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()
+drain(s)
+for _ in range(1000):
+    if open(d + "/events").read().count(" closed ") == 2:
+        break
+    time.sleep(0.01)
+print(open(d + "/events").read(), end="")
+assert open(d + "/1.c2s", "rb").read() == blob
+assert open(d + "/1.s2c", "rb").read() == b"221 " + blob
+assert open(d + "/2.c2s", "rb").read() == b"QUIT\r\n" + blob[:1000]
+assert open(d + "/2.s2c", "rb").read() == b""
+p.terminate()
+assert p.wait() == 0
+print("ok")
+EOF
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [ "$output" = "1 open
+1 closed client-eof
+2 open
+2 closed client-reset
+ok" ]
+}
+
+# =============================================================================
 # 1. Side by side with the reference, through the recorder
 # =============================================================================
 
