@@ -101,8 +101,9 @@ render() {
 }
 
 # norm_err PROGRAM FILE [ref]: FILE (stderr) with "PROGRAM: " written
-# "PROG: "; for the reference, without its library's trace lines under -v
-# (SPEC 7). A missing newline at the end is kept missing.
+# "PROG: "; with a third argument (the reference), without its library's
+# trace lines under -v (SPEC 7). A missing newline at the end is kept
+# missing.
 norm_err() {
     local prog=$1 line out="" nl
     local trace='^PROG: (name_mask: |smtp_stream_setup: |vstream_tweak_tcp: |fd=[0-9]+: stream buffer size |smtp_get: EOF$)'
@@ -139,7 +140,7 @@ capture() {
     done
     cat /dev/null "${files[@]}" >"$d/$name.raw"
     render "$mode" "$date" "$d/$name.raw" >"$d/$name.wire"
-    norm_err "$prog" "$d/$name.err0" "$([ "$name" = ref ] && echo ref)" >"$d/$name.err"
+    norm_err "$prog" "$d/$name.err0" "${name#our}" >"$d/$name.err"
     if [ -e "$SINK_DUMP" ]; then normalize_dump >"$d/$name.dump"; else : >"$d/$name.dump"; fi
     if [ "$mode" != ordered ]; then
         LC_ALL=C sort -o "$d/$name.err" "$d/$name.err"

@@ -135,6 +135,7 @@ bg_start() {
 # never a pid that was already waited for and may have been reused.
 stop_bg() {
     local p running i
+    [ -n "${BG_PIDS:-}" ] || return 0
     running=" $(jobs -p | tr '\n' ' ') "
     for p in ${BG_PIDS:-}; do
         [[ "$running" == *" $p "* ]] || continue
