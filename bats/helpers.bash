@@ -1,6 +1,8 @@
 # Shared helpers for the Bats suites: a real smtp-sink on a free loopback
 # port (or a unix socket), its dump normalised for byte-exact comparison,
-# and checks that no smtp-source process outlives a test.
+# the recording relay (tests/recorder.c) in front of it, background runs
+# that teardown always stops, and checks that no smtp-source process of
+# this test outlives it.
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 SRC=${SRC:-$TOP/smtp-source}
@@ -10,11 +12,24 @@ FAKE=${FAKE:-$TOP/build/fakeserver}
 HOOKED=${HOOKED:-$TOP/build/hooks/smtp-source}
 # The program built with TLS (make tls: build/tls/smtp-source).
 TLSSRC=${TLSSRC:-$TOP/build/tls/smtp-source}
+REC=${REC:-$TOP/build/recorder}
 # Tests run the program with a generous limit, so a hang fails the test
 # instead of the whole suite.
 RUN_LIMIT=${RUN_LIMIT:-60}
 
 have_ref() { [ -x "$REF" ]; }
+
+# Every process a test starts carries this tag in its environment, so that
+# assert_no_workers looks at this test's processes only: other suites (or
+# people) may run smtp-source on this machine at the same time. The test
+# file is sourced afresh for each test, so each test has its own tag.
+SMTP_SOURCE_TEST_TAG="bats-$BASHPID-$RANDOM$RANDOM"
+export SMTP_SOURCE_TEST_TAG
+
+# Is there an IPv6 loopback address here?
+have_ipv6() {
+    grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null
+}
 
 # A scratch directory smtp-sink can write to after dropping to nobody.
 # ensure_sink_dir sets SINK_DIR in the calling shell (not in a $(...)
@@ -34,12 +49,13 @@ sink_dir() {
 . "$TOP/tests/sink.sh"
 
 # start_sink [smtp-sink options...]: starts smtp-sink with a dump file on a
-# free loopback port. Sets SINK_PORT, SINK_PID, SINK_DUMP, SINK_ADDR.
+# free loopback port (of $SINK_HOST: 127.0.0.1 unless set, e.g. to [::1]).
+# Sets SINK_PORT, SINK_PID, SINK_DUMP, SINK_ADDR.
 start_sink() {
     ensure_sink_dir
     SINK_DUMP=$SINK_DIR/dump
     SINK_LOG=$SINK_DIR/sink.out sink_start -D "$SINK_DUMP" "$@" || return 1
-    SINK_ADDR=127.0.0.1:$SINK_PORT
+    SINK_ADDR=${SINK_HOST:-127.0.0.1}:$SINK_PORT
 }
 
 # start_sink_unix [smtp-sink options...]: the same on a unix socket.
@@ -53,10 +69,10 @@ start_sink_unix() {
     "$SINK" $(sink_user_args) -D "$SINK_DUMP" "$@" "unix:$SINK_SOCK" 256 \
         >"$dir/sink.out" 2>&1 &
     SINK_PID=$!
-    for i in $(seq 1 200); do
+    for ((i = 0; i < 1000; i++)); do
         [ -S "$SINK_SOCK" ] && { SINK_ADDR=unix:$SINK_SOCK; return 0; }
         kill -0 "$SINK_PID" 2>/dev/null || break
-        sleep 0.05
+        sleep 0.01
     done
     echo "could not start smtp-sink on $SINK_SOCK" >&2
     return 1
@@ -84,22 +100,132 @@ dump_count() {
 src() { timeout -k 5 "$RUN_LIMIT" "$SRC" "$@"; }
 ref() { timeout -k 5 "$RUN_LIMIT" "$REF" "$@"; }
 
-# Fails if any process of this build of smtp-source is still alive
-# (a worker left behind, or a zombie).
-assert_no_workers() {
-    local exe p left=""
+# The pids of the processes of this build of smtp-source that this test
+# started (they carry its SMTP_SOURCE_TEST_TAG), one a line.
+test_processes() {
+    local exe p
     exe=$(readlink -f "$SRC")
-    for p in /proc/[0-9]*; do
-        if [ "$(readlink "$p/exe" 2>/dev/null)" = "$exe" ]; then left="$left ${p#/proc/}"; fi
+    for p in $(find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$exe" 2>/dev/null); do
+        p=${p%/exe}
+        if grep -qzxF "SMTP_SOURCE_TEST_TAG=$SMTP_SOURCE_TEST_TAG" "$p/environ" 2>/dev/null; then
+            echo "${p#/proc/}"
+        fi
     done
+}
+
+# Fails if a process of this build of smtp-source that this test started
+# is still alive (a worker left behind).
+assert_no_workers() {
+    local left
+    left=$(test_processes)
     if [ -n "$left" ]; then
-        echo "smtp-source processes left behind:$left" >&2
-        ps -o pid,ppid,stat,args -p "${left# }" >&2 || true
+        echo "smtp-source processes left behind:" $left >&2
+        ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)" >&2 || true
         return 1
     fi
 }
 
+# bg_start COMMAND...: runs COMMAND in the background (redirect the call
+# itself: bg_start "$SRC" ... >out 2>err) and sets BG_PID. Teardown stops
+# whatever the test did not wait for, also when the test failed midway.
+bg_start() {
+    "$@" &
+    BG_PID=$!
+    BG_PIDS="${BG_PIDS:-} $BG_PID"
+}
+
+# Stops the background runs still going: SIGTERM (the program then stops
+# its workers), SIGKILL after 5 s. Only this shell's own jobs are touched,
+# never a pid that was already waited for and may have been reused.
+stop_bg() {
+    local p running i
+    [ -n "${BG_PIDS:-}" ] || return 0
+    running=" $(jobs -p | tr '\n' ' ') "
+    for p in ${BG_PIDS:-}; do
+        [[ "$running" == *" $p "* ]] || continue
+        kill -TERM "$p" 2>/dev/null || continue
+        for i in $(seq 1 100); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill -KILL "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    BG_PIDS=
+}
+
+# start_recorder UPSTREAM [-6 | -u PATH]: the recording relay in front of
+# UPSTREAM (e.g. $SINK_ADDR). Sets REC_PID, REC_ADDR (the target to give a
+# client) and REC_DIR (the relay's logs: N.c2s, N.s2c, events).
+start_recorder() {
+    local up=$1 i
+    shift
+    ensure_sink_dir
+    stop_recorder
+    REC_N=$((${REC_N:-0} + 1))
+    REC_DIR=$SINK_DIR/rec.$REC_N
+    "$REC" "$@" "$up" "$REC_DIR/port" "$REC_DIR" 2>"$SINK_DIR/rec.err" &
+    REC_PID=$!
+    REC_SEEN=0
+    for ((i = 0; i < 1000; i++)); do
+        if [ -s "$REC_DIR/port" ]; then
+            case "${1:-}" in
+                -6) REC_ADDR="[::1]:$(<"$REC_DIR/port")" ;;
+                -u) REC_ADDR="unix:$2" ;;
+                *) REC_ADDR="127.0.0.1:$(<"$REC_DIR/port")" ;;
+            esac
+            return 0
+        fi
+        kill -0 "$REC_PID" 2>/dev/null || break
+        sleep 0.01
+    done
+    echo "could not start the recorder: $(cat "$SINK_DIR/rec.err")" >&2
+    return 1
+}
+
+stop_recorder() {
+    if [ -n "${REC_PID:-}" ]; then
+        kill "$REC_PID" 2>/dev/null || true
+        wait "$REC_PID" 2>/dev/null || true
+        REC_PID=
+    fi
+}
+
+# rec_settle: waits (at most 10 s) until the recorder has closed every
+# connection it accepted. Sets REC_NEW (an array) to the numbers of the
+# connections accepted since the previous rec_settle, and REC_END[N] to how
+# connection N was closed (client-reset, client-eof or server-reset). Once
+# a client has exited, each of its connections was accepted (it had its
+# greeting through the relay), so none can be missed. (Written without
+# starting processes: the comparisons call it hundreds of times.)
+rec_settle() {
+    local i l opened closed
+    local -a ev
+    declare -gA REC_END
+    for ((i = 0; i < 1000; i++)); do
+        mapfile -t ev <"$REC_DIR/events"
+        opened=0 closed=0
+        for l in "${ev[@]}"; do
+            case "$l" in
+                *" open") opened=$((opened + 1)) ;;
+                *" closed "*) closed=$((closed + 1)); REC_END[${l%% *}]=${l##* } ;;
+            esac
+        done
+        if [ "$opened" -eq "$closed" ]; then
+            REC_NEW=()
+            for ((l = REC_SEEN + 1; l <= opened; l++)); do REC_NEW+=("$l"); done
+            REC_SEEN=$opened
+            return 0
+        fi
+        sleep 0.01
+    done
+    echo "recorder: $((opened - closed)) connection(s) never closed" >&2
+    return 1
+}
+
 common_teardown() {
+    stop_bg
+    stop_recorder
     stop_sink
     stop_fake
     if [ -n "${SINK_DIR:-}" ]; then rm -rf "$SINK_DIR"; SINK_DIR=; fi

@@ -127,8 +127,8 @@ print("ok")' "$f"
 @test "an interrupted run says so in the JSON" {
     start_sink -w 2
     f=$(sink_dir)/i.json
-    "$SRC" -s 2 -m 50 --quiet --json="$f" "$SINK_ADDR" &
-    pid=$!
+    bg_start "$SRC" -s 2 -m 50 --quiet --json="$f" "$SINK_ADDR"
+    pid=$BG_PID
     # Wait (bounded) until the workers exist, then interrupt the parent.
     for _ in $(seq 1 100); do
         [ "$(pgrep -c -P $pid)" -ge 2 ] && break

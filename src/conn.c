@@ -54,6 +54,7 @@ int conn_open(struct conn *c, const struct sockaddr *sa, socklen_t salen,
               int timeout_s, int window, int *err, char *warn, size_t warnlen)
 {
     struct linger lg = { 1, 0 };
+    int on = 1;
     char what[64];
 
     warn[0] = 0;
@@ -75,6 +76,10 @@ int conn_open(struct conn *c, const struct sockaddr *sa, socklen_t salen,
         snprintf(what, sizeof(what), "SO_RCVBUF %d", window);
         set_opt_warn(c->fd, SOL_SOCKET, SO_RCVBUF, &window, sizeof(window), what, warn, warnlen);
     }
+    /* The reference asks for keepalives on TCP sockets only (SPEC 4.1);
+     * the server must see the same socket from us. */
+    if (sa->sa_family != AF_UNIX)
+        set_opt_warn(c->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on), "SO_KEEPALIVE", warn, warnlen);
     /* The time limits go on the socket itself: a blocking call then costs
      * one system call, and Linux applies SO_SNDTIMEO to connect() too. */
     if (arm(c, SO_RCVTIMEO, &c->rcv_us, c->limit_us) < 0

@@ -9,12 +9,22 @@ sink_user_args() {
 
 # Is process $2 the one listening on 127.0.0.1:$1 (or on any address at
 # that port)? Checked through /proc, so that another program that happens
-# to hold the port is never mistaken for ours.
+# to hold the port is never mistaken for ours. (Bash reads the tables
+# itself: the test suites start hundreds of sinks, and a process costs.)
 listening_by() {
-    local port=$1 pid=$2 hex inode
-    hex=$(printf '%04X' "$port")
-    for inode in $(awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
-        ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "socket:\[$inode\]" && return 0
+    local port=$1 pid=$2 hex f row
+    local -a rows fields
+    printf -v hex '%04X' "$port"
+    for f in /proc/net/tcp /proc/net/tcp6; do
+        [ -r "$f" ] || continue
+        mapfile -t rows <"$f"
+        for row in "${rows[@]:1}"; do
+            read -ra fields <<<"$row"
+            [[ "${fields[1]}" == *":$hex" && "${fields[3]}" == 0A ]] || continue
+            if [ -n "$(find "/proc/$pid/fd" -lname "socket:\[${fields[9]}\]" 2>/dev/null)" ]; then
+                return 0
+            fi
+        done
     done
     return 1
 }
@@ -23,21 +33,23 @@ listening_by() {
 # if the process is gone (e.g. the port was taken).
 wait_listening() {
     local port=$1 pid=$2 i
-    for i in $(seq 1 200); do
+    for ((i = 0; i < 1000; i++)); do
         kill -0 "$pid" 2>/dev/null || return 1
         listening_by "$port" "$pid" && return 0
-        sleep 0.05
+        sleep 0.01
     done
     return 1
 }
 
 # sink_start [smtp-sink options...]; its output goes to $SINK_LOG if set.
+# It listens on $SINK_HOST (default 127.0.0.1; [::1] for IPv6), on a
+# random port; a port found busy is retried with another.
 sink_start() {
     local port try
     for try in 1 2 3 4 5 6 7 8 9 10; do
         port=$((20000 + (RANDOM % 10000)))
         # shellcheck disable=SC2046
-        "$SINK" $(sink_user_args) "$@" "127.0.0.1:$port" 1024 >"${SINK_LOG:-/dev/null}" 2>&1 &
+        "$SINK" $(sink_user_args) "$@" "${SINK_HOST:-127.0.0.1}:$port" 1024 >"${SINK_LOG:-/dev/null}" 2>&1 &
         SINK_PID=$!
         if wait_listening "$port" "$SINK_PID"; then
             SINK_PORT=$port
