@@ -87,11 +87,13 @@ wait_events() {
 
 # --- 2. a signal to the whole process group ----------------------------------
 
-# group_signal SIG: runs -s 3 -m 30 against a sink that holds each DATA for
-# 2 s, in a process group of its own; once three messages are in flight,
-# sends SIG to the whole group, as a terminal hang-up or `kill -- -PGID` does.
+# group_signal SIG: runs -s 3 -m 30 against the sink (started by the test
+# with -w 2, so that each DATA waits), in a process group of its own; once
+# three messages are in flight, sends SIG to the whole group, as a terminal
+# hang-up or `kill -- -PGID` does; waits until the sink has no connection
+# left, for the next round.
 group_signal() {
-    start_sink -w 2
+    rm -f "$SINK_DIR"/{pgid,r.json,out,err}
     setsid bash -c 'echo $$ >"$1/pgid"; exec "$2" -s 3 -m 30 --json="$1/r.json" "$3" >"$1/out" 2>"$1/err"' \
         _ "$SINK_DIR" "$SRC" "$SINK_ADDR" &
     BG=$!
@@ -103,9 +105,14 @@ group_signal() {
     [ "$(established "$SINK_PORT")" -ge 3 ]
     kill -"$1" -- -"$(cat "$SINK_DIR/pgid")"
     wait "$BG" || true
+    for i in $(seq 1 200); do
+        [ "$(established "$SINK_PORT")" -eq 0 ] && break
+        sleep 0.05
+    done
 }
 
 @test "SIGHUP to the process group: exit 129, in-flight messages not done, no worker called dead" {
+    start_sink -w 2
     for round in 1 2 3 4 5; do
         group_signal HUP
         f=$SINK_DIR/r.json
@@ -114,19 +121,18 @@ group_signal() {
         [ "$(json "$f" "j['messages']['not_done']")" -eq 30 ]
         ! grep -q 'killed by signal' "$SINK_DIR/err"
         grep -q 'interrupted by SIGHUP' "$SINK_DIR/out"
-        stop_sink; rm -f "$SINK_DIR"/{pgid,r.json,out,err}
     done
     assert_no_workers
 }
 
 @test "SIGTERM to the process group: exit 143, not a crash" {
+    start_sink -w 2
     for round in $(seq 1 12); do
         group_signal TERM
         f=$SINK_DIR/r.json
         [ "$(json "$f" "j['status']")" = "interrupted by SIGTERM" ]
         [ "$(json "$f" "j['errors']['worker_died'], j['messages']['failed']")" = "0 0" ]
         ! grep -q 'killed by signal' "$SINK_DIR/err"
-        stop_sink; rm -f "$SINK_DIR"/{pgid,r.json,out,err}
     done
     assert_no_workers
 }

@@ -9,9 +9,10 @@ teardown() { common_teardown; }
 
 # Starts the program in the background with a slow sink (DATA waits 2 s),
 # and waits (bounded) until all its workers exist. Sets PID.
+# start_slow_run [MESSAGES]: -s 3 -m MESSAGES (30).
 start_slow_run() {
     start_sink -w 2
-    bg_start "$SRC" -s 3 -m 30 "$SINK_ADDR" >"$SINK_DIR/out" 2>"$SINK_DIR/err"
+    bg_start "$SRC" -s 3 -m "${1:-30}" "$SINK_ADDR" >"$SINK_DIR/out" 2>"$SINK_DIR/err"
     PID=$BG_PID
     local i
     # Three workers exist and the sink holds their three connections.
@@ -76,15 +77,15 @@ start_slow_run() {
 }
 
 @test "a worker killed mid-message is reported, its message failed, the rest go on" {
-    start_slow_run
+    start_slow_run 6
     victim=$(pgrep -P "$PID" | head -1)
     kill -KILL "$victim"
     rc=0; wait "$PID" || rc=$?
     [ "$rc" -eq 1 ]
     grep -q "warning: worker [0-9] (pid $victim) killed by signal 9" "$SINK_DIR/err"
-    grep -q "30 requested, 29 sent, 1 failed" "$SINK_DIR/out"
+    grep -q "6 requested, 5 sent, 1 failed" "$SINK_DIR/out"
     grep -q "failures    1 worker died" "$SINK_DIR/out"
-    [ "$(dump_count)" -eq 29 ]
+    [ "$(dump_count)" -eq 5 ]
     assert_no_workers
 }
 
