@@ -6,6 +6,7 @@
 # hang the run; counts at their limits; bytes counted as write() took them;
 # a record never contradicts itself; --timeout is a deadline per step.
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() { command -v python3 >/dev/null || skip "python3 is needed to read JSON"; }
 teardown() { common_teardown; }
@@ -274,4 +275,98 @@ group_signal() {
     [ "$status" -eq 1 ]
     [[ "$output" == *"fatal: timeout while reading server greeting"* ]]
     python3 -c "import sys; e=float(sys.argv[2])-float(sys.argv[1]); print(e); sys.exit(0 if e < 1.5*$t else 1)" "$t0" "$t1"
+}
+
+# --- what the reference's options promise, seen from outside ------------------------
+
+@test "-w 1: each session waits a second between its messages (not after the last)" {
+    start_sink
+    run src -w 1 -d -m 3 --json="$SINK_DIR/r.json" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(dump_count)" -eq 3 ]
+    # Two pauses of 1 s: the run cannot be shorter (a bound from -w, from below).
+    [ "$(json "$SINK_DIR/r.json" "j['elapsed_s'] >= 2.0")" = True ]
+}
+
+@test "-R 1: random pauses of 0 or 1 s, as rand() seeded by the tests' build says" {
+    start_sink
+    # glibc's rand() after srand(7) gives odd numbers first: two pauses of 1 s.
+    run env SMTP_SOURCE_TEST_SEED=7 timeout -k 5 "$RUN_LIMIT" "$HOOKED" -R 1 -d -m 3 \
+        --json="$SINK_DIR/r.json" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(dump_count)" -eq 3 ]
+    [ "$(json "$SINK_DIR/r.json" "j['elapsed_s'] >= 2.0")" = True ]
+}
+
+# in_hosts COMMAND...: runs COMMAND where /etc/hosts names dual.test with
+# both 127.0.0.1 and ::1: a private mount namespace, so that the machine's
+# own /etc/hosts is never touched.
+in_hosts() {
+    printf '::1 dual.test\n127.0.0.1 dual.test\n' >"$SINK_DIR/hosts"
+    unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$SINK_DIR/hosts" "$@"
+}
+
+@test "-4 and -6 choose the family of a name that has both an IPv4 and an IPv6 address" {
+    [ "$(id -u)" = 0 ] && command -v unshare >/dev/null || skip "needs root and unshare for a private /etc/hosts"
+    python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null || skip "no IPv6 loopback"
+    in_hosts getent ahosts dual.test | grep -q '^::1 ' || skip "cannot make a private /etc/hosts here"
+    # Two sinks on the same port number, one per family.
+    start_sink
+    v4_dump=$SINK_DUMP
+    "$SINK" $(sink_user_args) -D "$SINK_DIR/dump6" "[::1]:$SINK_PORT" 64 >/dev/null 2>&1 &
+    SINK6_PID=$!
+    for i in $(seq 1 100); do
+        [ -n "$(awk -v p=":$(printf '%04X' "$SINK_PORT")" '$2 ~ p"$" && $4 == "0A"' /proc/net/tcp6)" ] && break
+        kill -0 "$SINK6_PID" 2>/dev/null || skip "port $SINK_PORT is taken on ::1"
+        sleep 0.05
+    done
+    run in_hosts timeout 20 "$SRC" --quiet -4 -m 2 "dual.test:$SINK_PORT"
+    [ "$status" -eq 0 ]
+    run in_hosts timeout 20 "$SRC" --quiet -6 -m 3 "dual.test:$SINK_PORT"
+    [ "$status" -eq 0 ]
+    kill "$SINK6_PID"; wait "$SINK6_PID" || true
+    [ "$(dump_count "$v4_dump")" -eq 2 ]
+    [ "$(dump_count "$SINK_DIR/dump6")" -eq 3 ]
+    grep -q '^X-Client-Addr: ipv6:::1$' "$SINK_DIR/dump6"
+    grep -q '^X-Client-Addr: 127.0.0.1$' "$v4_dump"
+}
+
+@test "-A and 421 on a connection the server keeps open: the client closes it, without QUIT" {
+    script 'MAIL conn=1 : reply 421 4.3.0 go away'
+    run src -A -m 2 --json="$SINK_DIR/r.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(json "$SINK_DIR/r.json" "j['messages']['sent'], j['messages']['failed'], j['connections']")" = "1 1 2" ]
+    # The first connection saw HELO and MAIL, then the client hung up.
+    [ "$(tr -d '\r' <"$FAKE_LOG/conn.1.in" | cut -d' ' -f1 | tr '\n' ' ')" = "HELO MAIL " ]
+    grep -qE '^1 (peer-reset|eof)$' "$FAKE_LOG/events"
+}
+
+@test "-A and 521 likewise" {
+    script 'HELO conn=1 : reply 521 5.3.2 not accepting mail'
+    run src -A -m 2 --json="$SINK_DIR/r.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(json "$SINK_DIR/r.json" "j['messages']['sent'], j['connections']")" = "1 2" ]
+    [ "$(tr -d '\r' <"$FAKE_LOG/conn.1.in" | cut -d' ' -f1 | tr '\n' ' ')" = "HELO " ]
+}
+
+@test "-A: a rejected DATA is followed by RSET, and the session goes on" {
+    script 'DATA nth=1 : reply 554 5.5.1 no data today'
+    run src -A -d -m 2 --json="$SINK_DIR/r.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(tr -d '\r' <"$FAKE_LOG/conn.1.in" | grep -E '^[A-Z]{4}' | cut -d' ' -f1 | tr '\n' ' ')" = "HELO MAIL RCPT DATA RSET MAIL RCPT DATA QUIT " ]
+    [ "$(json "$SINK_DIR/r.json" "j['messages']['sent'], j['messages']['failed']")" = "1 1" ]
+}
+
+@test "a rejected greeting: fatal and nothing sent; with -A a warning, and HELO follows (421 too)" {
+    script 'banner : reply 554 5.3.2 no service here'
+    run --separate-stderr src "$FAKE_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "$SRC: fatal: rejected at server banner: 554 5.3.2 no service here" ]
+    [ ! -s "$FAKE_LOG/conn.1.in" ]
+    stop_fake
+    script 'banner : reply 421 4.3.2 busy'
+    run --separate-stderr src -A "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$stderr" = "$SRC: warning: rejected at server banner: 421 4.3.2 busy" ]
+    [ "$(head -1 "$FAKE_LOG/conn.1.in" | tr -d '\r' | cut -d' ' -f1)" = HELO ]
 }

@@ -32,18 +32,50 @@ start_slow_run() {
     # The three messages in flight were completed, nothing else started.
     grep -q "30 requested, 3 sent, 0 failed, 27 not done" "$SINK_DIR/out"
     [ "$(dump_count)" -eq 3 ]
-    [ ! -s "$SINK_DIR/err" ]
+    [ "$(cat "$SINK_DIR/err")" = "$SRC: SIGINT: the messages in flight finish, no new one starts; a second SIGINT stops them at once" ]
     assert_no_workers
 }
 
-@test "a second SIGINT stops the workers at once" {
+# Waits (bounded) until the parent has said it drains.
+wait_draining() {
+    local i
+    for i in $(seq 1 200); do
+        grep -q 'SIGINT: the messages in flight finish' "$SINK_DIR/err" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+@test "a second SIGINT stops the workers at once: the messages in flight are not finished" {
     start_slow_run
     kill -INT "$PID"
+    wait_draining
     kill -INT "$PID"
     rc=0; wait "$PID" || rc=$?
     [ "$rc" -eq 130 ]
     grep -q "interrupted by SIGINT" "$SINK_DIR/out"
+    # The sink holds each DATA for 2 s: stopped at once, none of the three
+    # messages in flight reached it.
+    grep -q "30 requested, 0 sent, 0 failed, 30 not done" "$SINK_DIR/out"
+    [ "$(dump_count)" -eq 0 ]
     assert_no_workers
+}
+
+@test "^C at a terminal (SIGINT to the process group): the workers ignore it, the run drains" {
+    start_sink -w 2
+    setsid bash -c 'echo $$ >"$1/pgid"; exec "$2" -s 3 -m 30 "$3" >"$1/out" 2>"$1/err"' \
+        _ "$SINK_DIR" "$SRC" "$SINK_ADDR" &
+    BG=$!
+    for i in $(seq 1 200); do
+        [ -s "$SINK_DIR/pgid" ] && [ "$(established "$SINK_PORT")" -ge 3 ] && break
+        sleep 0.05
+    done
+    kill -INT -- -"$(cat "$SINK_DIR/pgid")"
+    rc=0; wait "$BG" || rc=$?
+    [ "$rc" -eq 130 ]
+    # Workers that died of the ^C would have lost their three messages.
+    grep -q "30 requested, 3 sent, 0 failed, 27 not done" "$SINK_DIR/out"
+    [ "$(dump_count)" -eq 3 ]
 }
 
 @test "SIGTERM: workers stopped, report printed, exit 143" {
@@ -65,7 +97,7 @@ start_slow_run() {
     assert_no_workers
 }
 
-@test "SIGKILL to the parent: the workers exit by themselves" {
+@test "SIGKILL to the parent: the workers exit at once, before finishing their messages" {
     start_slow_run
     kill -KILL "$PID"
     wait "$PID" || true
@@ -74,6 +106,9 @@ start_slow_run() {
         sleep 0.05
     done
     assert_no_workers
+    # They died with the parent (its death signal), not 2 s later when the
+    # sink answered DATA and their record found no reader: nothing arrived.
+    [ "$(dump_count)" -eq 0 ]
 }
 
 @test "a worker killed mid-message is reported, its message failed, the rest go on" {

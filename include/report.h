@@ -38,6 +38,9 @@ int report_record(void *ctx, const struct record *r, const char *text);
 /* Called a few times a second while the run goes on. */
 void report_tick(void *ctx);
 
+/* The first SIGINT: says that the run drains and how to stop it at once. */
+void report_drain(void *ctx);
+
 /* Clears the progress line, if any. */
 void report_end(struct report *rp);
 

@@ -28,6 +28,7 @@ struct workers_result {
 struct workers_hooks {
     record_fn on_record;
     void (*on_tick)(void *ctx);
+    void (*on_drain)(void *ctx);   /* the first SIGINT: the run drains */
     int tick_ms;
     void *ctx;
 };

@@ -150,6 +150,7 @@ int main(int argc, char **argv)
     struct workers_hooks hooks = {
         .on_record = report_record,
         .on_tick = progress ? report_tick : 0,
+        .on_drain = report_drain,
         .tick_ms = 250,
         .ctx = &rp,
     };

@@ -180,6 +180,14 @@ void report_tick(void *ctx)
     }
 }
 
+void report_drain(void *ctx)
+{
+    struct report *rp = ctx;
+    clear_progress(rp);
+    diag_info("SIGINT: the messages in flight finish, no new one starts; "
+              "a second SIGINT stops them at once");
+}
+
 void report_end(struct report *rp)
 {
     clear_progress(rp);

@@ -98,6 +98,18 @@ static void take_prefetched(struct sess *s, int64_t slot)
     s->next.bytes = 0;
 }
 
+/* -R's delays come from rand() seeded with the process id, as in the
+ * reference; the tests' build may fix the seed to know the delays. */
+static unsigned random_seed(void)
+{
+#ifdef SMTP_SOURCE_TEST_HOOKS
+    const char *seed = getenv("SMTP_SOURCE_TEST_SEED");
+    if (seed)
+        return (unsigned)strtoul(seed, 0, 10);
+#endif
+    return (unsigned)getpid();
+}
+
 _Noreturn void session_worker(const struct session_args *a, unsigned index, int out_fd)
 {
     static struct sess sess;
@@ -123,7 +135,7 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
         s->reply.on_line_ctx = &s->out;
     }
     if (cfg->random_delay)
-        srand((unsigned)getpid());
+        srand(random_seed());
 
     int have = shared_claim_slot(a->sh, s->who, &slot);
     while (have) {

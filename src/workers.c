@@ -84,6 +84,7 @@ static void child_setup(pid_t parent, const sigset_t *old)
 
 /* The parent's view of its workers while the run goes on. */
 struct crew {
+    const struct workers_hooks *hk;
     pid_t *pids;             /* 0 once reaped */
     unsigned n;
     struct shared *sh;
@@ -158,6 +159,8 @@ static void take_signals(struct crew *c)
             }
             if (sig[k] != SIGINT || c->res->signal == SIGINT)
                 kill_all(c);
+            else if (c->res->signal == 0 && c->hk->on_drain)
+                c->hk->on_drain(c->hk->ctx);
             if (c->res->signal == 0)
                 c->res->signal = sig[k];
             c->stop_mask |= 1u << sig[k];
@@ -298,7 +301,7 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         pids[i] = pid;
     }
     close(fds[1]);
-    struct crew crew = { pids, n, sh, 0, 0, res };
+    struct crew crew = { hooks, pids, n, sh, 0, 0, res };
     if (fork_errno) {
         shared_stop(sh);
         kill_all(&crew);

@@ -57,6 +57,32 @@ int main(void)
         hist_add(&h, v);
     CHECK(hist_quantile(&h, 0.5) == 50 && hist_quantile(&h, 0.99) == 99);
     CHECK(h.min == 1 && h.max == 100 && h.count == 100);
+    /* The rank is rounded up: 0.555 of 100 is the 56th sample, not the 55th;
+     * 0.001 of 100 is the 1st. */
+    CHECK(hist_quantile(&h, 0.555) == 56 && hist_quantile(&h, 0.001) == 1);
+    CHECK(hist_quantile(&h, 0.999) == 100);
+
+    /* Above 128 a bucket answers with its middle, exactly (a tolerance
+     * would hide a bucket's top or bottom): two samples in two buckets far
+     * apart, so that the clamp to min and max does not apply. */
+    {
+        static struct hist b;
+        hist_init(&b);
+        uint64_t x = 1000003, y = 5000011;
+        hist_add(&b, x);
+        hist_add(&b, y);
+        size_t ix = hist_index(x), iy = hist_index(y);
+        uint64_t mx = hist_bucket_low(ix) + (hist_bucket_high(ix) - hist_bucket_low(ix)) / 2;
+        uint64_t my = hist_bucket_low(iy) + (hist_bucket_high(iy) - hist_bucket_low(iy)) / 2;
+        CHECK(hist_bucket_high(ix) - hist_bucket_low(ix) == 4095);
+        CHECK(hist_quantile(&b, 0.5) == (mx < x ? x : mx));
+        CHECK(hist_quantile(&b, 0.75) == (my > y ? y : my));
+        CHECK(hist_quantile(&b, 0.5) != hist_bucket_high(ix));
+        /* ... clamped where the middle passes the exact extremes. */
+        hist_init(&b);
+        hist_add(&b, hist_bucket_low(ix));
+        CHECK(hist_quantile(&b, 0.5) == hist_bucket_low(ix));
+    }
 
     /* Random samples over 1 us .. 1 hour, log-uniform: every quantile is
      * within 1% of the sorted array's answer. */
