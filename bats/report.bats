@@ -170,3 +170,68 @@ print("ok")' "$f"
     [ "$status" -eq 0 ]
     [ "$output" = " 1 \r 2 \r 3 \r \n" ]
 }
+
+# --- every failure counter, each made non-zero by its own fault ----------------------
+
+# errors_of FILE: the JSON's errors.* as "key=value ..." (non-zero ones only).
+errors_of() {
+    python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['errors']; print(' '.join('%s=%d' % (k, v) for k, v in sorted(e.items()) if v))" "$1"
+}
+
+# fault_run SCRIPT-LINE OPTIONS...: a fake server with that one rule, and a
+# -A run against it; the report in $SINK_DIR/r.json.
+fault_run() {
+    ensure_sink_dir
+    stop_fake
+    printf '%s\n' "$1" >"$SINK_DIR/script"
+    shift
+    start_fake_script "$SINK_DIR/script"
+    rm -f "$SINK_DIR/r.json"
+    run src -A "$@" --json="$SINK_DIR/r.json" "$FAKE_ADDR"
+}
+
+@test "errors.rejected, lost_connection, timeout, bad_reply: each its own fault, the others zero" {
+    fault_run 'MAIL : reply 550 5.1.0 no'
+    [ "$status" -eq 0 ]
+    [ "$(errors_of "$SINK_DIR/r.json")" = "rejected=1" ]
+    fault_run 'MAIL : close'
+    [ "$(errors_of "$SINK_DIR/r.json")" = "lost_connection=1" ]
+    fault_run 'MAIL : stall' --timeout 1
+    [ "$(errors_of "$SINK_DIR/r.json")" = "timeout=1" ]
+    fault_run 'MAIL : raw 250-x\r\n; repeat 1001 250-y\r\n; raw 250 z\r\n'
+    [ "$(errors_of "$SINK_DIR/r.json")" = "bad_reply=1" ]
+}
+
+@test "errors.connect: a refused connection, and nothing else" {
+    ensure_sink_dir
+    run src -A --json="$SINK_DIR/r.json" 127.0.0.1:1
+    [ "$status" -eq 1 ]
+    [ "$(errors_of "$SINK_DIR/r.json")" = "connect=1" ]
+}
+
+@test "errors.worker_died: a worker killed mid-message, and nothing else" {
+    start_sink -w 2
+    "$SRC" -s 2 -m 4 --json="$SINK_DIR/r.json" "$SINK_ADDR" >/dev/null 2>&1 &
+    BG=$!
+    for i in $(seq 1 200); do [ "$(established "$SINK_PORT")" -ge 2 ] && break; sleep 0.05; done
+    kill -KILL "$(pgrep -P "$BG" | head -1)"
+    wait "$BG" || true
+    [ "$(errors_of "$SINK_DIR/r.json")" = "worker_died=1" ]
+}
+
+# --- pipelined groups split to fit the send buffer -------------------------------------
+
+@test "--pipelining with a small -T: the RCPTs go in several groups, each written after the last one's replies" {
+    start_sink
+    run src -v --pipelining -T 1024 -r 300 -N "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    # -v logs each command as its group is built, each reply as it is read:
+    # replies before the last RCPT show that a later group waited for them.
+    last_rcpt=$(grep -n ": RCPT TO:" <<<"$output" | tail -1 | cut -d: -f1)
+    first_reply=$(grep -n ": <<< 250 2.1.5" <<<"$output" | head -1 | cut -d: -f1)
+    [ "$first_reply" -lt "$last_rcpt" ]
+    # ... and not one group per command: the first group holds many RCPTs.
+    [ "$(head -n "$first_reply" <<<"$output" | grep -c ': RCPT TO:')" -ge 10 ]
+    [ "$(dump_count)" -eq 1 ]
+    [ "$(grep -c '^X-Rcpt-Args: ' "$SINK_DUMP")" -eq 300 ]
+}
