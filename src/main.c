@@ -8,6 +8,7 @@
 #include "options.h"
 #include "output.h"
 #include "report.h"
+#include "schedule.h"
 #include "session.h"
 #include "shared.h"
 #include "startup.h"
@@ -142,15 +143,22 @@ int main(int argc, char **argv)
     report_init(&rp, &cfg, &out_std, records, progress);
     struct workers_hooks hooks = {
         .on_record = report_record,
-        .on_tick = progress ? report_tick : 0,
-        .tick_ms = 250,
+        .on_tick = progress || cfg.interval_ns ? report_tick : 0,
+        /* Interval lines soon after their interval's end. */
+        .tick_ms = cfg.interval_ns ? 100 : 250,
         .ctx = &rp,
     };
     fflush(stdout);
+    /* t0: the schedule's origin and the records' time base, once, just
+     * before the first worker exists. */
+    int64_t t0 = schedule_now_ns();
+    shared_set_clock(sa.sh, t0, cfg.duration_ns ? t0 + cfg.duration_ns : 0);
+    rp.t0_ns = t0;
     int rc = workers_run(nworkers, sa.sh, worker_body, &sa, &hooks, &res);
     int run_errno = errno;
     stats_finish(&rp.stats);
     report_end(&rp);
+    report_finish(&rp);
 
     /* A worker that died mid-message took its message with it. */
     int64_t lost = shared_claimed(sa.sh) - rp.stats.sent - rp.stats.failed - rp.stats.given_up;

@@ -1,0 +1,49 @@
+/* openloop: the figures of a --rate run: what was offered against what
+ * was achieved, the start lag of every message (how long after its due
+ * time it started), how many started late, and the two latency views:
+ * service (from the actual start to the end-of-data reply) and corrected
+ * (from the intended start, so that a stall counts for every message
+ * that should have gone out during it). Pure: no I/O. */
+#ifndef OPENLOOP_H
+#define OPENLOOP_H
+
+#include "hist.h"
+#include "json.h"
+#include "record.h"
+#include "units.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* An achieved rate below this share of the offered one is a shortfall. */
+#define OPENLOOP_SHORTFALL 0.97
+
+struct openloop {
+    struct rate rate;
+    int64_t due;              /* the run's slots */
+    int64_t started;          /* messages that started (sent or failed) */
+    int64_t last_start_us;    /* the latest actual start, us since t0 */
+    uint64_t late;            /* started more than SCHEDULE_LATE_NS after due */
+    struct hist lag;          /* start lag, us */
+    struct hist service, corrected;   /* us, messages sent */
+};
+
+void openloop_init(struct openloop *ol, const struct rate *rate, int64_t due);
+void openloop_add(struct openloop *ol, const struct record *r);
+
+double openloop_offered(const struct openloop *ol);   /* messages/s */
+/* Messages started per second of schedule they covered: started over the
+ * time from t0 to the last start plus one slot; R when all kept time. */
+double openloop_achieved(const struct openloop *ol);
+/* Sessions that would hold the rate (Little's law: the rate times the
+ * mean time a message holds a session), 0 if unknown. */
+uint64_t openloop_sessions_needed(const struct openloop *ol);
+int openloop_shortfall(const struct openloop *ol);
+
+/* The report's "schedule" and "lateness" lines. */
+void openloop_print(const struct openloop *ol, FILE *out);
+/* The "schedule" object of the JSON report (the histograms go with the
+ * phases', see stats.c). */
+void openloop_json(const struct openloop *ol, struct json *j);
+
+#endif

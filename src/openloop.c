@@ -1,0 +1,99 @@
+/* openloop: offered against achieved, start lag, lateness, and the
+ * service and corrected latencies of a --rate run. */
+#include "openloop.h"
+
+#include "schedule.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void openloop_init(struct openloop *ol, const struct rate *rate, int64_t due)
+{
+    memset(ol, 0, sizeof(*ol));
+    ol->rate = *rate;
+    ol->due = due;
+    hist_init(&ol->lag);
+    hist_init(&ol->service);
+    hist_init(&ol->corrected);
+}
+
+void openloop_add(struct openloop *ol, const struct record *r)
+{
+    if ((r->flags & RF_NOT_DONE) || !(r->flags & RF_SCHEDULED))
+        return;
+    /* Never early (the wait sees to it); a negative lag would be a clock
+     * fault, counted as none. */
+    uint64_t lag = r->start_us > r->intended_us ? (uint64_t)(r->start_us - r->intended_us) : 0;
+    ol->started++;
+    if (r->start_us > ol->last_start_us)
+        ol->last_start_us = r->start_us;
+    hist_add(&ol->lag, lag);
+    if (lag * 1000 > SCHEDULE_LATE_NS)
+        ol->late++;
+    if (r->flags & RF_SENT) {
+        hist_add(&ol->service, (uint64_t)(r->end_us - r->start_us));
+        hist_add(&ol->corrected, (uint64_t)(r->end_us - r->intended_us));
+    }
+}
+
+double openloop_offered(const struct openloop *ol)
+{
+    return units_rate_per_s(&ol->rate);
+}
+
+double openloop_achieved(const struct openloop *ol)
+{
+    if (ol->started == 0)
+        return 0;
+    double span = (double)ol->last_start_us / 1e6 + 1.0 / openloop_offered(ol);
+    return (double)ol->started / span;
+}
+
+uint64_t openloop_sessions_needed(const struct openloop *ol)
+{
+    if (ol->service.count == 0)
+        return 0;
+    /* The time a message holds a session is its service time: the
+     * corrected latency also counts the queueing that more sessions
+     * would remove. */
+    double busy = openloop_offered(ol) * hist_mean(&ol->service) / 1e6;
+    uint64_t n = (uint64_t)busy;
+    return (double)n < busy ? n + 1 : n;
+}
+
+int openloop_shortfall(const struct openloop *ol)
+{
+    return ol->started > 0 && openloop_achieved(ol) < OPENLOOP_SHORTFALL * openloop_offered(ol);
+}
+
+void openloop_print(const struct openloop *ol, FILE *out)
+{
+    fprintf(out, "  schedule    %.7g/s offered, %.1f/s achieved, %lld due, %lld started\n",
+            openloop_offered(ol), openloop_achieved(ol), (long long)ol->due, (long long)ol->started);
+    fprintf(out, "  lateness    %llu started late (> %g ms), largest lag %.3f ms\n",
+            (unsigned long long)ol->late, (double)SCHEDULE_LATE_NS / 1e6,
+            (double)ol->lag.max / 1000.0);
+}
+
+void openloop_json(const struct openloop *ol, struct json *j)
+{
+    json_object(j, "schedule");
+    json_array(j, "rate_fraction");
+    json_uint(j, 0, ol->rate.num);
+    json_uint(j, 0, ol->rate.den);
+    json_end(j);
+    json_double(j, "offered_per_s", openloop_offered(ol), 6);
+    json_double(j, "achieved_per_s", openloop_achieved(ol), 3);
+    json_int(j, "due", ol->due);
+    json_int(j, "started", ol->started);
+    json_uint(j, "late", ol->late);
+    json_double(j, "late_after_ms", (double)SCHEDULE_LATE_NS / 1e6, 3);
+    json_double(j, "max_lag_ms", (double)ol->lag.max / 1000.0, 3);
+    json_bool(j, "shortfall", openloop_shortfall(ol));
+    uint64_t need = openloop_sessions_needed(ol);
+    if (need)
+        json_uint(j, "sessions_needed", need);
+    else
+        json_null(j, "sessions_needed");
+    json_end(j);
+}
