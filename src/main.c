@@ -7,6 +7,7 @@
 #include "message.h"
 #include "options.h"
 #include "output.h"
+#include "plot.h"
 #include "report.h"
 #include "schedule.h"
 #include "session.h"
@@ -135,6 +136,8 @@ int main(int argc, char **argv)
     output_stdout(&out_std);
     struct output *json = cfg.json ? open_result(cfg.json, true, &json_file, &out_std) : 0;
     struct output *records = cfg.records ? open_result(cfg.records, false, &records_file, &out_std) : 0;
+    static struct output plot_file;
+    struct output *plot = cfg.plot ? open_result(cfg.plot, true, &plot_file, &out_std) : 0;
     int progress = cfg.progress >= 0 ? cfg.progress
                  : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
 
@@ -199,12 +202,20 @@ int main(int argc, char **argv)
         stats_print(&rp.stats, stdout, &ri);
     if (json)
         stats_json(&rp.stats, json->f, &ri);
+    if (plot) {
+        char title[512];
+        snprintf(title, sizeof(title), "smtp-source to %s: %u sessions, %s", tgt.name, nworkers,
+                 ri.status);
+        plot_svg(plot->f, &rp.stats, title);
+    }
     /* Every result must reach its file in full, or the run says so. */
     int unwritten = 0;
     if (json && json != &out_std)
         unwritten |= output_close(json) < 0;
     if (records && records != &out_std)
         unwritten |= output_close(records) < 0;
+    if (plot && plot != &out_std)
+        unwritten |= output_close(plot) < 0;
     unwritten |= output_close(&out_std) < 0;
     shared_destroy(sa.sh);
     free(body);
