@@ -26,6 +26,10 @@ int64_t schedule_slots_within(const struct rate *r, int64_t t_ns);
 /* The monotonic clock, in nanoseconds. */
 int64_t schedule_now_ns(void);
 
+/* Asks the system to end this process's sleeps as close to their time as
+ * it can (Linux: the timer slack); elsewhere nothing. */
+void schedule_sharpen(void);
+
 /* Sleeps until the monotonic clock reads `when` (ns), never less; wakes
  * at least every 100 ms to ask stop(ctx) whether to give up. Returns 0 on
  * time, -1 when stop said so. */

@@ -170,6 +170,8 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
     }
     if (cfg->random_delay)
         srand((unsigned)getpid());
+    if (cfg->rate_on)
+        schedule_sharpen();
 
     int have = shared_claim_slot(a->sh, s->who, &slot), expired = 0;
     while (have) {
