@@ -40,6 +40,10 @@ double openloop_achieved(const struct openloop *ol);
 uint64_t openloop_sessions_needed(const struct openloop *ol);
 int openloop_shortfall(const struct openloop *ol);
 
+/* The offered and achieved rates as text, per second ("200/s"), or per
+ * minute or hour for a rate below one a second or minute ("10/h"). */
+void openloop_rates(const struct openloop *ol, char *offered, char *achieved, size_t len);
+
 /* The report's "schedule" and "lateness" lines. */
 void openloop_print(const struct openloop *ol, FILE *out);
 /* The "schedule" object of the JSON report (the histograms go with the

@@ -66,10 +66,31 @@ int openloop_shortfall(const struct openloop *ol)
     return ol->started > 0 && openloop_achieved(ol) < OPENLOOP_SHORTFALL * openloop_offered(ol);
 }
 
+/* A slow rate reads better per minute or per hour. */
+static double unit_of(double per_s, const char **unit)
+{
+    if (per_s >= 1 || per_s <= 0) {
+        *unit = "/s";
+        return 1;
+    }
+    *unit = per_s * 60 >= 1 ? "/m" : "/h";
+    return per_s * 60 >= 1 ? 60 : 3600;
+}
+
+void openloop_rates(const struct openloop *ol, char *offered, char *achieved, size_t len)
+{
+    const char *unit;
+    double k = unit_of(openloop_offered(ol), &unit), a = openloop_achieved(ol) * k;
+    snprintf(offered, len, "%.7g%s", openloop_offered(ol) * k, unit);
+    snprintf(achieved, len, a >= 1 || a == 0 ? "%.1f%s" : "%.3g%s", a, unit);
+}
+
 void openloop_print(const struct openloop *ol, FILE *out)
 {
-    fprintf(out, "  schedule    %.7g/s offered, %.1f/s achieved, %lld due, %lld started\n",
-            openloop_offered(ol), openloop_achieved(ol), (long long)ol->due, (long long)ol->started);
+    char offered[48], achieved[48];
+    openloop_rates(ol, offered, achieved, sizeof(offered));
+    fprintf(out, "  schedule    %s offered, %s achieved, %lld due, %lld started\n",
+            offered, achieved, (long long)ol->due, (long long)ol->started);
     fprintf(out, "  lateness    %llu started late (> %g ms), largest lag %.3f ms\n",
             (unsigned long long)ol->late, (double)SCHEDULE_LATE_NS / 1e6,
             (double)ol->lag.max / 1000.0);
@@ -86,6 +107,8 @@ void openloop_json(const struct openloop *ol, struct json *j)
     json_double(j, "achieved_per_s", openloop_achieved(ol), 3);
     json_int(j, "due", ol->due);
     json_int(j, "started", ol->started);
+    /* With started, what the achieved rate is made of (for merging runs). */
+    json_double(j, "last_start_s", (double)ol->last_start_us / 1e6, 6);
     json_uint(j, "late", ol->late);
     json_double(j, "late_after_ms", (double)SCHEDULE_LATE_NS / 1e6, 3);
     json_double(j, "max_lag_ms", (double)ol->lag.max / 1000.0, 3);

@@ -233,8 +233,9 @@ void report_finish(struct report *rp)
         if (need)
             snprintf(more, sizeof(more), "; about %llu sessions (-s) would hold it",
                      (unsigned long long)need);
-        diag_warn("achieved %.1f/s of %.7g/s offered%s", openloop_achieved(&st->ol),
-                  openloop_offered(&st->ol), more);
+        char offered[48], achieved[48];
+        openloop_rates(&st->ol, offered, achieved, sizeof(offered));
+        diag_warn("achieved %s of %s offered%s", achieved, offered, more);
     }
 }
 

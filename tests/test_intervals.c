@@ -139,6 +139,22 @@ int main(void)
     }
     CHECK(openloop_achieved(&ol) == 5.0 && openloop_shortfall(&ol));
     CHECK(ol.late == 10 && ol.lag.max == 1000000);
+    /* Rates as text: slow ones per minute or hour. */
+    char off[48], ach[48];
+    openloop_rates(&ol, off, ach, sizeof(off));
+    CHECK_STR(off, "10/s");
+    CHECK_STR(ach, "5.0/s");
+    struct rate per_m = { 5, 6 }, per_h = { 1, 3600 };
+    openloop_init(&ol, &per_m, 1);
+    openloop_rates(&ol, off, ach, sizeof(off));
+    CHECK_STR(off, "50/m");
+    CHECK_STR(ach, "0.0/m");
+    openloop_init(&ol, &per_h, 1);
+    r = rec(0, S, 0, 0, 10);
+    openloop_add(&ol, &r);
+    openloop_rates(&ol, off, ach, sizeof(off));
+    CHECK_STR(off, "1/h");
+    CHECK_STR(ach, "1.0/h");
     /* A lag of exactly 1 ms is not late; 1.001 ms is. */
     openloop_init(&ol, &ten, 2);
     r = rec(0, S, 0, 1000, 2000);
