@@ -179,16 +179,18 @@ EOF
     run src -d --pipelining --rate=40 --duration=2 -s 4 --interval=0.5 --plot="$d/p.svg" \
         --json="$d/r.json" "$SINK_ADDR"
     [ "$status" -eq 0 ]
-    [ "$(dump_count)" -eq 80 ]
     xmllint --noout "$d/p.svg"
-    python3 - "$d/p.svg" "$d/r.json" <<'EOF'
+    python3 - "$d/p.svg" "$d/r.json" "$(dump_count)" <<'EOF'
 import json, math, sys
 import xml.etree.ElementTree as ET
 text = open(sys.argv[1]).read()
 svg = ET.fromstring(text)
 j = json.load(open(sys.argv[2]))
-# Under --rate nothing is claimed behind the dot: every slot kept its time.
-assert j['latency_ms']['start_lag']['count'] == j['messages']['sent'] == 80, j['messages']
+# 80 slots due, all seen by the sink (within a slot or two, should the
+# machine lag at the very end).
+m = j['messages']
+assert 78 <= m['sent'] == int(sys.argv[3]) <= 80 and j['schedule']['due'] == 80, (m, sys.argv[3])
+assert j['latency_ms']['start_lag']['count'] == m['sent'] + m['failed'], m
 assert '<script' not in text and 'href' not in text and 'url(' not in text, 'self-contained'
 ns = '{http://www.w3.org/2000/svg}'
 iv = j['intervals']

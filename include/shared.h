@@ -16,9 +16,15 @@ struct shared;
 struct shared *shared_create(int64_t messages, unsigned workers);
 void shared_destroy(struct shared *sh);
 
-/* The run's start t0 and the time from which no slot is claimed (0: no
- * such time), both on the monotonic clock in ns. Set before fork. */
-void shared_set_clock(struct shared *sh, int64_t t0_ns, int64_t deadline_ns);
+/* The run's clock, set up before fork: t0 (the monotonic clock, in ns)
+ * is now, or with gated the moment the parent calls shared_start, once
+ * every worker exists (--rate: the first slots must not wait for
+ * processes still being made); gated workers call shared_wait_start
+ * before they read t0. From t0 + duration_ns (0: never) no slot is
+ * claimed. */
+void shared_clock(struct shared *sh, int gated, int64_t duration_ns);
+void shared_start(struct shared *sh);
+void shared_wait_start(struct shared *sh);
 int64_t shared_t0(const struct shared *sh);
 /* The deadline has passed. */
 int shared_expired(const struct shared *sh);

@@ -9,7 +9,6 @@
 #include "output.h"
 #include "plot.h"
 #include "report.h"
-#include "schedule.h"
 #include "session.h"
 #include "shared.h"
 #include "startup.h"
@@ -152,15 +151,14 @@ int main(int argc, char **argv)
         .ctx = &rp,
     };
     fflush(stdout);
-    /* t0: the schedule's origin and the records' time base, once, just
-     * before the first worker exists. */
-    int64_t t0 = schedule_now_ns();
-    shared_set_clock(sa.sh, t0, cfg.duration_ns ? t0 + cfg.duration_ns : 0);
-    rp.t0_ns = t0;
+    /* t0: the records' time base, just before the first worker exists;
+     * under --rate the schedule's origin, once the last one does. */
+    shared_clock(sa.sh, cfg.rate_on, cfg.duration_ns);
     int rc = workers_run(nworkers, sa.sh, worker_body, &sa, &hooks, &res);
     int run_errno = errno;
     stats_finish(&rp.stats);
     report_end(&rp);
+    rp.t0_ns = shared_t0(sa.sh);
     report_finish(&rp);
 
     /* A worker that died mid-message took its message with it. */

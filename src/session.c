@@ -155,7 +155,6 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
     s->who = index;
     outbox_init(&s->out, out_fd, index);
     s->pid = (unsigned long)getpid();
-    s->run_t0 = shared_t0(a->sh);
     s->conn.fd = -1;
     s->attempts_left = cfg->connect_attempts;
     s->mh = (struct msg_headers){ a->sender, a->recipient, a->date, a->myhostname, cfg->subject };
@@ -172,6 +171,8 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
         srand((unsigned)getpid());
     if (cfg->rate_on)
         schedule_sharpen();
+    shared_wait_start(a->sh);
+    s->run_t0 = shared_t0(a->sh);
 
     int have = shared_claim_slot(a->sh, s->who, &slot), expired = 0;
     while (have) {

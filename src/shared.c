@@ -37,8 +37,11 @@ struct shared {
     long long undecided_since_ms;
     unsigned workers;
     size_t size;
-    int64_t t0_ns;               /* the run's start (CLOCK_MONOTONIC), set before fork */
-    int64_t deadline_ns;         /* --duration: no slot is claimed from then on; 0 none */
+    int64_t t0_ns;               /* the run's start (CLOCK_MONOTONIC) */
+    int64_t duration_ns;         /* --duration, 0: none */
+    int64_t deadline_ns;         /* t0 + duration: no slot is claimed from then on; 0 none */
+    int gated;                   /* t0 is set, and the gate opened, once every worker exists */
+    sem_t gate;
     struct {
         /* want: worker i is between "about to wait" and "released". */
         atomic_uchar want;
@@ -55,7 +58,7 @@ struct shared *shared_create(int64_t messages, unsigned workers)
                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED)
         return 0;
-    if (sem_init(&sh->lock, 1, 1) < 0) {
+    if (sem_init(&sh->lock, 1, 1) < 0 || sem_init(&sh->gate, 1, 0) < 0) {
         int e = errno;
         munmap(sh, size);
         errno = e;
@@ -71,7 +74,9 @@ struct shared *shared_create(int64_t messages, unsigned workers)
     sh->workers = workers;
     sh->size = size;
     sh->t0_ns = 0;
+    sh->duration_ns = 0;
     sh->deadline_ns = 0;
+    sh->gated = 0;
     for (unsigned i = 0; i < workers; i++) {
         atomic_init(&sh->w[i].want, 0);
         atomic_init(&sh->w[i].pending, 0);
@@ -82,6 +87,7 @@ struct shared *shared_create(int64_t messages, unsigned workers)
 void shared_destroy(struct shared *sh)
 {
     sem_destroy(&sh->lock);
+    sem_destroy(&sh->gate);
     munmap(sh, sh->size);
 }
 
@@ -173,10 +179,36 @@ int64_t shared_claimed(struct shared *sh)
     return atomic_load(&sh->next_slot);
 }
 
-void shared_set_clock(struct shared *sh, int64_t t0_ns, int64_t deadline_ns)
+static void set_t0(struct shared *sh, int64_t t0)
 {
-    sh->t0_ns = t0_ns;
-    sh->deadline_ns = deadline_ns;
+    sh->t0_ns = t0;
+    sh->deadline_ns = sh->duration_ns ? t0 + sh->duration_ns : 0;
+}
+
+void shared_clock(struct shared *sh, int gated, int64_t duration_ns)
+{
+    sh->gated = gated;
+    sh->duration_ns = duration_ns;
+    if (!gated)
+        set_t0(sh, schedule_now_ns());
+}
+
+void shared_start(struct shared *sh)
+{
+    if (!sh->gated)
+        return;
+    set_t0(sh, schedule_now_ns());
+    /* One pass for each worker; sem_post never blocks. */
+    for (unsigned i = 0; i < sh->workers; i++)
+        sem_post(&sh->gate);
+}
+
+void shared_wait_start(struct shared *sh)
+{
+    if (!sh->gated)
+        return;
+    while (sem_wait(&sh->gate) < 0 && errno == EINTR)
+        ;
 }
 
 int shared_expired(const struct shared *sh)

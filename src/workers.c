@@ -338,6 +338,7 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         pids[i] = pid;
     }
     close(fds[1]);
+    shared_start(sh);
     struct crew crew = { pids, n, sh, 0, 0, res };
     if (fork_errno) {
         shared_stop(sh);
