@@ -55,8 +55,10 @@ struct run_info {
 
 /* requested: MESSAGES_UNBOUNDED (options.h) when --duration alone bounds the run. */
 void stats_init(struct stats *st, int64_t requested);
-/* --rate: the schedule's figures for `due` slots. */
-void stats_schedule(struct stats *st, const struct rate *rate, int64_t due);
+/* --rate: the schedule's figures for `due` slots over `sessions` sessions
+ * (duration_ns: --duration, 0 if none). */
+void stats_schedule(struct stats *st, const struct rate *rate, int64_t due, unsigned sessions,
+                    int64_t duration_ns);
 /* --interval, --plot: intervals of len_ns from t0 (rate: NULL, or --rate's). */
 void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, int64_t slots);
 void stats_add(struct stats *st, const struct record *r);

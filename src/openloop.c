@@ -7,11 +7,19 @@
 #include <stdio.h>
 #include <string.h>
 
-void openloop_init(struct openloop *ol, const struct rate *rate, int64_t due)
+void openloop_init(struct openloop *ol, const struct rate *rate, int64_t due, unsigned sessions,
+                   int64_t duration_ns)
 {
     memset(ol, 0, sizeof(*ol));
     ol->rate = *rate;
     ol->due = due;
+    ol->sessions = sessions;
+    /* The slots' times end one slot after the last; --duration may end
+     * the offer first. */
+    int64_t end = schedule_due_ns(rate, due - 1) + schedule_due_ns(rate, 1);
+    if (duration_ns && duration_ns < end)
+        end = duration_ns;
+    ol->offer_end_us = end / 1000;
     hist_init(&ol->lag);
     hist_init(&ol->service);
     hist_init(&ol->corrected);
@@ -36,6 +44,12 @@ void openloop_add(struct openloop *ol, const struct record *r)
     }
 }
 
+void openloop_finish(struct openloop *ol, int64_t end_us)
+{
+    if (end_us < ol->offer_end_us)
+        ol->offer_end_us = end_us;
+}
+
 double openloop_offered(const struct openloop *ol)
 {
     return units_rate_per_s(&ol->rate);
@@ -46,7 +60,14 @@ double openloop_achieved(const struct openloop *ol)
     if (ol->started == 0)
         return 0;
     double span = (double)ol->last_start_us / 1e6 + 1.0 / openloop_offered(ol);
-    return (double)ol->started / span;
+    double offer = (double)ol->offer_end_us / 1e6;
+    return (double)ol->started / (offer > span ? offer : span);
+}
+
+static uint64_t round_up(double v)
+{
+    uint64_t n = (uint64_t)v;
+    return (double)n < v ? n + 1 : n;
 }
 
 uint64_t openloop_sessions_needed(const struct openloop *ol)
@@ -56,9 +77,20 @@ uint64_t openloop_sessions_needed(const struct openloop *ol)
     /* The time a message holds a session is its service time: the
      * corrected latency also counts the queueing that more sessions
      * would remove. */
-    double busy = openloop_offered(ol) * hist_mean(&ol->service) / 1e6;
-    uint64_t n = (uint64_t)busy;
-    return (double)n < busy ? n + 1 : n;
+    double service_s = hist_mean(&ol->service) / 1e6;
+    uint64_t need = round_up(openloop_offered(ol) * service_s);
+    if (need > ol->sessions)
+        return need;
+    /* Enough for the steady flow: what fell short was a stall, and every
+     * message due during it would have held a session until its end. A
+     * slot that never started waited from its time to the offer's end. */
+    double lag_s = (double)ol->lag.max / 1e6;
+    if (ol->started < ol->due) {
+        double waited = (double)ol->offer_end_us / 1e6
+                      - (double)schedule_due_ns(&ol->rate, ol->started) / 1e9;
+        lag_s = waited > lag_s ? waited : lag_s;
+    }
+    return round_up(openloop_offered(ol) * (lag_s + service_s));
 }
 
 int openloop_shortfall(const struct openloop *ol)
@@ -109,6 +141,7 @@ void openloop_json(const struct openloop *ol, struct json *j)
     json_int(j, "started", ol->started);
     /* With started, what the achieved rate is made of (for merging runs). */
     json_double(j, "last_start_s", (double)ol->last_start_us / 1e6, 6);
+    json_double(j, "offer_end_s", (double)ol->offer_end_us / 1e6, 6);
     json_uint(j, "late", ol->late);
     json_double(j, "late_after_ms", (double)SCHEDULE_LATE_NS / 1e6, 3);
     json_double(j, "max_lag_ms", (double)ol->lag.max / 1000.0, 3);

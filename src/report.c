@@ -18,7 +18,9 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
     rp->progress = progress;
     stats_init(&rp->stats, cfg->messages);
     if (cfg->rate_on)
-        stats_schedule(&rp->stats, &cfg->rate, cfg->messages);
+        stats_schedule(&rp->stats, &cfg->rate, cfg->messages,
+                       (unsigned)(cfg->messages < cfg->sessions ? cfg->messages : cfg->sessions),
+                       cfg->duration_ns);
     /* --plot alone draws 1-second intervals. */
     if (cfg->interval_ns || cfg->plot)
         stats_intervals(&rp->stats, cfg->interval_ns ? cfg->interval_ns : 1000000000,
@@ -219,14 +221,17 @@ void report_tick(void *ctx, int64_t watermark_us)
 void report_finish(struct report *rp)
 {
     struct stats *st = &rp->stats;
+    int64_t end_us = (schedule_now_ns() - rp->t0_ns) / 1000;
     if (st->has_intervals) {
-        size_t n = intervals_finish(&st->iv, (schedule_now_ns() - rp->t0_ns) / 1000);
+        size_t n = intervals_finish(&st->iv, end_us);
         if (rp->interval_lines)
             interval_lines(rp, n);
         if (st->iv.dropped)
             diag_warn("%llu messages ended after the last of %d intervals and are in no interval",
                       (unsigned long long)st->iv.dropped, INTERVALS_MAX);
     }
+    if (st->scheduled)
+        openloop_finish(&st->ol, end_us);
     if (st->scheduled && openloop_shortfall(&st->ol)) {
         uint64_t need = openloop_sessions_needed(&st->ol);
         char more[96] = "";

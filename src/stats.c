@@ -33,10 +33,11 @@ void stats_init(struct stats *st, int64_t requested)
     st->start_us = now_us();
 }
 
-void stats_schedule(struct stats *st, const struct rate *rate, int64_t due)
+void stats_schedule(struct stats *st, const struct rate *rate, int64_t due, unsigned sessions,
+                    int64_t duration_ns)
 {
     st->scheduled = 1;
-    openloop_init(&st->ol, rate, due);
+    openloop_init(&st->ol, rate, due, sessions, duration_ns);
 }
 
 void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, int64_t slots)

@@ -122,7 +122,7 @@ int main(void)
     /* Open loop: on time, the achieved rate is the offered one exactly. */
     struct openloop ol;
     struct rate ten = { 10, 1 };
-    openloop_init(&ol, &ten, 10);
+    openloop_init(&ol, &ten, 10, 1, 0);
     for (int k = 0; k < 10; k++) {
         r = rec(k, S, k * 100000, k * 100000, k * 100000 + 500000);
         openloop_add(&ol, &r);
@@ -132,31 +132,56 @@ int main(void)
     /* Half a second in a session at 10/s: five sessions. */
     CHECK(openloop_sessions_needed(&ol) == 5);
     /* Starting every 0.2 s instead: half the rate, a shortfall. */
-    openloop_init(&ol, &ten, 10);
+    openloop_init(&ol, &ten, 10, 1, 0);
     for (int k = 0; k < 10; k++) {
         r = rec(k, S, k * 100000, k * 200000 + 100000, k * 200000 + 290000);
         openloop_add(&ol, &r);
     }
     CHECK(openloop_achieved(&ol) == 5.0 && openloop_shortfall(&ol));
     CHECK(ol.late == 10 && ol.lag.max == 1000000);
+    /* 0.19 s in a session at 10/s: 2 sessions, more than the one it had. */
+    CHECK(openloop_sessions_needed(&ol) == 2);
+    /* With 2 sessions the flow was not the trouble but a stall: holding
+     * 10/s through a 1 s lag takes 10 x (1 + 0.19) sessions. */
+    ol.sessions = 2;
+    CHECK(openloop_sessions_needed(&ol) == 12);
+    /* --duration=2 at 10/s: 15 slots on time, then a stall to the end:
+     * the 5 slots that never started count against the achieved rate, and
+     * the first of them waited 0.5 s in vain. */
+    openloop_init(&ol, &ten, 20, 4, 2000000000LL);
+    for (int k = 0; k < 15; k++) {
+        r = rec(k, S, k * 100000, k * 100000, k * 100000 + 10000);
+        openloop_add(&ol, &r);
+    }
+    openloop_finish(&ol, 2500000);
+    CHECK(openloop_achieved(&ol) == 7.5 && openloop_shortfall(&ol) && ol.late == 0);
+    CHECK(openloop_sessions_needed(&ol) == 6);
+    /* -m 100 at 10/s, stopped at 5.05 s after 50 on time: no shortfall. */
+    openloop_init(&ol, &ten, 100, 4, 0);
+    for (int k = 0; k < 50; k++) {
+        r = rec(k, S, k * 100000, k * 100000, k * 100000 + 10000);
+        openloop_add(&ol, &r);
+    }
+    openloop_finish(&ol, 5050000);
+    CHECK(!openloop_shortfall(&ol) && openloop_achieved(&ol) > 9.9 && openloop_achieved(&ol) < 10);
     /* Rates as text: slow ones per minute or hour. */
     char off[48], ach[48];
     openloop_rates(&ol, off, ach, sizeof(off));
     CHECK_STR(off, "10/s");
-    CHECK_STR(ach, "5.0/s");
+    CHECK_STR(ach, "9.9/s");
     struct rate per_m = { 5, 6 }, per_h = { 1, 3600 };
-    openloop_init(&ol, &per_m, 1);
+    openloop_init(&ol, &per_m, 1, 1, 0);
     openloop_rates(&ol, off, ach, sizeof(off));
     CHECK_STR(off, "50/m");
     CHECK_STR(ach, "0.0/m");
-    openloop_init(&ol, &per_h, 1);
+    openloop_init(&ol, &per_h, 1, 1, 0);
     r = rec(0, S, 0, 0, 10);
     openloop_add(&ol, &r);
     openloop_rates(&ol, off, ach, sizeof(off));
     CHECK_STR(off, "1/h");
     CHECK_STR(ach, "1.0/h");
     /* A lag of exactly 1 ms is not late; 1.001 ms is. */
-    openloop_init(&ol, &ten, 2);
+    openloop_init(&ol, &ten, 2, 1, 0);
     r = rec(0, S, 0, 1000, 2000);
     openloop_add(&ol, &r);
     r = rec(1, S, 100000, 101001, 102000);
@@ -166,7 +191,7 @@ int main(void)
     /* The plot: its points carry the intervals' figures. */
     memset(&st, 0, sizeof(st));
     st.scheduled = 1;
-    openloop_init(&st.ol, &ten, 20);
+    openloop_init(&st.ol, &ten, 20, 4, 0);
     st.has_intervals = 1;
     intervals_init(&st.iv, 1000000000LL, &ten, 20);
     for (int k = 0; k < 20; k++) {
