@@ -225,9 +225,9 @@ static void rates(FILE *out, const struct stats *st, double **v, const double *x
         for (int s = S_OFFERED; s <= S_ACHIEVED; s++)
             if (!isnan(v[s][i]) && v[s][i] > peak)
                 peak = v[s][i];
-    double step = nice(peak * 1.1 / 5);
+    double step = nice(peak * 1.1 / 5), ymax = step * ceil(peak * 1.1 / step);
     struct panel p = { "rate", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, t_end, 0,
-                       step * ceil(peak * 1.1 / step), 0 };
+                       ymax > 0 ? ymax : step, 0 };
     panel_open(out, &p, "Messages per second, per interval", "seconds since the start",
                "messages/s");
     linear_y(out, &p);

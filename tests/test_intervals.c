@@ -212,5 +212,17 @@ int main(void)
     CHECK(strstr(svg, "<script") == 0 && strstr(svg, "href") == 0);
     free(svg);
     intervals_free(&st.iv);
+
+    /* A run where nothing was sent still draws, with no NaN anywhere. */
+    memset(&st, 0, sizeof(st));
+    st.has_intervals = 1;
+    intervals_init(&st.iv, 1000000000LL, 0, 5);
+    r = rec(0, 0, 0, 0, 300000);
+    intervals_add(&st.iv, &r);
+    intervals_finish(&st.iv, 400000);
+    svg = text_of(write_svg, &st);
+    CHECK(strstr(svg, "nan") == 0 && strstr(svg, "inf") == 0 && strstr(svg, "</svg>") != 0);
+    free(svg);
+    intervals_free(&st.iv);
     return check_done("intervals");
 }
