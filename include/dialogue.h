@@ -50,6 +50,7 @@ struct sess {
     const struct config *cfg;
     unsigned who;            /* this worker's index */
     unsigned long pid;       /* for Message-Id */
+    int64_t run_t0;          /* the run's t0 (ns, monotonic): records' times count from it */
     struct conn conn;
     int attempts_left;       /* -C: connect attempts over the worker's life */
     uint32_t conn_seq;

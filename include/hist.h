@@ -32,6 +32,12 @@ void hist_merge(struct hist *into, const struct hist *from);
 uint64_t hist_quantile(const struct hist *h, double q);
 double hist_mean(const struct hist *h);
 
+/* The parts of hist_quantile, for histograms kept in other shapes: the
+ * 1-based rank of quantile q among count samples, and the value a
+ * quantile falling in bucket i reports. */
+uint64_t hist_rank(uint64_t count, double q);
+uint64_t hist_bucket_value(size_t i, uint64_t min, uint64_t max);
+
 /* Bucket geometry, for writing and merging histograms elsewhere. */
 size_t hist_index(uint64_t value);
 uint64_t hist_bucket_low(size_t index);

@@ -5,8 +5,13 @@
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
+#include "units.h"
+
 #include <stdbool.h>
 #include <stdint.h>
+
+/* cfg->messages of a run that --duration alone bounds. */
+#define MESSAGES_UNBOUNDED INT64_MAX
 
 struct config {
     int family;              /* -4 / -6: AF_INET, AF_INET6, or AF_UNSPEC */
@@ -18,7 +23,8 @@ struct config {
     const char *file;        /* -F */
     long msg_length;         /* -l, 0 if not given */
     bool lmtp;               /* -L */
-    int64_t messages;        /* -m */
+    int64_t messages;        /* -m; with --duration, see options.c */
+    bool messages_given;     /* -m was on the command line */
     const char *myhostname;  /* -M, or NULL for gethostname() */
     bool number_rcpts;       /* -N */
     bool old_mode;           /* -o */
@@ -49,6 +55,11 @@ struct config {
     bool bdat;               /* --bdat */
     long bdat_size;          /* --bdat-size, 0: the whole message at once */
     bool smtputf8, eightbitmime;
+    bool rate_on;            /* --rate: the open-loop schedule */
+    struct rate rate;
+    int64_t duration_ns;     /* --duration, 0 if not given */
+    int64_t interval_ns;     /* --interval, 0 if not given */
+    const char *plot;        /* --plot=FILE, or NULL */
     const char *target;      /* the operand */
 };
 

@@ -39,6 +39,7 @@ enum rec_flags {
     RF_NOT_DONE  = 1 << 4,  /* claimed, then given up because the run stops */
     RF_TLS       = 1 << 5,  /* this message's connection did a TLS handshake */
     RF_TLS_RESUMED = 1 << 6,  /* ... which resumed a session */
+    RF_SCHEDULED = 1 << 7,  /* --rate: intended_us is the slot's due time */
 };
 
 #define REC_TEXT_MAX 3584
@@ -57,6 +58,10 @@ struct record {
     uint32_t worker;
     uint32_t conn_seq;         /* connection number within the worker */
     int64_t slot;
+    /* Times in us since the run's t0: when the slot was due (RF_SCHEDULED),
+     * when the message started, when it ended (its end-of-data reply, or
+     * the moment it was given up). */
+    int64_t intended_us, start_us, end_us;
     uint64_t bytes_sent;
     uint32_t rcpt_sent, rcpt_ok, rcpt_bad;   /* RCPT commands: sent, 2xx, other */
     uint32_t rcpt_delivered;   /* recipients the end of data accepted */

@@ -26,6 +26,9 @@ struct report {
     double rate_t[8];
     int64_t rate_n[8];
     unsigned rate_i;
+    int64_t t0_ns;             /* the run's t0, for the intervals' end */
+    int interval_lines;        /* --interval: a line per interval on stderr */
+    size_t intervals_printed;
 };
 
 /* records may be NULL; progress: draw the live line on stderr. */
@@ -35,13 +38,17 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
 /* A record_fn (see workers.h): returns 1 when the run must stop. */
 int report_record(void *ctx, const struct record *r, const char *text);
 
-/* Called a few times a second while the run goes on. */
-void report_tick(void *ctx);
+/* Called a few times a second while the run goes on (see workers.h). */
+void report_tick(void *ctx, int64_t watermark_us);
 
 /* The first SIGINT: says that the run drains and how to stop it at once. */
 void report_drain(void *ctx);
 
 /* Clears the progress line, if any. */
 void report_end(struct report *rp);
+
+/* After the run: the last interval lines, and the warning of a --rate
+ * run that fell short of its rate. */
+void report_finish(struct report *rp);
 
 #endif

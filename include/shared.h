@@ -1,6 +1,7 @@
 /* shared: the one region the parent maps before fork and every worker
- * sees: the message-slot counter, the -N recipient counter and the stop
- * flag, guarded by one process-shared semaphore. The holder of the
+ * sees: the message-slot counter, the -N recipient counter, the stop
+ * flag and the run's clock (t0, the --duration deadline), guarded by one
+ * process-shared semaphore. The holder of the
  * semaphore is recorded, so that the parent can take the lock back from
  * a worker that died holding it (SIGKILL, the OOM killer). */
 #ifndef SHARED_H
@@ -15,8 +16,22 @@ struct shared;
 struct shared *shared_create(int64_t messages, unsigned workers);
 void shared_destroy(struct shared *sh);
 
+/* The run's clock, set up before fork: t0 (the monotonic clock, in ns)
+ * is now, or with gated the moment the parent calls shared_start, once
+ * every worker exists (--rate: the first slots must not wait for
+ * processes still being made); gated workers call shared_wait_start
+ * before they read t0. From t0 + duration_ns (0: never) no slot is
+ * claimed. */
+void shared_clock(struct shared *sh, int gated, int64_t duration_ns);
+void shared_start(struct shared *sh);
+void shared_wait_start(struct shared *sh);
+int64_t shared_t0(const struct shared *sh);
+/* The deadline has passed. */
+int shared_expired(const struct shared *sh);
+
 /* Claims the next message slot (0-based) for worker `who`. 1: claimed;
- * 0: none left or the run is stopping. Each slot is handed out once. */
+ * 0: none left, the deadline has passed, or the run is stopping. Each
+ * slot is handed out once. */
 int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot);
 
 /* Claims n consecutive recipient numbers; returns the first (from 1). */
@@ -25,6 +40,18 @@ int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t n);
 /* Asks every worker to stop claiming; in-flight messages finish. */
 void shared_stop(struct shared *sh);
 int shared_stopping(struct shared *sh);
+
+/* A worker's record on its way, for shared_watermark: done_begin before
+ * the worker reads the clock for the record's completion, done_at with
+ * that time (us since t0), done_sent once the record is written. */
+void shared_done_begin(struct shared *sh, unsigned who);
+void shared_done_at(struct shared *sh, unsigned who, int64_t end_us);
+void shared_done_sent(struct shared *sh, unsigned who);
+
+/* The parent's view: every record completed before the returned time (us
+ * since t0, at most now_us, which the caller read first) has been written
+ * to the pipe. Never blocks. */
+int64_t shared_watermark(struct shared *sh, int64_t now_us);
 
 /* How many slots have been handed out. Never blocks (the parent's view). */
 int64_t shared_claimed(struct shared *sh);

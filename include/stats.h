@@ -6,6 +6,8 @@
 #define STATS_H
 
 #include "hist.h"
+#include "intervals.h"
+#include "openloop.h"
 #include "record.h"
 
 #include <stddef.h>
@@ -31,6 +33,10 @@ struct stats {
     unsigned suites;
     uint64_t suite_other;          /* handshakes of kinds beyond suite[] */
     uint64_t start_us, end_us;
+    int scheduled;                 /* --rate: ol holds its figures */
+    struct openloop ol;
+    int has_intervals;             /* --interval or --plot: iv holds them */
+    struct intervals iv;
 };
 
 /* What the report says about the run besides the numbers. */
@@ -48,7 +54,14 @@ struct run_info {
     const char *auth_mech;    /* NULL without AUTH */
 };
 
+/* requested: MESSAGES_UNBOUNDED (options.h) when --duration alone bounds the run. */
 void stats_init(struct stats *st, int64_t requested);
+/* --rate: the schedule's figures for `due` slots over `sessions` sessions
+ * (duration_ns: --duration, 0 if none). */
+void stats_schedule(struct stats *st, const struct rate *rate, int64_t due, unsigned sessions,
+                    int64_t duration_ns);
+/* --interval, --plot: intervals of len_ns from t0 (rate: NULL, or --rate's). */
+void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, int64_t slots);
 void stats_add(struct stats *st, const struct record *r);
 void stats_add_samples(struct stats *st, enum phase ph, const uint32_t *us, size_t n);
 void stats_finish(struct stats *st);

@@ -24,10 +24,13 @@ struct workers_result {
 };
 
 /* What the parent's loop calls: on_record for each record, on_tick (if
- * set) about every tick_ms milliseconds while the run goes on. */
+ * set) about every tick_ms milliseconds while the run goes on, once the
+ * records already in the pipe are handed out: every record completed
+ * before watermark_us (us since t0; -1: unknown this time) has then been
+ * seen, when the workers announce theirs (shared_done_begin). */
 struct workers_hooks {
     record_fn on_record;
-    void (*on_tick)(void *ctx);
+    void (*on_tick)(void *ctx, int64_t watermark_us);
     void (*on_drain)(void *ctx);   /* the first SIGINT: the run drains */
     int tick_ms;
     void *ctx;

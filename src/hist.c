@@ -68,6 +68,26 @@ void hist_merge(struct hist *into, const struct hist *from)
         into->bucket[i] += from->bucket[i];
 }
 
+uint64_t hist_rank(uint64_t count, double q)
+{
+    /* The rank of the answer among the sorted samples, 1-based. */
+    uint64_t rank = (uint64_t)(q * (double)count);
+    if ((double)rank < q * (double)count)
+        rank++;
+    return rank == 0 ? 1 : rank;
+}
+
+uint64_t hist_bucket_value(size_t i, uint64_t min, uint64_t max)
+{
+    uint64_t lo = hist_bucket_low(i), hi = hist_bucket_high(i);
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (mid < min)
+        mid = min;
+    if (mid > max)
+        mid = max;
+    return mid;
+}
+
 uint64_t hist_quantile(const struct hist *h, double q)
 {
     if (h->count == 0)
@@ -76,24 +96,11 @@ uint64_t hist_quantile(const struct hist *h, double q)
         return h->min;
     if (q >= 1)
         return h->max;
-    /* The rank of the answer among the sorted samples, 1-based. */
-    uint64_t rank = (uint64_t)(q * (double)h->count);
-    if ((double)rank < q * (double)h->count)
-        rank++;
-    if (rank == 0)
-        rank = 1;
-    uint64_t seen = 0;
+    uint64_t rank = hist_rank(h->count, q), seen = 0;
     for (size_t i = 0; i < HIST_BUCKETS; i++) {
         seen += h->bucket[i];
-        if (seen >= rank) {
-            uint64_t lo = hist_bucket_low(i), hi = hist_bucket_high(i);
-            uint64_t mid = lo + (hi - lo) / 2;
-            if (mid < h->min)
-                mid = h->min;
-            if (mid > h->max)
-                mid = h->max;
-            return mid;
-        }
+        if (seen >= rank)
+            return hist_bucket_value(i, h->min, h->max);
     }
     return h->max;
 }

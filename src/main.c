@@ -7,6 +7,7 @@
 #include "message.h"
 #include "options.h"
 #include "output.h"
+#include "plot.h"
 #include "report.h"
 #include "session.h"
 #include "shared.h"
@@ -141,6 +142,8 @@ int main(int argc, char **argv)
     output_stdout(&out_std);
     struct output *json = cfg.json ? open_result(cfg.json, true, &json_file, &out_std) : 0;
     struct output *records = cfg.records ? open_result(cfg.records, false, &records_file, &out_std) : 0;
+    static struct output plot_file;
+    struct output *plot = cfg.plot ? open_result(cfg.plot, true, &plot_file, &out_std) : 0;
     int progress = cfg.progress >= 0 ? cfg.progress
                  : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
 
@@ -149,16 +152,22 @@ int main(int argc, char **argv)
     report_init(&rp, &cfg, &out_std, records, progress);
     struct workers_hooks hooks = {
         .on_record = report_record,
-        .on_tick = progress ? report_tick : 0,
+        .on_tick = progress || cfg.interval_ns ? report_tick : 0,
         .on_drain = report_drain,
-        .tick_ms = 250,
+        /* Interval lines soon after their interval's end. */
+        .tick_ms = cfg.interval_ns ? 100 : 250,
         .ctx = &rp,
     };
     fflush(stdout);
+    /* t0: the records' time base, just before the first worker exists;
+     * under --rate the schedule's origin, once the last one does. */
+    shared_clock(sa.sh, cfg.rate_on, cfg.duration_ns);
     int rc = workers_run(nworkers, sa.sh, worker_body, &sa, &hooks, &res);
     int run_errno = errno;
     stats_finish(&rp.stats);
     report_end(&rp);
+    rp.t0_ns = shared_t0(sa.sh);
+    report_finish(&rp);
 
     /* A worker that died mid-message took its message with it. */
     int64_t lost = shared_claimed(sa.sh) - rp.stats.sent - rp.stats.failed - rp.stats.given_up;
@@ -199,12 +208,20 @@ int main(int argc, char **argv)
         stats_print(&rp.stats, stdout, &ri);
     if (json)
         stats_json(&rp.stats, json->f, &ri);
+    if (plot) {
+        char title[512];
+        snprintf(title, sizeof(title), "smtp-source to %s: %u sessions, %s", tgt.name, nworkers,
+                 ri.status);
+        plot_svg(plot->f, &rp.stats, title);
+    }
     /* Every result must reach its file in full, or the run says so. */
     int unwritten = 0;
     if (json && json != &out_std)
         unwritten |= output_close(json) < 0;
     if (records && records != &out_std)
         unwritten |= output_close(records) < 0;
+    if (plot && plot != &out_std)
+        unwritten |= output_close(plot) < 0;
     unwritten |= output_close(&out_std) < 0;
     shared_destroy(sa.sh);
     free(body);

@@ -4,6 +4,7 @@
 #include "diag.h"
 #include "hostname.h"
 #include "numparse.h"
+#include "schedule.h"
 #include "tls.h"
 #include "usage.h"
 
@@ -25,7 +26,11 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_EHLO, OPT_PIPELINING, OPT_HELP, OPT_VERSION,
        OPT_STARTTLS, OPT_SMTPS, OPT_TLS_VERIFY, OPT_TLS_CA, OPT_TLS_SERVERNAME, OPT_TLS_RESUME,
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
-       OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME };
+       OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
+       OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT };
+
+/* Interval lines more often than this would flood standard error. */
+#define INTERVAL_MIN_NS 100000000LL
 
 static const struct option long_options[] = {
     { "quiet", no_argument, 0, OPT_QUIET },
@@ -51,6 +56,10 @@ static const struct option long_options[] = {
     { "bdat-size", required_argument, 0, OPT_BDAT_SIZE },
     { "smtputf8", no_argument, 0, OPT_SMTPUTF8 },
     { "8bitmime", no_argument, 0, OPT_8BITMIME },
+    { "rate", required_argument, 0, OPT_RATE },
+    { "duration", required_argument, 0, OPT_DURATION },
+    { "interval", required_argument, 0, OPT_INTERVAL },
+    { "plot", required_argument, 0, OPT_PLOT },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -70,6 +79,46 @@ static const char *value(const char *opt, const char *arg)
     if (*arg == 0)
         diag_fatal("--%s needs a value", opt);
     return arg;
+}
+
+
+static void rate(const char *arg, struct config *cfg)
+{
+    char why[96];
+    if (units_rate(arg, &cfg->rate, why, sizeof(why)) < 0)
+        diag_fatal("--rate=%s: %s (give 50, 50/s, 0.5/s, 3000/m or 10000/h; at most %d/s)",
+                   arg, why, RATE_MAX_PER_S);
+    cfg->rate_on = true;
+}
+
+static int64_t duration(const char *opt, const char *arg, int64_t min_ns, const char *min)
+{
+    char why[96];
+    int64_t ns;
+    if (units_duration(arg, &ns, why, sizeof(why)) < 0)
+        diag_fatal("--%s=%s: %s (give 10, 10s, 2.5m or 1h; at most a week)", opt, arg, why);
+    if (ns < min_ns)
+        diag_fatal("--%s=%s: less than %s", opt, arg, min);
+    return ns;
+}
+
+/* The load shape: how many messages the run has, given -m, --rate and
+ * --duration (see the man page, LOAD SHAPE). */
+static void check_shape(struct config *cfg)
+{
+    if (cfg->rate_on && (cfg->fixed_delay || cfg->random_delay))
+        diag_fatal("--rate cannot be used with %s: the schedule says when each message starts",
+                   cfg->fixed_delay ? "-w" : "-R");
+    if (cfg->duration_ns && cfg->rate_on) {
+        int64_t due = schedule_slots_within(&cfg->rate, cfg->duration_ns);
+        if (!cfg->messages_given || due < cfg->messages)
+            cfg->messages = due;
+    } else if (cfg->duration_ns && !cfg->messages_given) {
+        cfg->messages = MESSAGES_UNBOUNDED;
+    }
+    if (cfg->rate_on && schedule_due_ns(&cfg->rate, cfg->messages - 1) >= SCHEDULE_MAX_NS)
+        diag_fatal("--rate with -m %lld: the last message would be due more than a century on",
+                   (long long)cfg->messages);
 }
 
 static int mechanism(const char *arg)
@@ -169,7 +218,10 @@ void options_parse(int argc, char **argv, struct config *cfg)
             cfg->msg_length = (long)number(optarg, INT_MAX, "message length");
             break;
         case 'L': cfg->lmtp = true; break;
-        case 'm': cfg->messages = number(optarg, INT_MAX, "message count"); break;
+        case 'm':
+            cfg->messages = number(optarg, INT_MAX, "message count");
+            cfg->messages_given = true;
+            break;
         case 'M':
             check_myhostname(optarg);
             cfg->myhostname = optarg;
@@ -224,6 +276,14 @@ void options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_SMTPUTF8: cfg->smtputf8 = true; break;
         case OPT_8BITMIME: cfg->eightbitmime = true; break;
+        case OPT_RATE: rate(optarg, cfg); break;
+        case OPT_DURATION:
+            cfg->duration_ns = duration("duration", optarg, 1, "a nanosecond");
+            break;
+        case OPT_INTERVAL:
+            cfg->interval_ns = duration("interval", optarg, INTERVAL_MIN_NS, "0.1 s");
+            break;
+        case OPT_PLOT: cfg->plot = value("plot", optarg); break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();
@@ -233,4 +293,5 @@ void options_parse(int argc, char **argv, struct config *cfg)
         usage_short();
     cfg->target = argv[optind];
     check_together(cfg);
+    check_shape(cfg);
 }

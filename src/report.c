@@ -2,6 +2,7 @@
 
 #include "diag.h"
 #include "json.h"
+#include "schedule.h"
 #include "tls.h"
 
 #include <string.h>
@@ -16,6 +17,15 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
     rp->records = records;
     rp->progress = progress;
     stats_init(&rp->stats, cfg->messages);
+    if (cfg->rate_on)
+        stats_schedule(&rp->stats, &cfg->rate, cfg->messages,
+                       (unsigned)(cfg->messages < cfg->sessions ? cfg->messages : cfg->sessions),
+                       cfg->duration_ns);
+    /* --plot alone draws 1-second intervals. */
+    if (cfg->interval_ns || cfg->plot)
+        stats_intervals(&rp->stats, cfg->interval_ns ? cfg->interval_ns : 1000000000,
+                        cfg->rate_on ? &cfg->rate : 0, cfg->messages);
+    rp->interval_lines = cfg->interval_ns != 0;
 }
 
 static const char *const reason_names[FAIL_COUNT] = {
@@ -65,6 +75,17 @@ static void write_record_line(struct report *rp, const struct record *r, const c
     json_uint(&j, "rcpt_delivered", r->rcpt_delivered);
     if (r->rcpt_lost)
         json_uint(&j, "rcpt_lost", r->rcpt_lost);
+    if (r->flags & RF_SCHEDULED) {
+        /* The slot's times since t0, and both latencies of a sent message. */
+        json_int(&j, "intended_us", r->intended_us);
+        json_int(&j, "start_us", r->start_us);
+        json_int(&j, "end_us", r->end_us);
+        json_int(&j, "lag_us", r->start_us - r->intended_us);
+        if (r->flags & RF_SENT) {
+            json_int(&j, "service_us", r->end_us - r->start_us);
+            json_int(&j, "corrected_us", r->end_us - r->intended_us);
+        }
+    }
     json_object(&j, "us");
     for (int p = 0; p < PH_COUNT; p++)
         if (r->phase_mask & (1u << p))
@@ -147,10 +168,23 @@ static void clock_text(char *buf, size_t len, double secs)
         snprintf(buf, len, "%ld:%02ld", s / 60, s % 60);
 }
 
-void report_tick(void *ctx)
+/* Prints the lines of the intervals closed since the last call. */
+static void interval_lines(struct report *rp, size_t closed)
+{
+    char line[256];
+    for (; rp->intervals_printed < closed; rp->intervals_printed++) {
+        clear_progress(rp);
+        intervals_line(&rp->stats.iv, rp->intervals_printed, line, sizeof(line));
+        diag_info("%s", line);
+    }
+}
+
+void report_tick(void *ctx, int64_t watermark_us)
 {
     struct report *rp = ctx;
     const struct stats *st = &rp->stats;
+    if (rp->interval_lines && watermark_us >= 0)
+        interval_lines(rp, intervals_close(&rp->stats.iv, watermark_us));
     if (!rp->progress || rp->fatal)
         return;
 
@@ -164,15 +198,21 @@ void report_tick(void *ctx)
     rp->rate_t[rp->rate_i] = now;
     rp->rate_n[rp->rate_i] = done;
 
-    char el[32], eta[32] = "-";
+    char el[32], eta[32] = "-", of[32] = "";
     clock_text(el, sizeof(el), now);
-    if (rate > 0 && done < st->requested)
-        clock_text(eta, sizeof(eta), (double)(st->requested - done) / rate);
+    if (st->requested == MESSAGES_UNBOUNDED) {
+        /* --duration alone: what is left is time. */
+        double left = (double)rp->cfg->duration_ns / 1e9 - now;
+        clock_text(eta, sizeof(eta), left > 0 ? left : 0);
+    } else {
+        snprintf(of, sizeof(of), "/%lld", (long long)st->requested);
+        if (rate > 0 && done < st->requested)
+            clock_text(eta, sizeof(eta), (double)(st->requested - done) / rate);
+    }
     char line[256];
     int n = snprintf(line, sizeof(line),
-                     "\r%lld/%lld messages  %.0f msg/s  %lld failed  elapsed %s  left %s\033[K",
-                     (long long)done, (long long)st->requested, rate, (long long)st->failed,
-                     el, eta);
+                     "\r%lld%s messages  %.0f msg/s  %lld failed  elapsed %s  left %s\033[K",
+                     (long long)done, of, rate, (long long)st->failed, el, eta);
     if (n > 0) {
         ssize_t w = write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
         (void)w;
@@ -186,6 +226,32 @@ void report_drain(void *ctx)
     clear_progress(rp);
     diag_info("SIGINT: the messages in flight finish, no new one starts; "
               "a second SIGINT stops them at once");
+}
+
+void report_finish(struct report *rp)
+{
+    struct stats *st = &rp->stats;
+    int64_t end_us = (schedule_now_ns() - rp->t0_ns) / 1000;
+    if (st->has_intervals) {
+        size_t n = intervals_finish(&st->iv, end_us);
+        if (rp->interval_lines)
+            interval_lines(rp, n);
+        if (st->iv.dropped)
+            diag_warn("%llu messages ended after the last of %d intervals and are in no interval",
+                      (unsigned long long)st->iv.dropped, INTERVALS_MAX);
+    }
+    if (st->scheduled)
+        openloop_finish(&st->ol, end_us);
+    if (st->scheduled && openloop_shortfall(&st->ol)) {
+        uint64_t need = openloop_sessions_needed(&st->ol);
+        char more[96] = "";
+        if (need)
+            snprintf(more, sizeof(more), "; about %llu sessions (-s) would hold it",
+                     (unsigned long long)need);
+        char offered[48], achieved[48];
+        openloop_rates(&st->ol, offered, achieved, sizeof(offered));
+        diag_warn("achieved %s of %s offered%s", achieved, offered, more);
+    }
 }
 
 void report_end(struct report *rp)

@@ -5,6 +5,7 @@
 
 #include "dialogue.h"
 #include "opening.h"
+#include "schedule.h"
 #include "transaction.h"
 
 #include <stdlib.h>
@@ -45,7 +46,9 @@ static void quit(struct sess *s)
     s->quit_sent = false;
 }
 
-static void pause_between(struct sess *s)
+/* -w, -R. Returns 1 if --duration's time ran out meanwhile: the slot,
+ * claimed before, must not start after it. */
+static int pause_between(struct sess *s)
 {
     const struct config *cfg = s->cfg;
     long secs = cfg->fixed_delay;
@@ -54,9 +57,46 @@ static void pause_between(struct sess *s)
         secs = (long)((unsigned)rand() % ((unsigned)cfg->random_delay + 1u));
     /* Sleep in short steps so that a stop request is seen promptly. */
     for (long ms = secs * 1000L; ms > 0 && !shared_stopping(s->a->sh); ms -= 100) {
+        if (shared_expired(s->a->sh))
+            return 1;
         struct timespec ts = { 0, (ms < 100 ? ms : 100) * 1000000L };
         nanosleep(&ts, 0);
     }
+    return secs > 0 && shared_expired(s->a->sh);
+}
+
+static int stopping(void *sh)
+{
+    return shared_stopping(sh);
+}
+
+/* --rate: the slot's record gets its due time, and the worker waits for
+ * it, never starting early. -1 when the run stops meanwhile. */
+static int keep_time(struct sess *s, int64_t slot)
+{
+    struct record *r = &s->out.msg.rec;
+    int64_t due = schedule_due_ns(&s->cfg->rate, slot);
+    r->flags |= RF_SCHEDULED;
+    r->intended_us = due / 1000;
+    return schedule_wait(s->run_t0 + due, stopping, s->a->sh);
+}
+
+static int64_t since_t0_us(const struct sess *s)
+{
+    return (schedule_now_ns() - s->run_t0) / 1000;
+}
+
+/* The message has ended, or was given up. Under --interval the parent
+ * must know that a record is on its way before its time exists (see
+ * shared_watermark). */
+static void stamp_end(struct sess *s)
+{
+    struct record *r = &s->out.msg.rec;
+    if (s->cfg->interval_ns)
+        shared_done_begin(s->a->sh, s->who);
+    r->end_us = since_t0_us(s);
+    if (s->cfg->interval_ns)
+        shared_done_at(s->a->sh, s->who, r->end_us);
 }
 
 /* Sends the current message's record. A message that was sent in the end
@@ -73,14 +113,19 @@ static void report(struct sess *s)
             r->text_len = 0;
     }
     outbox_send(&s->out);
+    if (s->cfg->interval_ns)
+        shared_done_sent(s->a->sh, s->who);
 }
 
 /* The record of a slot that was claimed but never started, because the
  * run is stopping: every claimed slot gets one record. */
 static void report_not_done(struct sess *s, int64_t slot)
 {
-    outbox_begin(&s->out, slot, s->conn_seq)->flags |= RF_NOT_DONE;
-    outbox_send(&s->out);
+    struct record *r = outbox_begin(&s->out, slot, s->conn_seq);
+    r->flags |= RF_NOT_DONE;
+    r->start_us = since_t0_us(s);
+    stamp_end(s);
+    report(s);
 }
 
 /* Takes over the transaction claimed behind the last dot, if it is this
@@ -136,31 +181,38 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
     }
     if (cfg->random_delay)
         srand(random_seed());
+    if (cfg->rate_on)
+        schedule_sharpen();
+    shared_wait_start(a->sh);
+    s->run_t0 = shared_t0(a->sh);
 
-    int have = shared_claim_slot(a->sh, s->who, &slot);
+    int have = shared_claim_slot(a->sh, s->who, &slot), expired = 0;
     while (have) {
         enum step st = STEP_OK;
-        uint64_t t0 = sess_now_us();
+        struct record *r = outbox_begin(&s->out, slot, s->conn_seq);
 
-        outbox_begin(&s->out, slot, s->conn_seq);
         take_prefetched(s, slot);
+        if (cfg->rate_on && keep_time(s, slot) < 0)
+            st = STEP_STOPPED;
+        r->start_us = since_t0_us(s);
         /* A stop lets in-flight messages finish but starts nothing: a slot
          * whose commands are not on the wire yet is given up. */
-        if (shared_stopping(a->sh) && !(s->pre.valid && s->pre.sent > 0))
+        if ((shared_stopping(a->sh) || expired) && !(s->pre.valid && s->pre.sent > 0))
             st = STEP_STOPPED;
         if (st == STEP_OK && s->conn.fd < 0)
             st = session_open(s);
         if (st == STEP_OK)
             st = transaction_run(s, slot);
+        stamp_end(s);
         if (st == STEP_STOPPED) {
             if (s->conn.fd >= 0)
                 quit(s);
-            s->out.msg.rec.flags |= RF_NOT_DONE;
+            r->flags |= RF_NOT_DONE;
             report(s);
             break;
         }
-        s->out.msg.rec.phase_us[PH_MESSAGE] = sess_now_us() - t0;
-        s->out.msg.rec.phase_mask |= 1u << PH_MESSAGE;
+        r->phase_us[PH_MESSAGE] = (uint64_t)(r->end_us - r->start_us);
+        r->phase_mask |= 1u << PH_MESSAGE;
 
         if (st == STEP_FATAL) {
             report(s);
@@ -179,7 +231,7 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
             if ((have = shared_claim_slot(a->sh, s->who, &next))) {
                 report(s);
                 slot = next;
-                pause_between(s);
+                expired = pause_between(s);
                 continue;
             }
         }
@@ -187,7 +239,7 @@ _Noreturn void session_worker(const struct session_args *a, unsigned index, int 
             quit(s);
         report(s);
         if ((have = shared_claim_slot(a->sh, s->who, &slot)))
-            pause_between(s);
+            expired = pause_between(s);
     }
     _exit(0);
 }

@@ -1,10 +1,12 @@
 /* shared: the one region the parent maps before fork and every worker
- * sees: the slot counter, the -N counter and the stop flag, under one
- * process-shared semaphore whose holder is recorded.
+ * sees: the slot counter, the -N counter, the stop flag and the run's
+ * clock, under one process-shared semaphore whose holder is recorded.
  * MAP_ANONYMOUS is not in POSIX.1-2008 (it is in POSIX.1-2024). */
 #define _DEFAULT_SOURCE 1
 
 #include "shared.h"
+
+#include "schedule.h"
 
 #include <errno.h>
 #include <semaphore.h>
@@ -35,18 +37,28 @@ struct shared {
     long long undecided_since_ms;
     unsigned workers;
     size_t size;
-    /* want[i]: worker i is between "about to wait" and "released". */
-    atomic_uchar want[];
+    int64_t t0_ns;               /* the run's start (CLOCK_MONOTONIC) */
+    int64_t duration_ns;         /* --duration, 0: none */
+    int64_t deadline_ns;         /* t0 + duration: no slot is claimed from then on; 0 none */
+    int gated;                   /* t0 is set, and the gate opened, once every worker exists */
+    sem_t gate;
+    struct {
+        /* want: worker i is between "about to wait" and "released". */
+        atomic_uchar want;
+        /* pending: the worker's record not yet written: 0 none, 1 its
+         * time being taken, else its completion (us since t0) + 2. */
+        _Atomic int64_t pending;
+    } w[];
 };
 
 struct shared *shared_create(int64_t messages, unsigned workers)
 {
-    size_t size = sizeof(struct shared) + workers * sizeof(atomic_uchar);
+    size_t size = sizeof(struct shared) + workers * sizeof(((struct shared *)0)->w[0]);
     struct shared *sh = mmap(0, size, PROT_READ | PROT_WRITE,
                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED)
         return 0;
-    if (sem_init(&sh->lock, 1, 1) < 0) {
+    if (sem_init(&sh->lock, 1, 1) < 0 || sem_init(&sh->gate, 1, 0) < 0) {
         int e = errno;
         munmap(sh, size);
         errno = e;
@@ -61,14 +73,21 @@ struct shared *shared_create(int64_t messages, unsigned workers)
     sh->undecided = 0;
     sh->workers = workers;
     sh->size = size;
-    for (unsigned i = 0; i < workers; i++)
-        atomic_init(&sh->want[i], 0);
+    sh->t0_ns = 0;
+    sh->duration_ns = 0;
+    sh->deadline_ns = 0;
+    sh->gated = 0;
+    for (unsigned i = 0; i < workers; i++) {
+        atomic_init(&sh->w[i].want, 0);
+        atomic_init(&sh->w[i].pending, 0);
+    }
     return sh;
 }
 
 void shared_destroy(struct shared *sh)
 {
     sem_destroy(&sh->lock);
+    sem_destroy(&sh->gate);
     munmap(sh, sh->size);
 }
 
@@ -101,7 +120,7 @@ static void die_hook(const char *where, unsigned who)
 
 static void lock(struct shared *sh, unsigned who)
 {
-    atomic_store(&sh->want[who], 1);
+    atomic_store(&sh->w[who].want, 1);
     while (sem_wait(&sh->lock) < 0 && errno == EINTR)
         ;
     HOOK("window", who);
@@ -114,7 +133,7 @@ static void unlock(struct shared *sh, unsigned who)
 {
     atomic_store(&sh->holder, 0);
     sem_post(&sh->lock);
-    atomic_store(&sh->want[who], 0);
+    atomic_store(&sh->w[who].want, 0);
 }
 
 int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot)
@@ -122,6 +141,8 @@ int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot)
     int got = 0;
 
     if (atomic_load_explicit(&sh->stop, memory_order_relaxed))
+        return 0;
+    if (shared_expired(sh))
         return 0;
     lock(sh, who);
     int64_t next = atomic_load_explicit(&sh->next_slot, memory_order_relaxed);
@@ -158,6 +179,79 @@ int64_t shared_claimed(struct shared *sh)
     return atomic_load(&sh->next_slot);
 }
 
+static void set_t0(struct shared *sh, int64_t t0)
+{
+    sh->t0_ns = t0;
+    sh->deadline_ns = sh->duration_ns ? t0 + sh->duration_ns : 0;
+}
+
+void shared_clock(struct shared *sh, int gated, int64_t duration_ns)
+{
+    sh->gated = gated;
+    sh->duration_ns = duration_ns;
+    if (!gated)
+        set_t0(sh, schedule_now_ns());
+}
+
+void shared_start(struct shared *sh)
+{
+    if (!sh->gated)
+        return;
+    set_t0(sh, schedule_now_ns());
+    /* One pass for each worker; sem_post never blocks. */
+    for (unsigned i = 0; i < sh->workers; i++)
+        sem_post(&sh->gate);
+}
+
+void shared_wait_start(struct shared *sh)
+{
+    if (!sh->gated)
+        return;
+    while (sem_wait(&sh->gate) < 0 && errno == EINTR)
+        ;
+}
+
+int shared_expired(const struct shared *sh)
+{
+    return sh->deadline_ns && schedule_now_ns() >= sh->deadline_ns;
+}
+
+int64_t shared_t0(const struct shared *sh)
+{
+    return sh->t0_ns;
+}
+
+void shared_done_begin(struct shared *sh, unsigned who)
+{
+    atomic_store(&sh->w[who].pending, 1);
+}
+
+void shared_done_at(struct shared *sh, unsigned who, int64_t end_us)
+{
+    atomic_store(&sh->w[who].pending, end_us + 2);
+}
+
+void shared_done_sent(struct shared *sh, unsigned who)
+{
+    atomic_store(&sh->w[who].pending, 0);
+}
+
+/* A worker marks itself before it reads the clock for a completion: so a
+ * worker seen unmarked here reads its clock after now_us was read, and
+ * its next record completes later than now_us. */
+int64_t shared_watermark(struct shared *sh, int64_t now_us)
+{
+    int64_t wm = now_us;
+    for (unsigned i = 0; i < sh->workers; i++) {
+        int64_t v = atomic_load(&sh->w[i].pending);
+        if (v == 1)
+            return 0;
+        if (v > 1 && v - 2 < wm)
+            wm = v - 2;
+    }
+    return wm;
+}
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -182,9 +276,12 @@ static void give_back(struct shared *sh)
 
 int shared_worker_died(struct shared *sh, unsigned who)
 {
-    if (who >= sh->workers || !atomic_load(&sh->want[who]))
+    /* Its unwritten record died with it: nothing to wait for. */
+    if (who < sh->workers)
+        atomic_store(&sh->w[who].pending, 0);
+    if (who >= sh->workers || !atomic_load(&sh->w[who].want))
         return 0;
-    atomic_store(&sh->want[who], 0);
+    atomic_store(&sh->w[who].want, 0);
     unsigned h = atomic_load(&sh->holder);
     if (h == who + 1) {
         give_back(sh);

@@ -1,6 +1,7 @@
 #include "stats.h"
 
 #include "json.h"
+#include "options.h"
 
 #include <string.h>
 #include <sys/resource.h>
@@ -30,6 +31,19 @@ void stats_init(struct stats *st, int64_t requested)
     for (int p = 0; p < PH_COUNT; p++)
         hist_init(&st->phase[p]);
     st->start_us = now_us();
+}
+
+void stats_schedule(struct stats *st, const struct rate *rate, int64_t due, unsigned sessions,
+                    int64_t duration_ns)
+{
+    st->scheduled = 1;
+    openloop_init(&st->ol, rate, due, sessions, duration_ns);
+}
+
+void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, int64_t slots)
+{
+    st->has_intervals = 1;
+    intervals_init(&st->iv, len_ns, rate, slots);
 }
 
 static void add_handshake(struct stats *st, const struct record *r)
@@ -82,6 +96,10 @@ void stats_add(struct stats *st, const struct record *r)
     }
     size_t n = r->rcpt_n < REC_RCPT_INLINE ? r->rcpt_n : REC_RCPT_INLINE;
     stats_add_samples(st, PH_RCPT, r->rcpt_us, n);
+    if (st->scheduled)
+        openloop_add(&st->ol, r);
+    if (st->has_intervals)
+        intervals_add(&st->iv, r);
 }
 
 void stats_add_samples(struct stats *st, enum phase ph, const uint32_t *us, size_t n)
@@ -113,6 +131,22 @@ static void put_ms(FILE *out, uint64_t us)
         fprintf(out, " %8.0f", ms);
 }
 
+static void row(FILE *out, const char *name, const struct hist *h)
+{
+    fprintf(out, "  %-10s %10llu", name, (unsigned long long)h->count);
+    if (h->count == 0) {
+        fprintf(out, "        -        -        -        -        -        -\n");
+        return;
+    }
+    put_ms(out, h->min);
+    put_ms(out, hist_quantile(h, 0.50));
+    put_ms(out, hist_quantile(h, 0.90));
+    put_ms(out, hist_quantile(h, 0.99));
+    put_ms(out, hist_quantile(h, 0.999));
+    put_ms(out, h->max);
+    fprintf(out, "\n");
+}
+
 static const char *const fail_names[FAIL_COUNT] = {
     "other", "rejected", "lost connection", "timeout", "connect", "bad reply", "worker died",
     "tls", "auth", "extension missing",
@@ -126,12 +160,20 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
     int64_t left = st->requested - st->sent - st->failed;
 
     fprintf(out, "smtp-source: %s in %.3f s\n", ri->status, secs);
-    fprintf(out, "  messages    %lld requested, %lld sent, %lld failed",
-            (long long)st->requested, (long long)st->sent, (long long)st->failed);
+    if (st->requested == MESSAGES_UNBOUNDED) {
+        /* --duration alone: no count was asked for. */
+        fprintf(out, "  messages    %lld sent, %lld failed", (long long)st->sent, (long long)st->failed);
+        left = st->given_up;
+    } else {
+        fprintf(out, "  messages    %lld requested, %lld sent, %lld failed",
+                (long long)st->requested, (long long)st->sent, (long long)st->failed);
+    }
     if (left > 0)
         fprintf(out, ", %lld not done", (long long)left);
     fprintf(out, "\n");
     fprintf(out, "  rate        %.1f messages/s, %.2f MB/s\n", rate, bps / 1e6);
+    if (st->scheduled)
+        openloop_print(&st->ol, out);
     fprintf(out, "  sessions    %u, %llu connections\n", ri->sessions,
             (unsigned long long)st->connections);
     if (ri->tls) {
@@ -184,18 +226,12 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
                     || ((p == PH_DATA || p == PH_DOT) && st->phase[PH_BDAT].count > 0);
         if (h->count == 0 && optional)
             continue;
-        fprintf(out, "  %-10s %10llu", phase_names[p], (unsigned long long)h->count);
-        if (h->count == 0) {
-            fprintf(out, "        -        -        -        -        -        -\n");
-            continue;
-        }
-        put_ms(out, h->min);
-        put_ms(out, hist_quantile(h, 0.50));
-        put_ms(out, hist_quantile(h, 0.90));
-        put_ms(out, hist_quantile(h, 0.99));
-        put_ms(out, hist_quantile(h, 0.999));
-        put_ms(out, h->max);
-        fprintf(out, "\n");
+        row(out, phase_names[p], h);
+    }
+    if (st->scheduled) {
+        row(out, "service", &st->ol.service);
+        row(out, "corrected", &st->ol.corrected);
+        row(out, "start lag", &st->ol.lag);
     }
     fflush(out);
 }
@@ -254,11 +290,18 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_bool(&j, "connection_reuse", ri->reuse);
 
     json_object(&j, "messages");
-    json_int(&j, "requested", st->requested);
+    if (st->requested == MESSAGES_UNBOUNDED) {
+        json_null(&j, "requested");
+        left = st->given_up;
+    } else {
+        json_int(&j, "requested", st->requested);
+    }
     json_int(&j, "sent", st->sent);
     json_int(&j, "failed", st->failed);
     json_int(&j, "not_done", left > 0 ? left : 0);
     json_end(&j);
+    if (st->scheduled)
+        openloop_json(&st->ol, &j);
     json_object(&j, "recipients");
     json_uint(&j, "sent", st->rcpt_sent);
     json_uint(&j, "accepted", st->rcpt_ok);
@@ -315,7 +358,14 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_object(&j, "latency_ms");
     for (int p = 0; p < PH_COUNT; p++)
         json_phase(&j, &st->phase[p], phase_names[p]);
+    if (st->scheduled) {
+        json_phase(&j, &st->ol.service, "service");
+        json_phase(&j, &st->ol.corrected, "corrected");
+        json_phase(&j, &st->ol.lag, "start_lag");
+    }
     json_end(&j);
+    if (st->has_intervals)
+        intervals_json(&st->iv, &j);
     /* The parent's peak memory: it must not grow with the message count. */
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)

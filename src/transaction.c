@@ -315,8 +315,9 @@ static size_t pipeline_tail(struct sess *s)
     if (!s->pipelined)
         return 0;
     if (cfg->reuse) {
-        /* A delay between messages (-w, -R) must come before the next MAIL. */
-        if (cfg->fixed_delay || cfg->random_delay)
+        /* A delay between messages (-w, -R) must come before the next MAIL;
+         * under --rate the next message must not go out before it is due. */
+        if (cfg->fixed_delay || cfg->random_delay || cfg->rate_on)
             return 0;
         int64_t next;
         if (shared_claim_slot(s->a->sh, s->who, &next)) {

@@ -22,6 +22,7 @@ _Noreturn void usage_short(void)
             "-M myhostname -f from -t to -r rcptcount -R delay -w delay host[:port]\n"
             "  long options: --quiet --json[=FILE] --records=FILE --progress --no-progress\n"
             "    --timeout=SECS --ehlo --pipelining --bdat --smtputf8 --8bitmime%s\n"
+            "    --rate=R --duration=T --interval=S --plot=FILE\n"
             "    --help --version\n"
             "  %s --help lists them all; man smtp-source explains them.\n", p, p,
             tls_built() ? "\n    --starttls --smtps --tls-... --auth-..." : "", p);
@@ -60,6 +61,16 @@ static const char output[] =
     "  --records=FILE  one JSON line per message slot\n"
     "  --progress      a live status line on standard error (on a terminal)\n"
     "  --no-progress   never the status line\n";
+
+static const char shape[] =
+    "\n"
+    "Load shape:\n"
+    "  --rate=R        open loop: message k starts at k/R from the start, whatever\n"
+    "                  came before; R per second (50, 50/s, 0.5), /m or /h\n"
+    "  --duration=T    offer work for T (10, 90s, 2.5m, 1h), then let what is in\n"
+    "                  flight finish; with --rate and no -m: the slots due in T\n"
+    "  --interval=S    a line per S seconds on standard error (at least 0.1)\n"
+    "  --plot=FILE     an SVG picture of the run's rates and latencies\n";
 
 static const char protocol[] =
     "\n"
@@ -107,6 +118,7 @@ _Noreturn void usage_help(void)
            "\n", diag_prog());
     fputs(letters, stdout);
     fputs(output, stdout);
+    fputs(shape, stdout);
     fputs(protocol, stdout);
     if (tls_built())
         fputs(tls_auth, stdout);

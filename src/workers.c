@@ -6,6 +6,7 @@
 #include "workers.h"
 
 #include "diag.h"
+#include "schedule.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,6 +202,50 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Reads what the pipe holds (blocking only if it is empty) and hands out
+ * its records. 0 at the end of the pipe or on an error, else 1. */
+static int take_records(int rfd, struct crew *c, const struct workers_hooks *hk,
+                        char *buf, size_t cap, size_t *len, size_t *got_out)
+{
+    ssize_t got = read(rfd, buf + *len, cap - *len);
+    if (got < 0 && errno == EINTR)
+        return 1;
+    if (got <= 0)
+        return 0;
+    int stop = 0;
+    *len = dispatch(buf, *len + (size_t)got, hk->on_record, hk->ctx, &stop);
+    if (stop && !c->res->stopped) {
+        c->res->stopped = 1;
+        shared_stop(c->sh);
+        kill_all(c);
+    }
+    *got_out = (size_t)got;
+    return 1;
+}
+
+/* Takes every record already in the pipe. 0 if it could not be emptied
+ * within a bound (workers writing as fast as it is read). */
+static int drain(int rfd, struct crew *c, const struct workers_hooks *hk,
+                 char *buf, size_t cap, size_t *len)
+{
+    for (int i = 0; i < 256; i++) {
+        struct pollfd pf = { rfd, POLLIN, 0 };
+        size_t got = 0;
+        if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
+            return 1;
+        if (!take_records(rfd, c, hk, buf, cap, len, &got))
+            return 1;
+    }
+    return 0;
+}
+
+/* Every record completed before this time (us since t0), per
+ * shared_watermark, has been handed out once the pipe is drained. */
+static int64_t watermark(struct crew *c)
+{
+    return shared_watermark(c->sh, (schedule_now_ns() - shared_t0(c->sh)) / 1000);
+}
+
 static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
 {
     static char buf[65536 + PIPE_BUF];
@@ -211,8 +256,12 @@ static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
         struct pollfd pf[2] = { { rfd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
         long long now = now_ms();
         if (now >= next_tick) {
-            if (hk->on_tick)
-                hk->on_tick(hk->ctx);
+            if (hk->on_tick) {
+                int64_t wm = watermark(c);
+                if (!drain(rfd, c, hk, buf, sizeof(buf), &len))
+                    wm = -1;
+                hk->on_tick(hk->ctx, wm);
+            }
             if (shared_recover(c->sh) == 1)
                 diag_warn("a worker died holding the slot lock; the lock was taken back");
             next_tick = now + hk->tick_ms;
@@ -225,21 +274,12 @@ static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
         if (pf[1].revents & POLLIN)
             take_signals(c);
         if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t got = read(rfd, buf + len, sizeof(buf) - len);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got <= 0)
+            size_t got = 0;
+            if (!take_records(rfd, c, hk, buf, sizeof(buf), &len, &got))
                 break;
-            int stop = 0;
-            len = dispatch(buf, len + (size_t)got, hk->on_record, hk->ctx, &stop);
-            if (stop && !c->res->stopped) {
-                c->res->stopped = 1;
-                shared_stop(c->sh);
-                kill_all(c);
-            }
             /* Let records pile up for a moment: one wake-up then serves
              * many of them, and a busy run spends its CPU on messages. */
-            if (!c->killed && (size_t)got < sizeof(buf) / 2)
+            if (!c->killed && got > 0 && got < sizeof(buf) / 2)
                 nanosleep(&(struct timespec){ 0, BATCH_WAIT_NS }, 0);
         }
     }
@@ -301,6 +341,7 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         pids[i] = pid;
     }
     close(fds[1]);
+    shared_start(sh);
     struct crew crew = { hooks, pids, n, sh, 0, 0, res };
     if (fork_errno) {
         shared_stop(sh);
