@@ -117,9 +117,7 @@ group_signal() {
     for round in 1 2 3 4 5; do
         group_signal HUP
         f=$SINK_DIR/r.json
-        [ "$(json "$f" "j['status']")" = "interrupted by SIGHUP" ]
-        [ "$(json "$f" "j['errors']['worker_died'], j['messages']['failed']")" = "0 0" ]
-        [ "$(json "$f" "j['messages']['not_done']")" -eq 30 ]
+        [ "$(json "$f" "j['status'], j['errors']['worker_died'], j['messages']['failed'], j['messages']['not_done']")" = "interrupted by SIGHUP 0 0 30" ]
         ! grep -q 'killed by signal' "$SINK_DIR/err"
         grep -q 'interrupted by SIGHUP' "$SINK_DIR/out"
     done
@@ -131,8 +129,7 @@ group_signal() {
     for round in $(seq 1 12); do
         group_signal TERM
         f=$SINK_DIR/r.json
-        [ "$(json "$f" "j['status']")" = "interrupted by SIGTERM" ]
-        [ "$(json "$f" "j['errors']['worker_died'], j['messages']['failed']")" = "0 0" ]
+        [ "$(json "$f" "j['status'], j['errors']['worker_died'], j['messages']['failed']")" = "interrupted by SIGTERM 0 0" ]
         ! grep -q 'killed by signal' "$SINK_DIR/err"
     done
     assert_no_workers
