@@ -261,7 +261,10 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=int(env("MUTATE_JOBS") or 2))
     ap.add_argument("--budget", type=float, default=float(env("MUTATE_BUDGET") or 3600), help="seconds in all")
     ap.add_argument("--max", type=int, default=int(env("MUTATE_MAX") or 0), help="mutants per file (0: all)")
+    ap.add_argument("--only", action="append", default=[], metavar="ID", help="only this mutant (repeatable)")
     ap.add_argument("--list", action="store_true", help="only list the mutants")
+    ap.add_argument("--report", action="store_true",
+                    help="only rewrite the report from results.tsv (after editing equivalent.txt)")
     args = ap.parse_args()
     start = time.monotonic()
 
@@ -274,7 +277,7 @@ def main():
         if line.strip() and not line.startswith("#"):
             mid, _, why = line.strip().partition(" ")
             equivalent[mid] = why.strip()
-    files = args.files or sorted(cover)
+    files = args.files or sorted({i.split(":")[0] for i in args.only}) or sorted(cover)
     for f in files:
         if f not in cover: sys.exit("mutate: %s has no line in tests/mutate/map.txt" % f)
 
@@ -284,13 +287,22 @@ def main():
         texts[f] = open(os.path.join(TOP, f)).read()
         ms = mutants_of(f, texts[f])
         generated[f] = len(ms)
-        if args.max and len(ms) > args.max:
+        ids = {mid for mid, _ in ms}
+        for mid in sorted(equivalent):
+            if mid.startswith(f + ":") and mid not in ids:
+                print("mutate: warning: %s in equivalent.txt is no mutant (line numbers moved?)" % mid)
+        if args.only:
+            ms = [m for m in ms if m[0] in args.only]
+        elif args.max and len(ms) > args.max:
             ms = [ms[i * len(ms) // args.max] for i in range(args.max)]
         todo += [(f, mid, edits) for mid, edits in ms]
     if args.list:
         for f, mid, edits in todo:
             print("%s\t%s\t%s" % ((mid,) + changed_lines(texts[f], edits)))
         return
+    if args.report:
+        rows = read_results(files, equivalent)
+        return write_results(rows, sorted({r["file"] for r in rows}), generated, None)
 
     pure = re.search(r"^PURE\s*:=(.*)$", open(os.path.join(TOP, "GNUmakefile")).read(), re.M).group(1).split()
     def targets(f):
@@ -347,6 +359,8 @@ def main():
                         row["status"] = "survived"
                         for entry in sorted(cover[f], key=lambda e: base[e]):
                             verdict = s.run(entry, 3 * base[entry] + 10)
+                            if verdict == "timeout":    # a busy machine, or a hang? once more, longer
+                                verdict = s.run(entry, 6 * base[entry] + 30)
                             if verdict != "pass":
                                 row["status"] = "killed" if verdict == "fail" else "timeout"
                                 row["by"] = entry
@@ -367,22 +381,35 @@ def main():
 
 STATES = ["stillborn", "killed", "timeout", "survived", "equivalent", "not-run"]
 
+def read_results(files, equivalent):
+    """The rows of an earlier run, with equivalent.txt applied anew."""
+    with open(os.path.join(OUT, "results.tsv")) as f:
+        cols = f.readline().rstrip("\n").split("\t")
+        rows = [dict(zip(cols, line.rstrip("\n").split("\t"))) for line in f]
+    rows = [r for r in rows if r["file"] in files]
+    for r in rows:
+        r["secs"] = float(r["secs"])
+        if r["id"] in equivalent:
+            r["status"], r["by"] = "equivalent", equivalent[r["id"]]
+    return rows
+
 def write_results(rows, files, generated, secs):
-    with open(os.path.join(OUT, "results.tsv"), "w") as f:
+    """results.tsv (unless only rewriting the report: secs None) and report.txt."""
+    with open(os.path.join(OUT, "results.tsv") if secs is not None else os.devnull, "w") as f:
         cols = ["id", "file", "op", "status", "by", "secs", "orig", "mut"]
         f.write("\t".join(cols) + "\n")
         for r in rows:
             f.write("\t".join(("%.1f" % r[c]) if c == "secs" else str(r[c]).replace("\t", " ") for c in cols) + "\n")
-    out = ["Mutation testing of the core (make mutate), %.0f s." % secs,
+    out = ["Mutation testing of the core (make mutate)%s." % (", %.0f s" % secs if secs is not None else ""),
            "score = (killed + timeout) / (killed + timeout + survived); stillborn (does not",
            "compile), equivalent (tests/mutate/equivalent.txt) and not-run (budget spent) are",
            "not counted.", "",
-           "%-16s %9s %7s " % ("file", "generated", "tried") + " ".join("%10s" % s for s in STATES) + "   score"]
+           "%-16s %9s %7s " % ("file", "generated", "sampled") + " ".join("%10s" % s for s in STATES) + "   score"]
     for f in files + ["total"]:
         mine = [r for r in rows if f in ("total", r["file"])]
         n = {s: sum(r["status"] == s for r in mine) for s in STATES}
         caught, counted = n["killed"] + n["timeout"], n["killed"] + n["timeout"] + n["survived"]
-        gen = sum(generated.values()) if f == "total" else generated[f]
+        gen = sum(generated[g] for g in files) if f == "total" else generated[f]
         out.append("%-16s %9d %7d " % (f, gen, len(mine)) + " ".join("%10d" % n[s] for s in STATES)
                    + ("   %5.1f%%" % (100.0 * caught / counted) if counted else "       -"))
     for title, state in (("Survivors", "survived"), ("Equivalent (not counted)", "equivalent")):
