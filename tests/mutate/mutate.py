@@ -202,22 +202,23 @@ class Scratch:
             return self.watch(p, limit)
         finally:
             with LOCK: RUNNING.discard(p)
+            p.stdout.close()
 
     def watch(self, p, limit):
         deadline, buf, verdict = time.monotonic() + limit, b"", None
-        sel = selectors.DefaultSelector()
-        sel.register(p.stdout, selectors.EVENT_READ)
-        while verdict is None:
-            left = deadline - time.monotonic()
-            if left <= 0 or not sel.select(left):
-                verdict = "timeout"
-                break
-            chunk = os.read(p.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            buf += chunk
-            if re.search(rb"^not ok ", buf, re.M):
-                verdict = "fail"
+        with selectors.DefaultSelector() as sel:
+            sel.register(p.stdout, selectors.EVENT_READ)
+            while verdict is None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    verdict = "timeout"
+                    break
+                chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                buf += chunk
+                if re.search(rb"^not ok ", buf, re.M):
+                    verdict = "fail"
         if verdict is None:
             return "pass" if p.wait() == 0 else "fail"
         # Stop the whole process group: SIGINT lets Bats run the teardowns
