@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(TOP, "build", "mutate")
-COPY = ["src", "include", "tests", "bats", "GNUmakefile"]   # all a build and the tests need
+COPY = ["src", "include", "tests", "bats", "completions", "GNUmakefile"]   # all a build and the tests need
 
 # --- a C tokenizer just good enough to find the places to mutate ------------
 
@@ -305,10 +305,12 @@ def main():
         rows = read_results(files, equivalent)
         return write_results(rows, sorted({r["file"] for r in rows}), generated, None)
 
-    pure = re.search(r"^PURE\s*:=(.*)$", open(os.path.join(TOP, "GNUmakefile")).read(), re.M).group(1).split()
     def targets(f):
-        units = ["build/" + t for t in cover[f] if t.startswith("test_")] if f in pure else []
-        return ["smtp-source", "build/fakeserver"] + units
+        # What the Bats suites run (bats/helpers.bash: SRC, HOOKED, TLSSRC,
+        # FAKE, REC), and the file's unit tests.
+        units = ["build/" + t for t in cover[f] if t.startswith("test_")]
+        return ["smtp-source", "build/hooks/smtp-source", "build/tls/smtp-source",
+                "build/fakeserver", "build/recorder"] + units
 
     signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, interrupted)
