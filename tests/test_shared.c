@@ -118,5 +118,16 @@ int main(void)
     shared_stop(sh);
     CHECK(shared_claim_slot(sh, 0, &slot) == 0 && shared_stopping(sh));
     shared_destroy(sh);
+
+    /* The region holds a mark for each of as many workers as -s allows. */
+    sh = shared_create(10, 10000);
+    CHECK(sh != 0);
+    shared_done_begin(sh, 9999);
+    CHECK(shared_watermark(sh, 500) == 0);
+    shared_done_at(sh, 9999, 100);
+    CHECK(shared_watermark(sh, 500) == 100);
+    shared_done_sent(sh, 9999);
+    CHECK(shared_watermark(sh, 500) == 500);
+    shared_destroy(sh);
     return check_done("shared");
 }
