@@ -4,11 +4,13 @@
  * sample of rank ceil(q * n), clamped to the exact min and max. */
 #include "check.h"
 #include "hist.h"
+#include "options.h"
 #include "stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The value the report must show for the sample of rank `rank` among
  * `vals` (sorted, all in distinct buckets or not). */
@@ -62,6 +64,166 @@ static double json_ms(const char *key)
     return k ? strtod(k + strlen(pat), 0) : -1;
 }
 
+/* The whole report, text and JSON, of a run of planted records (every
+ * kind of outcome, reply class, TLS suite, LMTP, AUTH, a schedule and
+ * intervals), compared byte for byte with tests/golden/NAME: a report
+ * line, key, count or column that changes fails here. UPDATE_GOLDEN=1
+ * rewrites the files (read the diff before committing it). */
+static void golden(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "tests/golden/%s", name);
+    if (getenv("UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "w");
+        CHECK(f && fputs(out, f) >= 0 && fclose(f) == 0);
+        return;
+    }
+    static char want[1 << 20];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(want, 1, sizeof(want) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    want[n] = 0;
+    size_t i = 0, line = 1;
+    while (out[i] && out[i] == want[i])
+        line += out[i++] == '\n';
+    if (out[i] || want[i])
+        fprintf(stderr, "%s: line %zu differs:\n  got:  %.80s\n  want: %.80s\n", path, line,
+                out + i, want + i);
+    CHECK_STR(out, want);
+}
+
+/* The JSON's parent_max_rss_kb is the test's own: blanked to 0. */
+static void blank_rss(void)
+{
+    char *k = strstr(out, "\"parent_max_rss_kb\":");
+    if (!k)
+        return;
+    k += strlen("\"parent_max_rss_kb\":");
+    char *e = k + strspn(k, "0123456789");
+    memmove(k + 1, e, strlen(e) + 1);
+    *k = '0';
+}
+
+static void add(struct stats *st, unsigned flags, enum fail_reason why, int phases, uint64_t base)
+{
+    struct record r;
+    memset(&r, 0, sizeof(r));
+    r.type = REC_MESSAGE;
+    r.flags = (uint16_t)flags;
+    r.fail_reason = (uint8_t)why;
+    r.fail_phase = PH_MAIL;
+    r.slot = (int64_t)(base / 100);
+    r.intended_us = (int64_t)base * 10;
+    r.start_us = r.intended_us + (int64_t)(base % 7) * 500;
+    r.end_us = r.start_us + (int64_t)base;
+    r.bytes_sent = 300 + base;
+    r.rcpt_sent = 2;
+    r.rcpt_ok = why == FAIL_REPLY ? 1 : 2;
+    r.rcpt_bad = why == FAIL_REPLY ? 1 : 0;
+    r.rcpt_delivered = flags & RF_SENT ? 1 : 0;
+    r.rcpt_lost = flags & RF_SENT ? 1 : 0;
+    for (int c = 0; c < 6; c++)
+        r.replies[c] = (uint32_t)(c + (base & 1));
+    for (int p = 0; p < PH_COUNT; p++) {
+        if (phases & (1 << p)) {
+            r.phase_mask |= 1u << p;
+            r.phase_us[p] = base * (uint64_t)(p + 1) + (uint64_t)p;
+        }
+    }
+    r.rcpt_n = 2;
+    r.rcpt_us[0] = (uint32_t)base;
+    r.rcpt_us[1] = (uint32_t)base * 3;
+    r.tls_version = (uint16_t)(0x303 + (base & 1));
+    r.tls_cipher = (uint16_t)(0x1301 + (base % 3 == 0));
+    stats_add(st, &r);
+}
+
+static void planted_report(void)
+{
+    static struct stats st;
+    const int smtp = 1 << PH_CONNECT | 1 << PH_BANNER | 1 << PH_HELO | 1 << PH_MAIL | 1 << PH_RCPT
+                   | 1 << PH_DATA | 1 << PH_DOT | 1 << PH_QUIT | 1 << PH_MESSAGE;
+    struct rate rate = { 20, 1 };
+    stats_init(&st, 40);
+    stats_schedule(&st, &rate, 25, 3, 0);
+    stats_intervals(&st, 1000000000, &rate, 25);
+    for (uint64_t i = 0; i < 12; i++) {
+        unsigned f = RF_SENT | RF_DOT_SENT | RF_SCHEDULED | (i % 3 == 0 ? RF_NEW_CONN : 0);
+        if (i % 3 == 0)
+            f |= RF_TLS | (i == 6 ? RF_TLS_RESUMED : 0);
+        add(&st, f, FAIL_NONE, smtp | (i % 3 == 0 ? 1 << PH_TLS | 1 << PH_AUTH : 0) | (i == 5 ? 1 << PH_RSET : 0),
+            1000 + i * 12345);
+    }
+    /* More kinds of handshake than the report keeps apart. */
+    for (uint16_t k = 0; k < STATS_SUITES; k++) {
+        struct record r;
+        memset(&r, 0, sizeof(r));
+        r.type = REC_MESSAGE;
+        r.flags = RF_TLS | RF_NEW_CONN;
+        r.fail_reason = FAIL_TLS;
+        r.tls_version = 0x304;
+        r.tls_cipher = (uint16_t)(0x2000 + k);
+        stats_add(&st, &r);
+    }
+    for (int why = 0; why < FAIL_COUNT; why++)
+        add(&st, RF_SCHEDULED | RF_NEW_CONN, (enum fail_reason)why, 1 << PH_CONNECT | 1 << PH_MAIL,
+            200000 + (uint64_t)why * 777);
+    add(&st, RF_NOT_DONE | RF_SCHEDULED, FAIL_NONE, 0, 2400000);
+    stats_finish(&st);
+    st.start_us = 1000000;
+    st.end_us = 3500000;
+    openloop_finish(&st.ol, 2500000);
+    intervals_finish(&st.iv, 2500000);
+    struct run_info ri = { .status = "completed", .sessions = 3, .target = "127.0.0.1:25",
+                           .rcpts_per_message = 2, .lmtp = 1, .reuse = 1, .tls = 1, .tls_verify = 1,
+                           .suite_name = { "TLSv1.2 AES", "TLSv1.3 AES", "TLSv1.2 CHACHA" },
+                           .auth_mech = "PLAIN" };
+    FILE *f = fmemopen(out, sizeof(out), "w");
+    stats_print(&st, f, &ri);
+    fclose(f);
+    golden("stats-report.txt");
+    ri.tls = 2;
+    f = fmemopen(out, sizeof(out), "w");
+    stats_json(&st, f, &ri);
+    fclose(f);
+    blank_rss();
+    golden("stats-report.json");
+    intervals_free(&st.iv);
+
+    /* BDAT carried every message (no data, dot lines), --duration alone
+     * (no count requested), stopped with slots given up; SMTP, no TLS. */
+    stats_init(&st, MESSAGES_UNBOUNDED);
+    for (uint64_t i = 0; i < 3; i++)
+        add(&st, RF_SENT, FAIL_NONE, 1 << PH_CONNECT | 1 << PH_MAIL | 1 << PH_BDAT | 1 << PH_MESSAGE,
+            5000000 + i * 40000000);
+    add(&st, RF_NOT_DONE, FAIL_NONE, 0, 1);
+    add(&st, RF_NOT_DONE, FAIL_NONE, 0, 2);
+    stats_finish(&st);
+    st.start_us = 500000;
+    st.end_us = 4500000;
+    struct run_info r2 = { .status = "interrupted by SIGINT", .interrupted = 1, .error = "stopped",
+                           .sessions = 1, .target = "unix:/s", .rcpts_per_message = 1 };
+    f = fmemopen(out, sizeof(out), "w");
+    stats_print(&st, f, &r2);
+    fclose(f);
+    golden("stats-bdat.txt");
+    f = fmemopen(out, sizeof(out), "w");
+    stats_json(&st, f, &r2);
+    fclose(f);
+    blank_rss();
+    golden("stats-bdat.json");
+
+    /* The start time is the monotonic clock in microseconds. */
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    stats_init(&st, 1);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    uint64_t lo = (uint64_t)a.tv_sec * 1000000 + (uint64_t)a.tv_nsec / 1000;
+    uint64_t hi = (uint64_t)b.tv_sec * 1000000 + (uint64_t)b.tv_nsec / 1000;
+    CHECK(st.start_us >= lo && st.start_us <= hi);
+}
+
 int main(void)
 {
     /* 1..1000 ms: rank ceil(q * 1000) is an exact integer. */
@@ -103,5 +265,6 @@ int main(void)
     render(&st, 1);
     CHECK(json_ms("p50") == 0.040);
     CHECK(json_ms("p90") == 0.070);
+    planted_report();
     return check_done("stats");
 }
