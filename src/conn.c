@@ -1,6 +1,8 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -238,6 +240,15 @@ enum io_status conn_start_tls(struct conn *c, struct tls_client *tc, struct tls_
             || left(c, SO_SNDTIMEO, &c->snd_us, t0) == 0)
             return IO_TIMEOUT;
     }
+#ifdef TCP_QUICKACK
+    /* A TLS 1.3 server writes its session tickets, then its greeting
+     * (implicit TLS) as a second small segment, which Nagle holds until
+     * the tickets are acknowledged; we have nothing to send, so our ACK
+     * would wait the kernel's delayed-ACK time (40 ms a connection).
+     * Acknowledge at once instead. Linux only; a failure costs only time. */
+    int one = 1;
+    (void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+#endif
     tls_link_info(c->tls, info);
     return IO_OK;
 }
