@@ -225,6 +225,20 @@ group_signal() {
     [ "$(json "$f" "j['bytes_sent']")" -eq "$(bytes_in)" ]
 }
 
+# A write into a connection the server has closed fails with EPIPE, and
+# would kill the worker with SIGPIPE were it not ignored: a lost
+# connection, counted, not a crash. The server's FIN, then its RST once
+# it exits with our content unread: EPIPE at the write after it.
+@test "the server closes while the content is being written: lost connection, not a crash" {
+    script 'DATA : reply 354 go ahead; shutdown-write; sleep 200; stop-reading; close'
+    f=$SINK_DIR/r.json
+    run src -A -m 2 -l 20000000 --json="$f" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"killed by signal"* ]]
+    [ "$(json "$f" "j['messages']['sent'], j['messages']['failed'], j['errors']['lost_connection'], j['errors']['worker_died']")" = "0 2 2 0" ]
+    assert_no_workers
+}
+
 # --- 6. a record never contradicts itself --------------------------------------
 
 @test "-A -r 3 with one recipient refused: sent, the refusal in fields of its own" {

@@ -235,6 +235,9 @@ static void run(const struct rule *r, const struct ctx *c)
         case ACT_SHUTDOWN_READ:
             io_shutdown_read();
             break;
+        case ACT_SHUTDOWN_WRITE:
+            io_shutdown_write();
+            break;
         case ACT_STALL:
             io_stall();
         case ACT_SLEEP: {

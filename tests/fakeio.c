@@ -302,6 +302,15 @@ void io_shutdown_read(void)
     shutdown(fd, SHUT_RD);
 }
 
+/* Our FIN now, the connection kept: a client that writes on receives
+ * our RST once we exit with its bytes unread, in CLOSE_WAIT, which is
+ * EPIPE (and SIGPIPE) at its next write. */
+void io_shutdown_write(void)
+{
+    io_log("shutdown-write");
+    shutdown(fd, SHUT_WR);
+}
+
 void io_reset(void)
 {
     struct linger lg = { 1, 0 };

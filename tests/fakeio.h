@@ -21,6 +21,7 @@ _Noreturn void io_reset(void);
 /* Neither reads nor writes again; waits to be killed. */
 _Noreturn void io_stall(void);
 void io_shutdown_read(void);
+void io_shutdown_write(void);
 /* The next attempt to read stalls instead. */
 void io_stop_reading(void);
 

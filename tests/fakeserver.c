@@ -27,7 +27,8 @@
  * default. The rule's head ends at the first ':' followed by a blank.
  * ACTIONs: reply TEXT (plus CR LF), raw TEXT, repeat N|forever TEXT,
  * default, noreply, close (FIN after what was sent; the input is still
- * read until the client closes), reset (RST), shutdown-read, stall (no
+ * read until the client closes), reset (RST), shutdown-read, shutdown-write
+ * (FIN, the connection kept), stall (no
  * more reading or writing), sleep MS, stop-reading, data-skip,
  * swallow-data, expect-lines N. TEXT has the escapes \r \n \t \\ \; \"
  * \xHH; blanks around it are dropped (\x20 keeps one).
