@@ -181,5 +181,8 @@ int main(void)
         hist_merge(&b, &a);
         CHECK(b.min == 0 && b.max == 200000);
     }
+    /* A rank is 1-based: never 0, even for q = 0 or no samples. */
+    CHECK(hist_rank(10, 0.0) == 1 && hist_rank(0, 0.5) == 1 && hist_rank(1, 0.5) == 1);
+    CHECK(hist_rank(10, 0.5) == 5 && hist_rank(10, 0.51) == 6 && hist_rank(10, 1.0) == 10);
     return check_done("hist");
 }

@@ -297,6 +297,12 @@ def main():
         elif args.max and len(ms) > args.max:
             ms = [ms[i * len(ms) // args.max] for i in range(args.max)]
         todo += [(f, mid, edits) for mid, edits in ms]
+    # Taken in turns, file by file, so that a budget spent early leaves
+    # every file with a sample of its own, not the last files with none.
+    pos = {}
+    for k, (f, _, _) in enumerate(todo):
+        pos[k] = (sum(1 for g, _, _ in todo[:k] if g == f), files.index(f))
+    todo = [todo[k] for k in sorted(range(len(todo)), key=lambda k: pos[k])]
     if args.list:
         for f, mid, edits in todo:
             print("%s\t%s\t%s" % ((mid,) + changed_lines(texts[f], edits)))
