@@ -41,6 +41,9 @@ struct stats {
 
 /* What the report says about the run besides the numbers. */
 struct run_info {
+    int fatal;                /* a fatal error stopped the run */
+    int signal;               /* the signal that stopped it, or 0 */
+    unsigned workers_died;    /* workers that died of a signal the run did not expect */
     const char *status;       /* "completed", "interrupted by SIGINT", ... */
     int interrupted;          /* the run did not finish its work */
     const char *error;        /* the fatal error's text, or NULL */
@@ -71,6 +74,5 @@ double stats_elapsed(const struct stats *st);   /* seconds, so far or in all */
 const char *stats_phase_name(enum phase ph);
 
 void stats_print(const struct stats *st, FILE *out, const struct run_info *ri);
-void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);
 
 #endif

@@ -6,9 +6,8 @@
 #include "hostname.h"
 #include "message.h"
 #include "options.h"
-#include "output.h"
-#include "plot.h"
 #include "report.h"
+#include "results.h"
 #include "session.h"
 #include "shared.h"
 #include "startup.h"
@@ -22,10 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* The run went as reported on standard error, but its results were not
- * all written (EX_IOERR of sysexits.h). */
-#define EXIT_UNWRITTEN 74
 
 static const char *own_hostname(const struct config *cfg)
 {
@@ -49,36 +44,9 @@ static char *default_address(const char *host)
     return a;
 }
 
-/* Opens a result file named on the command line; "-" is standard output
- * (out_std), shared by every output that names it. */
-static struct output *open_result(const char *path, bool whole, struct output *own,
-                                  struct output *out_std)
-{
-    if (strcmp(path, "-") == 0)
-        return out_std;
-    if (output_open(own, path, whole) < 0)
-        diag_fatal("open %s: %s", path, strerror(errno));
-    return own;
-}
-
 static void worker_body(void *arg, unsigned index, int out_fd)
 {
     session_worker(arg, index, out_fd);
-}
-
-static const char *status_text(const struct workers_result *res, const struct report *rp)
-{
-    static char buf[64];
-    if (rp->fatal)
-        return "stopped by a fatal error";
-    if (res->signal) {
-        snprintf(buf, sizeof(buf), "interrupted by %s",
-                 res->signal == SIGINT ? "SIGINT" : res->signal == SIGTERM ? "SIGTERM" : "SIGHUP");
-        return buf;
-    }
-    if (res->crashed)
-        return "a worker died";
-    return "completed";
 }
 
 int main(int argc, char **argv)
@@ -138,18 +106,14 @@ int main(int argc, char **argv)
     if (sa.sh == 0)
         diag_fatal("shared memory: %s", strerror(errno));
 
-    static struct output out_std, json_file, records_file;
-    output_stdout(&out_std);
-    struct output *json = cfg.json ? open_result(cfg.json, true, &json_file, &out_std) : 0;
-    struct output *records = cfg.records ? open_result(cfg.records, false, &records_file, &out_std) : 0;
-    static struct output plot_file;
-    struct output *plot = cfg.plot ? open_result(cfg.plot, true, &plot_file, &out_std) : 0;
+    static struct results rs;
+    results_open(&rs, &cfg);
     int progress = cfg.progress >= 0 ? cfg.progress
                  : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
 
     static struct report rp;
     struct workers_result res;
-    report_init(&rp, &cfg, &out_std, records, progress);
+    report_init(&rp, &cfg, &rs.out_std, rs.records, progress);
     struct workers_hooks hooks = {
         .on_record = report_record,
         .on_tick = progress || cfg.interval_ns ? report_tick : 0,
@@ -184,9 +148,10 @@ int main(int argc, char **argv)
         rp.fatal = 1;
     }
     struct run_info ri = {
-        .status = status_text(&res, &rp),
-        .interrupted = rp.fatal || res.signal || res.crashed,
-        .error = rp.fatal ? rp.error : res.crashed ? "a worker died" : 0,
+        .fatal = rp.fatal,
+        .signal = res.signal,
+        .workers_died = res.crashed,
+        .error = rp.fatal ? rp.error : 0,
         .sessions = nworkers,
         .target = tgt.name,
         .rcpts_per_message = cfg.rcpts,
@@ -197,6 +162,7 @@ int main(int argc, char **argv)
         .auth_mech = !cfg.auth_user ? 0 : cfg.auth_mech ? auth_mech_name(cfg.auth_mech)
                    : "PLAIN or LOGIN, as offered",
     };
+    results_ending(&ri);
     static char suite_names[STATS_SUITES][128];
     for (unsigned i = 0; i < rp.stats.suites; i++) {
         snprintf(suite_names[i], sizeof(suite_names[i]), "%s %s",
@@ -204,25 +170,7 @@ int main(int argc, char **argv)
                  tls_cipher_name(sa.tls, rp.stats.suite[i].cipher));
         ri.suite_name[i] = suite_names[i];
     }
-    if (!cfg.quiet && json != &out_std)
-        stats_print(&rp.stats, stdout, &ri);
-    if (json)
-        stats_json(&rp.stats, json->f, &ri);
-    if (plot) {
-        char title[512];
-        snprintf(title, sizeof(title), "smtp-source to %s: %u sessions, %s", tgt.name, nworkers,
-                 ri.status);
-        plot_svg(plot->f, &rp.stats, title);
-    }
-    /* Every result must reach its file in full, or the run says so. */
-    int unwritten = 0;
-    if (json && json != &out_std)
-        unwritten |= output_close(json) < 0;
-    if (records && records != &out_std)
-        unwritten |= output_close(records) < 0;
-    if (plot && plot != &out_std)
-        unwritten |= output_close(plot) < 0;
-    unwritten |= output_close(&out_std) < 0;
+    int unwritten = results_write(&rs, &cfg, &rp.stats, &ri);
     shared_destroy(sa.sh);
     free(body);
     free((char *)sa.raw_body);
@@ -233,9 +181,5 @@ int main(int argc, char **argv)
     free(sender);
     free(recipient);
 
-    if (rp.fatal || res.crashed)
-        return 1;
-    if (res.signal)
-        return 128 + res.signal;
-    return unwritten ? EXIT_UNWRITTEN : 0;
+    return results_exit_status(&ri, unwritten);
 }

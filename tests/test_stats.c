@@ -5,6 +5,7 @@
 #include "check.h"
 #include "hist.h"
 #include "stats.h"
+#include "statsjson.h"
 
 #include <stdio.h>
 #include <stdlib.h>

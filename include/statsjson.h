@@ -1,0 +1,16 @@
+/* statsjson: the JSON report (--json): the run's numbers as one object,
+ * every histogram with its non-empty buckets, so that reports of several
+ * machines can be merged exactly (see merge.h). The format's version is
+ * STATSJSON_VERSION; man/smtp-source.1 (REPORT) documents its keys. */
+#ifndef STATSJSON_H
+#define STATSJSON_H
+
+#include "stats.h"
+
+#include <stdio.h>
+
+#define STATSJSON_VERSION 1
+
+void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);
+
+#endif
