@@ -10,6 +10,7 @@
 
 #include "json.h"
 #include "record.h"
+#include "shard.h"
 #include "units.h"
 
 #include <stddef.h>
@@ -35,7 +36,8 @@ struct intervals {
     int64_t len_us;
     int scheduled;             /* --rate: due counts and corrected latencies */
     struct rate rate;
-    int64_t slots;             /* the run's slots, for the due counts */
+    int64_t slots;             /* the whole run's slots, for the due counts */
+    struct shard shard;        /* of which this run's are k = j*N + I */
     struct interval *v;
     size_t n, cap;             /* v[0..n) exist */
     size_t closed;             /* v[0..closed) are final (their lines printed) */
@@ -46,6 +48,8 @@ struct intervals {
 /* rate NULL: not scheduled. */
 void intervals_init(struct intervals *iv, int64_t len_ns, const struct rate *rate, int64_t slots);
 void intervals_free(struct intervals *iv);
+/* A shard's intervals: the slots due in each are the shard's own. */
+void intervals_shard(struct intervals *iv, const struct shard *sh);
 
 /* A REC_MESSAGE record. -1 if memory ran out (the record is dropped). */
 int intervals_add(struct intervals *iv, const struct record *r);

@@ -65,6 +65,9 @@ void stats_schedule(struct stats *st, const struct rate *rate, int64_t due, unsi
                     int64_t duration_ns);
 /* --interval, --plot: intervals of len_ns from t0 (rate: NULL, or --rate's). */
 void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, int64_t slots);
+/* A shard's stats (after stats_schedule and stats_intervals), in a run
+ * of run_slots slots. */
+void stats_shard(struct stats *st, const struct shard *sh, int64_t run_slots);
 void stats_add(struct stats *st, const struct record *r);
 void stats_add_samples(struct stats *st, enum phase ph, const uint32_t *us, size_t n);
 void stats_finish(struct stats *st);

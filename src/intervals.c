@@ -76,7 +76,13 @@ void intervals_init(struct intervals *iv, int64_t len_ns, const struct rate *rat
         iv->rate = *rate;
     }
     iv->slots = slots;
+    iv->shard = (struct shard){ 0, 1 };
     iv->end_us = -1;
+}
+
+void intervals_shard(struct intervals *iv, const struct shard *sh)
+{
+    iv->shard = *sh;
 }
 
 void intervals_free(struct intervals *iv)
@@ -167,7 +173,7 @@ size_t intervals_finish(struct intervals *iv, int64_t end_us)
 static int64_t due_before(const struct intervals *iv, int64_t t_us)
 {
     int64_t k = schedule_slots_within(&iv->rate, t_us * 1000);
-    return k < iv->slots ? k : iv->slots;
+    return shard_owned(&iv->shard, k < iv->slots ? k : iv->slots);
 }
 
 static void put3(const struct shist *h, uint64_t out[3])

@@ -100,9 +100,8 @@ int main(int argc, char **argv)
     sa.raw_body_len = sa_raw_len;
     if (cfg.bdat && sa.raw_body == 0)
         diag_fatal("out of memory building the message");
-    /* No more workers than messages: the others would never connect. */
-    unsigned nworkers = cfg.messages < cfg.sessions ? (unsigned)cfg.messages : (unsigned)cfg.sessions;
-    sa.sh = shared_create(cfg.messages, nworkers);
+    unsigned nworkers = options_workers(&cfg);
+    sa.sh = shared_create(options_slots(&cfg), &cfg.shard, nworkers);
     if (sa.sh == 0)
         diag_fatal("shared memory: %s", strerror(errno));
 

@@ -27,7 +27,7 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_STARTTLS, OPT_SMTPS, OPT_TLS_VERIFY, OPT_TLS_CA, OPT_TLS_SERVERNAME, OPT_TLS_RESUME,
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
        OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
-       OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT };
+       OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD };
 
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
@@ -60,6 +60,7 @@ static const struct option long_options[] = {
     { "duration", required_argument, 0, OPT_DURATION },
     { "interval", required_argument, 0, OPT_INTERVAL },
     { "plot", required_argument, 0, OPT_PLOT },
+    { "shard", required_argument, 0, OPT_SHARD },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -89,6 +90,14 @@ static void rate(const char *arg, struct config *cfg)
         diag_fatal("--rate=%s: %s (give 50, 50/s, 0.5/s, 3000/m or 10000/h; at most %d/s)",
                    arg, why, RATE_MAX_PER_S);
     cfg->rate_on = true;
+}
+
+static void shard(const char *arg, struct config *cfg)
+{
+    char why[96];
+    if (shard_parse(arg, &cfg->shard, why, sizeof(why)) < 0)
+        diag_fatal("--shard=%s: %s (give I/N, e.g. --shard=0/4 ... --shard=3/4)", arg, why);
+    cfg->sharded = true;
 }
 
 static int64_t duration(const char *opt, const char *arg, int64_t min_ns, const char *min)
@@ -183,6 +192,18 @@ static void check_myhostname(const char *name)
     }
 }
 
+int64_t options_slots(const struct config *cfg)
+{
+    return shard_owned(&cfg->shard, cfg->messages);
+}
+
+unsigned options_workers(const struct config *cfg)
+{
+    int64_t slots = options_slots(cfg);
+    unsigned n = slots < cfg->sessions ? (unsigned)slots : (unsigned)cfg->sessions;
+    return n > 0 ? n : 1;
+}
+
 void options_parse(int argc, char **argv, struct config *cfg)
 {
     int ch;
@@ -195,6 +216,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
     cfg->sessions = 1;
     cfg->timeout = 300;
     cfg->progress = -1;
+    cfg->shard = (struct shard){ 0, 1 };
 
     /* '+': stop at the first operand, as the reference does on Linux. */
     while ((ch = getopt_long(argc, argv, "+46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:",
@@ -284,6 +306,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
             cfg->interval_ns = duration("interval", optarg, INTERVAL_MIN_NS, "0.1 s");
             break;
         case OPT_PLOT: cfg->plot = value("plot", optarg); break;
+        case OPT_SHARD: shard(optarg, cfg); break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();

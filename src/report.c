@@ -16,15 +16,16 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
     rp->out = out;
     rp->records = records;
     rp->progress = progress;
-    stats_init(&rp->stats, cfg->messages);
+    /* A shard's numbers are its own slots' (see shard.h). */
+    stats_init(&rp->stats, options_slots(cfg));
     if (cfg->rate_on)
-        stats_schedule(&rp->stats, &cfg->rate, cfg->messages,
-                       (unsigned)(cfg->messages < cfg->sessions ? cfg->messages : cfg->sessions),
+        stats_schedule(&rp->stats, &cfg->rate, options_slots(cfg), options_workers(cfg),
                        cfg->duration_ns);
     /* --plot alone draws 1-second intervals. */
     if (cfg->interval_ns || cfg->plot)
         stats_intervals(&rp->stats, cfg->interval_ns ? cfg->interval_ns : 1000000000,
                         cfg->rate_on ? &cfg->rate : 0, cfg->messages);
+    stats_shard(&rp->stats, &cfg->shard, cfg->messages);
     rp->interval_lines = cfg->interval_ns != 0;
 }
 

@@ -25,7 +25,8 @@
 
 struct shared {
     sem_t lock;
-    int64_t messages;
+    int64_t messages;            /* slots to hand out: j < messages */
+    struct shard shard;          /* claim j is the run's slot j*N + I */
     _Atomic int64_t next_slot;   /* written under the lock; read by the parent */
     int64_t next_rcpt;
     atomic_int stop;
@@ -51,7 +52,7 @@ struct shared {
     } w[];
 };
 
-struct shared *shared_create(int64_t messages, unsigned workers)
+struct shared *shared_create(int64_t messages, const struct shard *shard, unsigned workers)
 {
     size_t size = sizeof(struct shared) + workers * sizeof(((struct shared *)0)->w[0]);
     struct shared *sh = mmap(0, size, PROT_READ | PROT_WRITE,
@@ -65,6 +66,7 @@ struct shared *shared_create(int64_t messages, unsigned workers)
         return 0;
     }
     sh->messages = messages;
+    sh->shard = *shard;
     atomic_init(&sh->next_slot, 0);
     sh->next_rcpt = 1;
     atomic_init(&sh->stop, 0);
@@ -147,7 +149,7 @@ int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot)
     lock(sh, who);
     int64_t next = atomic_load_explicit(&sh->next_slot, memory_order_relaxed);
     if (next < sh->messages && !atomic_load(&sh->stop)) {
-        *slot = next;
+        *slot = shard_slot(&sh->shard, next);
         atomic_store(&sh->next_slot, next + 1);
         got = 1;
     }
@@ -155,8 +157,10 @@ int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot)
     return got;
 }
 
-int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t n)
+int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t k, int64_t n)
 {
+    if (sh->shard.count > 1)
+        return shard_first_rcpt(k, n);
     lock(sh, who);
     int64_t first = sh->next_rcpt;
     sh->next_rcpt += n;

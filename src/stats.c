@@ -46,6 +46,14 @@ void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, 
     intervals_init(&st->iv, len_ns, rate, slots);
 }
 
+void stats_shard(struct stats *st, const struct shard *sh, int64_t run_slots)
+{
+    if (st->scheduled)
+        openloop_shard(&st->ol, sh, run_slots);
+    if (st->has_intervals)
+        intervals_shard(&st->iv, sh);
+}
+
 static void add_handshake(struct stats *st, const struct record *r)
 {
     if (r->flags & RF_TLS_RESUMED)
