@@ -79,4 +79,14 @@ void intervals_json(const struct intervals *iv, struct json *j);
 
 uint64_t shist_quantile(const struct shist *h, double q);
 
+/* Reading a histogram back (see merge.h): appends the cell of bucket
+ * `index` (above every cell so far) with its count; count, sum, min and
+ * max are the caller's to set. -1 if out of order or out of memory. */
+int shist_put(struct shist *h, size_t index, uint64_t count);
+void shist_free(struct shist *h);
+
+/* Merging runs that share t0: adds another run's interval into interval
+ * i (which is made to exist). -1 if memory ran out. */
+int intervals_merge(struct intervals *iv, size_t i, const struct interval *from);
+
 #endif

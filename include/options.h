@@ -63,6 +63,8 @@ struct config {
     const char *plot;        /* --plot=FILE, or NULL */
     struct shard shard;      /* --shard=I/N; 0/1 without it */
     bool sharded;            /* --shard was given */
+    bool start_at_on;        /* --start-at */
+    int64_t start_at_ns;     /* ... its instant, ns since the epoch */
     const char *target;      /* the operand */
 };
 

@@ -23,11 +23,23 @@ void shared_destroy(struct shared *sh);
  * every worker exists (--rate: the first slots must not wait for
  * processes still being made); gated workers call shared_wait_start
  * before they read t0. From t0 + duration_ns (0: never) no slot is
- * claimed. */
-void shared_clock(struct shared *sh, int gated, int64_t duration_ns);
+ * claimed. start_at (NULL: none; --start-at, ns since the epoch) gates
+ * the run too: the gate opens at that instant of the real-time clock, and
+ * t0 is that instant on the monotonic clock, however late the parent
+ * opened it; a time already past when shared_clock is called opens as
+ * soon as the workers exist, and t0 is then. */
+void shared_clock(struct shared *sh, int gated, int64_t duration_ns, const int64_t *start_at);
+/* How long until the gate is due to open, in ns (0: now, or it is open). */
+int64_t shared_until_start(const struct shared *sh);
+/* Opens the gate (waiting the last moments for a --start-at instant; not
+ * if the run is stopping), and sets t0. */
 void shared_start(struct shared *sh);
 void shared_wait_start(struct shared *sh);
 int64_t shared_t0(const struct shared *sh);
+/* t0 on the real-time clock (us since the epoch), and how long after the
+ * --start-at instant the gate opened (us; 0 without --start-at). */
+int64_t shared_t0_unix_us(const struct shared *sh);
+int64_t shared_start_lag_us(const struct shared *sh);
 /* The deadline has passed. */
 int shared_expired(const struct shared *sh);
 

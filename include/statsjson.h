@@ -9,7 +9,10 @@
 
 #include <stdio.h>
 
-#define STATSJSON_VERSION 1
+/* 1: the first; 2: "run" (identity, shard, t0, start lag, first and last
+ * message), "outcome", "merged", and exact integers beside the rounded
+ * milliseconds (min_us, max_us, last_start_us, ...), for --merge. */
+#define STATSJSON_VERSION 2
 
 void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);
 

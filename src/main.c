@@ -62,6 +62,8 @@ int main(int argc, char **argv)
 
     size_t body_len;
     char *body = startup_body(&cfg, &body_len);
+    static struct run_id id;
+    runid_init(&id, &cfg, body, body_len);
     char *secret = startup_secret(&cfg);
 
     if (target_parse(cfg.target, &tgt, err, sizeof(err)) < 0) {
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
     struct workers_result res;
     report_init(&rp, &cfg, &rs.out_std, rs.records, progress);
     struct workers_hooks hooks = {
+        .on_start = report_start,
         .on_record = report_record,
         .on_tick = progress || cfg.interval_ns ? report_tick : 0,
         .on_drain = report_drain,
@@ -123,8 +126,9 @@ int main(int argc, char **argv)
     };
     fflush(stdout);
     /* t0: the records' time base, just before the first worker exists;
-     * under --rate the schedule's origin, once the last one does. */
-    shared_clock(sa.sh, cfg.rate_on, cfg.duration_ns);
+     * under --rate the schedule's origin, once the last one does; with
+     * --start-at, that instant. */
+    shared_clock(sa.sh, cfg.rate_on, cfg.duration_ns, cfg.start_at_on ? &cfg.start_at_ns : 0);
     int rc = workers_run(nworkers, sa.sh, worker_body, &sa, &hooks, &res);
     int run_errno = errno;
     stats_finish(&rp.stats);
@@ -150,6 +154,7 @@ int main(int argc, char **argv)
         .fatal = rp.fatal,
         .signal = res.signal,
         .workers_died = res.crashed,
+        .id = &id,
         .error = rp.fatal ? rp.error : 0,
         .sessions = nworkers,
         .target = tgt.name,

@@ -162,6 +162,8 @@ void openloop_json(const struct openloop *ol, struct json *j)
     /* With started, what the achieved rate is made of (for merging runs). */
     json_double(j, "last_start_s", (double)ol->last_start_us / 1e6, 6);
     json_double(j, "offer_end_s", (double)ol->offer_end_us / 1e6, 6);
+    json_int(j, "last_start_us", ol->last_start_us);
+    json_int(j, "offer_end_us", ol->offer_end_us);
     json_uint(j, "late", ol->late);
     json_double(j, "late_after_ms", (double)SCHEDULE_LATE_NS / 1e6, 3);
     json_double(j, "max_lag_ms", (double)ol->lag.max / 1000.0, 3);

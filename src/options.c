@@ -5,6 +5,7 @@
 #include "hostname.h"
 #include "numparse.h"
 #include "schedule.h"
+#include "startat.h"
 #include "tls.h"
 #include "usage.h"
 
@@ -27,7 +28,8 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_STARTTLS, OPT_SMTPS, OPT_TLS_VERIFY, OPT_TLS_CA, OPT_TLS_SERVERNAME, OPT_TLS_RESUME,
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
        OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
-       OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD };
+       OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD,
+       OPT_START_AT };
 
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
@@ -61,6 +63,7 @@ static const struct option long_options[] = {
     { "interval", required_argument, 0, OPT_INTERVAL },
     { "plot", required_argument, 0, OPT_PLOT },
     { "shard", required_argument, 0, OPT_SHARD },
+    { "start-at", required_argument, 0, OPT_START_AT },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -98,6 +101,29 @@ static void shard(const char *arg, struct config *cfg)
     if (shard_parse(arg, &cfg->shard, why, sizeof(why)) < 0)
         diag_fatal("--shard=%s: %s (give I/N, e.g. --shard=0/4 ... --shard=3/4)", arg, why);
     cfg->sharded = true;
+}
+
+static void start_at(const char *arg, struct config *cfg)
+{
+    char why[96];
+    if (startat_parse(arg, &cfg->start_at_ns, why, sizeof(why)) < 0)
+        diag_fatal("--start-at=%s: %s", arg, why);
+    cfg->start_at_on = true;
+}
+
+/* Says how long --start-at waits, or how late it is; refuses a start that
+ * is more than a day ahead. */
+static void check_start(const struct config *cfg, const char *arg)
+{
+    char when[64];
+    int64_t ahead = cfg->start_at_ns - startat_now_ns();
+    startat_format(cfg->start_at_ns, when, sizeof(when));
+    if (ahead > STARTAT_AHEAD_MAX_NS)
+        diag_fatal("--start-at=%s: more than 24 h away (%s, in %.0f s)", arg, when, (double)ahead / 1e9);
+    if (ahead < 0)
+        diag_warn("--start-at=%s is %.3f s past: starting now", arg, (double)-ahead / 1e9);
+    else
+        diag_info("starting at %s, in %.3f s (--start-at)", when, (double)ahead / 1e9);
 }
 
 static int64_t duration(const char *opt, const char *arg, int64_t min_ns, const char *min)
@@ -207,6 +233,7 @@ unsigned options_workers(const struct config *cfg)
 void options_parse(int argc, char **argv, struct config *cfg)
 {
     int ch;
+    const char *start_text = 0;
 
     memset(cfg, 0, sizeof(*cfg));
     cfg->family = AF_UNSPEC;
@@ -307,6 +334,10 @@ void options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_PLOT: cfg->plot = value("plot", optarg); break;
         case OPT_SHARD: shard(optarg, cfg); break;
+        case OPT_START_AT:
+            start_at(optarg, cfg);
+            start_text = optarg;
+            break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();
@@ -317,4 +348,6 @@ void options_parse(int argc, char **argv, struct config *cfg)
     cfg->target = argv[optind];
     check_together(cfg);
     check_shape(cfg);
+    if (cfg->start_at_on)
+        check_start(cfg, start_text);
 }

@@ -2,6 +2,7 @@
 
 #include "json.h"
 #include "options.h"
+#include "startat.h"
 
 #include <string.h>
 #include <sys/resource.h>
@@ -31,6 +32,14 @@ void stats_init(struct stats *st, int64_t requested)
     for (int p = 0; p < PH_COUNT; p++)
         hist_init(&st->phase[p]);
     st->start_us = now_us();
+    st->first_start_us = st->last_end_us = -1;
+}
+
+void stats_clock(struct stats *st, int64_t t0_ns, int64_t t0_unix_us, int64_t start_lag_us)
+{
+    st->start_us = (uint64_t)t0_ns / 1000;
+    st->t0_unix_us = t0_unix_us;
+    st->start_lag_us = start_lag_us;
 }
 
 void stats_schedule(struct stats *st, const struct rate *rate, int64_t due, unsigned sessions,
@@ -83,6 +92,12 @@ void stats_add(struct stats *st, const struct record *r)
         st->sent++;
     else
         st->failed++;
+    if (!(r->flags & RF_NOT_DONE)) {
+        if (st->first_start_us < 0 || r->start_us < st->first_start_us)
+            st->first_start_us = r->start_us;
+        if (r->end_us > st->last_end_us)
+            st->last_end_us = r->end_us;
+    }
     if (r->flags & RF_NEW_CONN)
         st->connections++;
     if (r->flags & RF_TLS)
@@ -155,6 +170,33 @@ static void row(FILE *out, const char *name, const struct hist *h)
     fprintf(out, "\n");
 }
 
+/* Where the run sits among the machines of one run: its shard (or, for a
+ * merge, the shards), t0 on the real-time clock, how late it started. */
+static void print_place(const struct stats *st, FILE *out, const struct run_info *ri)
+{
+    const struct run_id *id = ri->id;
+    const struct merged *m = ri->merged;
+    char t0[64];
+    if (!id || (!m && !id->sharded && !id->start_at_on))
+        return;
+    startat_format(st->t0_unix_us * 1000, t0, sizeof(t0));
+    if (m) {
+        int64_t lag = 0;
+        for (uint32_t i = 0; i < m->n; i++)
+            lag = m->shard[i].start_lag_us > lag ? m->shard[i].start_lag_us : lag;
+        fprintf(out, "  shards      %u of %u%s, t0 %s, lag max %.3f ms\n", m->n, m->expected,
+                m->missing_n ? " (partial)" : "", t0, (double)lag / 1000.0);
+        return;
+    }
+    if (id->sharded)
+        fprintf(out, "  shard       %u/%u, t0 %s", id->shard.index, id->shard.count, t0);
+    else
+        fprintf(out, "  start       t0 %s", t0);
+    if (id->start_at_on)
+        fprintf(out, ", start lag %.3f ms", (double)st->start_lag_us / 1000.0);
+    fputc('\n', out);
+}
+
 static const char *const fail_names[FAIL_COUNT] = {
     "other", "rejected", "lost connection", "timeout", "connect", "bad reply", "worker died",
     "tls", "auth", "extension missing",
@@ -184,6 +226,7 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
         openloop_print(&st->ol, out);
     fprintf(out, "  sessions    %u, %llu connections\n", ri->sessions,
             (unsigned long long)st->connections);
+    print_place(st, out, ri);
     if (ri->tls) {
         fprintf(out, "  tls         %llu handshakes (%llu full, %llu resumed), verify %s\n",
                 (unsigned long long)(st->tls_full + st->tls_resumed),

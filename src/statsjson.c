@@ -26,6 +26,8 @@ static void json_phase(struct json *j, const struct hist *h, const char *name)
         json_ms(j, "p999", (double)hist_quantile(h, 0.999));
         json_ms(j, "max", (double)h->max);
         json_uint(j, "sum_us", h->sum);
+        json_uint(j, "min_us", h->min);
+        json_uint(j, "max_us", h->max);
     }
     /* Non-empty buckets as [low_us, high_us, count], for merging runs. */
     json_array(j, "buckets");
@@ -36,6 +38,57 @@ static void json_phase(struct json *j, const struct hist *h, const char *name)
         json_uint(j, 0, hist_bucket_low(i));
         json_uint(j, 0, hist_bucket_high(i));
         json_uint(j, 0, h->bucket[i]);
+        json_end(j);
+    }
+    json_end(j);
+    json_end(j);
+}
+
+static void json_time(struct json *j, const char *key, int64_t us)
+{
+    if (us < 0)
+        json_null(j, key);
+    else
+        json_int(j, key, us);
+}
+
+/* Where this report sits in its run: all the times as exact integers. */
+static void json_run(struct json *j, const struct stats *st, const struct run_id *id)
+{
+    json_object(j, "run");
+    runid_json(id, j);
+    if (id->sharded) {
+        json_object(j, "shard");
+        json_uint(j, "index", id->shard.index);
+        json_uint(j, "count", id->shard.count);
+        json_end(j);
+    } else {
+        json_null(j, "shard");
+    }
+    json_int(j, "t0_unix_us", st->t0_unix_us);
+    json_int(j, "start_lag_us", st->start_lag_us);
+    json_int(j, "elapsed_us", (int64_t)(st->end_us - st->start_us));
+    json_time(j, "first_start_us", st->first_start_us);
+    json_time(j, "last_end_us", st->last_end_us);
+    json_end(j);
+}
+
+static void json_merged(struct json *j, const struct merged *m)
+{
+    json_object(j, "merged");
+    json_uint(j, "shards", m->expected);
+    json_bool(j, "partial", m->missing_n > 0);
+    json_array(j, "missing");
+    for (uint32_t i = 0; i < m->missing_n; i++)
+        json_uint(j, 0, m->missing[i]);
+    json_end(j);
+    json_array(j, "parts");
+    for (uint32_t i = 0; i < m->n; i++) {
+        json_object(j, 0);
+        json_uint(j, "index", m->shard[i].index);
+        json_string(j, "status", m->shard[i].status);
+        json_int(j, "t0_unix_us", m->shard[i].t0_unix_us);
+        json_int(j, "start_lag_us", m->shard[i].start_lag_us);
         json_end(j);
     }
     json_end(j);
@@ -59,6 +112,15 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_int(&j, "recipients_per_message", ri->rcpts_per_message);
     json_string(&j, "protocol", ri->lmtp ? "LMTP" : "SMTP");
     json_bool(&j, "connection_reuse", ri->reuse);
+    json_object(&j, "outcome");
+    json_bool(&j, "fatal", ri->fatal);
+    json_int(&j, "signal", ri->signal);
+    json_uint(&j, "workers_died", ri->workers_died);
+    json_end(&j);
+    if (ri->id)
+        json_run(&j, st, ri->id);
+    if (ri->merged)
+        json_merged(&j, ri->merged);
 
     json_object(&j, "messages");
     if (st->requested == MESSAGES_UNBOUNDED) {
@@ -92,6 +154,8 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
         for (unsigned i = 0; i < st->suites; i++) {
             json_object(&j, 0);
             json_string(&j, "name", ri->suite_name[i]);
+            json_uint(&j, "version_id", st->suite[i].version);
+            json_uint(&j, "cipher_id", st->suite[i].cipher);
             json_uint(&j, "count", st->suite[i].count);
             json_end(&j);
         }
