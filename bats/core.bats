@@ -117,9 +117,7 @@ group_signal() {
     for round in 1 2 3 4 5; do
         group_signal HUP
         f=$SINK_DIR/r.json
-        [ "$(json "$f" "j['status']")" = "interrupted by SIGHUP" ]
-        [ "$(json "$f" "j['errors']['worker_died'], j['messages']['failed']")" = "0 0" ]
-        [ "$(json "$f" "j['messages']['not_done']")" -eq 30 ]
+        [ "$(json "$f" "j['status'], j['errors']['worker_died'], j['messages']['failed'], j['messages']['not_done']")" = "interrupted by SIGHUP 0 0 30" ]
         ! grep -q 'killed by signal' "$SINK_DIR/err"
         grep -q 'interrupted by SIGHUP' "$SINK_DIR/out"
     done
@@ -131,8 +129,7 @@ group_signal() {
     for round in $(seq 1 12); do
         group_signal TERM
         f=$SINK_DIR/r.json
-        [ "$(json "$f" "j['status']")" = "interrupted by SIGTERM" ]
-        [ "$(json "$f" "j['errors']['worker_died'], j['messages']['failed']")" = "0 0" ]
+        [ "$(json "$f" "j['status'], j['errors']['worker_died'], j['messages']['failed']")" = "interrupted by SIGTERM 0 0" ]
         ! grep -q 'killed by signal' "$SINK_DIR/err"
     done
     assert_no_workers
@@ -369,4 +366,51 @@ in_hosts() {
     [ "$status" -eq 0 ]
     [ "$stderr" = "$SRC: warning: rejected at server banner: 421 4.3.2 busy" ]
     [ "$(head -1 "$FAKE_LOG/conn.1.in" | tr -d '\r' | cut -d' ' -f1)" = HELO ]
+}
+
+# --- numbers the report gives, against what really went out ----------------------
+
+@test "bytes sent equal the bytes the server received, for plain, -d, pipelined and LMTP runs" {
+    start_sink
+    start_recorder "$SINK_ADDR"
+    for args in "-m 3 -r 2" "-d -s 2 -m 6 -l 5000" "--pipelining -d -m 5 -r 3" "--pipelining -m 4 -F /etc/services"; do
+        rm -f "$SINK_DIR/r.json"
+        # shellcheck disable=SC2086
+        run src $args --json="$SINK_DIR/r.json" "$REC_ADDR"
+        [ "$status" -eq 0 ]
+        rec_settle
+        sent=0
+        for n in "${REC_NEW[@]}"; do sent=$((sent + $(wc -c <"$REC_DIR/$n.c2s"))); done
+        [ "$(json "$SINK_DIR/r.json" "j['bytes_sent']")" -eq "$sent" ] || { echo "$args: report $(json "$SINK_DIR/r.json" "j['bytes_sent']"), wire $sent"; return 1; }
+    done
+}
+
+@test "a refused HELO: fatal, and nothing more is sent" {
+    script 'HELO : reply 554 5.7.1 go away'
+    run --separate-stderr src "$FAKE_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "$SRC: fatal: HELO rejected: 554 5.7.1 go away" ]
+    [ "$(tr -d '\r' <"$FAKE_LOG/conn.1.in" | cut -d' ' -f1 | tr '\n' ' ')" = "HELO " ]
+}
+
+@test "-A with a refused RSET: the warning names it with the reply" {
+    script 'RCPT : reply 550 5.1.1 nobody' 'RSET : reply 554 5.5.1 no reset for you'
+    run --separate-stderr src -A "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    grep -qx "$SRC: warning: rset rejected: 554 5.5.1 no reset for you" <<<"$stderr"
+}
+
+@test "what a server offers is forgotten with its connection: no PIPELINING on one that does not offer it" {
+    script 'EHLO conn=1 : reply 250-fakeserver\r\n250 PIPELINING' 'EHLO conn=2- : reply 250-fakeserver\r\n250 8BITMIME'
+    run --separate-stderr src -v --pipelining -m 2 "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    # The second connection: MAIL's reply comes before RCPT goes out.
+    second=$(awk '/EHLO /{n++} n == 2' <<<"$stderr")
+    mail=$(grep -n ': MAIL FROM:' <<<"$second" | cut -d: -f1)
+    reply=$(grep -n ': <<< 250 2.1.0' <<<"$second" | cut -d: -f1)
+    rcpt=$(grep -n ': RCPT TO:' <<<"$second" | cut -d: -f1)
+    [ "$mail" -lt "$reply" ] && [ "$reply" -lt "$rcpt" ]
+    # ... while the first was pipelined: RCPT went out before MAIL's reply.
+    first=$(awk '/EHLO /{n++} n == 1' <<<"$stderr")
+    [ "$(grep -n ': RCPT TO:' <<<"$first" | cut -d: -f1)" -lt "$(grep -n ': <<< 250 2.1.0' <<<"$first" | cut -d: -f1)" ]
 }

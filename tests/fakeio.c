@@ -200,10 +200,17 @@ void io_put_eol(void)
     io_put(sc->bare_lf ? "\n" : "\r\n", sc->bare_lf ? 1 : 2);
 }
 
+/* A line and its end in one write, as a server would send it. */
 void io_put_line(const char *s)
 {
-    io_put(s, strlen(s));
-    io_put_eol();
+    size_t n = strlen(s);
+    char *b = malloc(n + 2);
+    if (b == NULL)
+        io_finish("out-of-memory");
+    memcpy(b, s, n);
+    memcpy(b + n, sc->bare_lf ? "\n" : "\r\n", sc->bare_lf ? 1 : 2);
+    io_put(b, n + (sc->bare_lf ? 1 : 2));
+    free(b);
 }
 
 /* count copies of text (count 0: forever), in large writes. */

@@ -129,5 +129,57 @@ int main(void)
     hist_init(&h);
     hist_add(&h, (uint64_t)1 << 40);
     CHECK(h.bucket[HIST_BUCKETS - 1] == 1 && hist_quantile(&h, 0.5) == (uint64_t)1 << 40);
+    /* Sum and mean exactly; zero is a value of its own; q 0 is the min. */
+    {
+        static struct hist z;
+        hist_init(&z);
+        hist_add(&z, 0);
+        hist_add(&z, 0);
+        hist_add(&z, 300);
+        hist_add(&z, 5000000);
+        CHECK(z.sum == 5000300 && z.count == 4 && hist_mean(&z) == 1250075.0);
+        CHECK(z.bucket[0] == 2 && hist_quantile(&z, 0.5) == 0);
+        CHECK(hist_quantile(&z, 0.0) == 0 && hist_quantile(&z, 1.0) == 5000000);
+        hist_init(&z);
+        hist_add(&z, 1000);
+        hist_add(&z, 2000);
+        CHECK(hist_quantile(&z, 0.0) == 1000 && hist_quantile(&z, -1.0) == 1000);
+    }
+    /* Beyond 2^32 us (71 minutes) everything is counted in the last
+     * bucket, never past the array; min, max and sum stay exact. */
+    {
+        static struct hist big;
+        hist_init(&big);
+        uint64_t huge[] = { (uint64_t)1 << 32, ((uint64_t)1 << 32) + 12345, UINT64_MAX / 4 };
+        for (int i = 0; i < 3; i++)
+            hist_add(&big, huge[i]);
+        CHECK(big.bucket[HIST_BUCKETS - 1] == 3 && big.count == 3);
+        CHECK(big.max == UINT64_MAX / 4 && big.min == ((uint64_t)1 << 32));
+        CHECK(hist_index(((uint64_t)1 << 32) - 1) == HIST_BUCKETS - 1);
+        CHECK(hist_index(((uint64_t)1 << 31)) < HIST_BUCKETS - 1);
+    }
+    /* Merging: the smaller min and the larger max, whichever side holds
+     * them, counts and sums added, an empty side changing nothing. */
+    {
+        static struct hist a, b, e;
+        hist_init(&a);
+        hist_init(&b);
+        hist_init(&e);
+        hist_add(&a, 500);
+        hist_add(&a, 90000);
+        hist_add(&b, 7);
+        hist_add(&b, 0);
+        hist_merge(&a, &b);
+        CHECK(a.min == 0 && a.max == 90000 && a.count == 4 && a.sum == 90507);
+        CHECK(a.bucket[0] == 1 && a.bucket[7] == 1);
+        hist_merge(&a, &e);
+        CHECK(a.count == 4 && a.min == 0);
+        hist_merge(&e, &a);
+        CHECK(e.count == 4 && e.min == 0 && e.max == 90000 && e.bucket[0] == 1);
+        hist_init(&b);
+        hist_add(&b, 200000);
+        hist_merge(&b, &a);
+        CHECK(b.min == 0 && b.max == 200000);
+    }
     return check_done("hist");
 }
