@@ -66,6 +66,9 @@ struct config {
     bool start_at_on;        /* --start-at */
     int64_t start_at_ns;     /* ... its instant, ns since the epoch */
     const char *target;      /* the operand */
+    bool merge;              /* --merge: the operands are reports, not a target */
+    char *const *merge_files;
+    int merge_n;
 };
 
 /* Fills cfg from argv, or prints the error and exits 1. */

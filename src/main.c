@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "diag.h"
 #include "hostname.h"
+#include "merge.h"
 #include "message.h"
 #include "options.h"
 #include "report.h"
@@ -34,16 +35,6 @@ static const char *own_hostname(const struct config *cfg)
     return name;
 }
 
-static char *default_address(const char *host)
-{
-    size_t n = strlen(host) + 5;
-    char *a = malloc(n);
-    if (a == 0)
-        diag_fatal("out of memory");
-    snprintf(a, n, "foo@%s", host);
-    return a;
-}
-
 static void worker_body(void *arg, unsigned index, int out_fd)
 {
     session_worker(arg, index, out_fd);
@@ -59,6 +50,8 @@ int main(int argc, char **argv)
 
     diag_init(argv[0]);
     options_parse(argc, argv, &cfg);
+    if (cfg.merge)
+        return merge_run(&cfg);
 
     size_t body_len;
     char *body = startup_body(&cfg, &body_len);
@@ -75,8 +68,8 @@ int main(int argc, char **argv)
         diag_fatal("%s: %s", tgt.name, err);
 
     const char *host = own_hostname(&cfg);
-    char *sender = cfg.sender ? 0 : default_address(host);
-    char *recipient = cfg.recipient ? 0 : default_address(host);
+    char *sender = cfg.sender ? 0 : startup_address(host);
+    char *recipient = cfg.recipient ? 0 : startup_address(host);
     char date[128];
     msg_date(time(0), date, sizeof(date));
 

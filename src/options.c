@@ -29,7 +29,7 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
        OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
        OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD,
-       OPT_START_AT };
+       OPT_START_AT, OPT_MERGE };
 
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
@@ -64,6 +64,7 @@ static const struct option long_options[] = {
     { "plot", required_argument, 0, OPT_PLOT },
     { "shard", required_argument, 0, OPT_SHARD },
     { "start-at", required_argument, 0, OPT_START_AT },
+    { "merge", no_argument, 0, OPT_MERGE },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -124,6 +125,18 @@ static void check_start(const struct config *cfg, const char *arg)
         diag_warn("--start-at=%s is %.3f s past: starting now", arg, (double)-ahead / 1e9);
     else
         diag_info("starting at %s, in %.3f s (--start-at)", when, (double)ahead / 1e9);
+}
+
+/* --merge reads reports and writes one: of the options, only those of
+ * the outputs that a report makes mean anything to it. */
+static void merge_operands(struct config *cfg, int n, char *const *files)
+{
+    if (n < 1)
+        diag_fatal("--merge needs the shards' reports: --merge FILE... (- for standard input)");
+    if (cfg->records)
+        diag_fatal("--records: a merge has no messages of its own, only the shards' reports");
+    cfg->merge_files = files;
+    cfg->merge_n = n;
 }
 
 static int64_t duration(const char *opt, const char *arg, int64_t min_ns, const char *min)
@@ -338,10 +351,15 @@ void options_parse(int argc, char **argv, struct config *cfg)
             start_at(optarg, cfg);
             start_text = optarg;
             break;
+        case OPT_MERGE: cfg->merge = true; break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();
         }
+    }
+    if (cfg->merge) {
+        merge_operands(cfg, argc - optind, argv + optind);
+        return;
     }
     if (argc - optind != 1)
         usage_short();
