@@ -168,7 +168,7 @@ static void identity(struct rd *r, const struct jr_node *o, struct run_id *id)
         const struct jr_node *num = jr_first(r->d, rate), *den = jr_next(r->d, num);
         if (rate->count != 2 || jr_uint(r->d, num, &id->rate.num) < 0
             || jr_uint(r->d, den, &id->rate.den) < 0 || id->rate.num == 0 || id->rate.den == 0)
-            bad(r, rate, "\"%srate_fraction\" is not [messages, per ns]", w);
+            bad(r, rate, "\"%srate_fraction\" is not [num, den] (messages per second)", w);
         id->rate_on = 1;
     }
     id->sessions = (int)get_i(r, o, w, "sessions", 0, 0);
