@@ -170,3 +170,135 @@ PY
     done
     [ "$(dump_count)" -eq 0 ]
 }
+
+# run_shards N SLOTS DIR OPTS...: N shards of one SLOTS-message run against
+# the sink, started together at one --start-at instant, each writing
+# DIR/sI.json; fails if one fails.
+run_shards() {
+    local n=$1 m=$2 dir=$3 i rc=0 at
+    shift 3
+    at=$(($(date +%s) + 2))
+    local -a pids=()
+    for ((i = 0; i < n; i++)); do
+        bg_start "$SRC" --shard=$i/$n --start-at=@$at -N -m "$m" --json="$dir/s$i.json" "$@" \
+            "$SINK_ADDR" >"$dir/out$i" 2>"$dir/err$i"
+        pids+=("$BG_PID")
+    done
+    for i in "${pids[@]}"; do wait "$i" || rc=$?; done
+    BG_PIDS=
+    [ "$rc" -eq 0 ] || { cat "$dir"/err* >&2; return 1; }
+}
+
+@test "--merge of 3 shards is what the sink saw: every -N number once, counts and histograms of every message" {
+    command -v python3 >/dev/null || skip "python3 is needed to read JSON"
+    start_sink
+    d=$(sink_dir)
+    run_shards 3 60 "$d" -s 2 --rate=300 --interval=0.1
+    run src --merge --json="$d/m.json" "$d/s0.json" "$d/s1.json" "$d/s2.json"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"smtp-source: completed in "* ]]
+    [[ "$output" == *"  messages    60 requested, 60 sent, 0 failed"$'\n'* ]]
+    [[ "$output" == *"  sessions    6, 60 connections"$'\n'* ]]
+    [[ "$output" =~ \ \ shards\ \ \ \ \ \ 3\ of\ 3,\ t0\ [-0-9T:]+\.000000Z,\ lag\ max ]]
+    [ "$(dump_count)" -eq 60 ]
+    [ "$(sed -n 's/^X-Rcpt-Args: <\([0-9]*\)foo@.*/\1/p' "$SINK_DUMP" | sort -n | uniq | wc -l)" -eq 60 ]
+    [ "$(sed -n 's/^X-Rcpt-Args: <\([0-9]*\)foo@.*/\1/p' "$SINK_DUMP" | sort -n | tr '\n' ' ')" = "$(seq 1 60 | tr '\n' ' ')" ]
+    python3 - "$d" 60 <<'PY'
+import json, sys
+d, m = sys.argv[1], int(sys.argv[2])
+j = json.load(open(d + '/m.json'))
+shards = [json.load(open('%s/s%d.json' % (d, i))) for i in range(3)]
+assert j['status'] == 'completed' and j['merged']['partial'] is False, j['merged']
+assert j['messages'] == {'requested': m, 'sent': m, 'failed': 0, 'not_done': 0}, j['messages']
+assert j['recipients']['accepted'] == m and j['connections'] == m
+lat = j['latency_ms']
+for h in ('message', 'service', 'corrected', 'start_lag'):
+    assert lat[h]['count'] == m and sum(b[2] for b in lat[h]['buckets']) == m, h
+    # Bucket by bucket, the shards' sum.
+    want = {}
+    for s in shards:
+        for lo, hi, c in s['latency_ms'][h]['buckets']:
+            want[lo] = want.get(lo, 0) + c
+    assert {b[0]: b[2] for b in lat[h]['buckets']} == want, h
+    assert lat[h]['max_us'] == max(s['latency_ms'][h]['max_us'] for s in shards)
+assert sum(i['sent'] for i in j['intervals']) == m
+assert j['schedule']['due'] == m and j['schedule']['started'] == m
+assert j['run']['shard'] is None and j['run']['identity']['shards'] == 3
+assert [p['index'] for p in j['merged']['parts']] == [0, 1, 2]
+# Every shard started at the one instant: t0 is it.
+assert j['run']['t0_unix_us'] == j['run']['identity']['start_at_unix_us']
+PY
+    assert_no_workers
+}
+
+@test "--merge without some shards: the report marked partial, the missing ones named in one line, status 3" {
+    start_sink
+    d=$(sink_dir)
+    run_shards 4 8 "$d"
+    run src --merge "$d/s1.json" "$d/s3.json"
+    [ "$status" -eq 3 ]
+    [ "$(grep -c missing <<<"$output")" -eq 1 ]
+    [[ "$output" == *"smtp-source: missing shards 0/4, 2/4"$'\n'* ]]
+    [[ "$output" == *"  shards      2 of 4 (partial), t0 "* ]]
+    [[ "$output" == *"  messages    8 requested, 4 sent, 0 failed, 4 not done"$'\n'* ]]
+    # From standard input too, as JSON.
+    run src --merge --json - <"$d/s0.json"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *'"merged":{"shards":4,"partial":true,"missing":[1,2,3],'* ]]
+}
+
+@test "--merge carries a shard's SIGINT into the merged status (130)" {
+    start_sink
+    d=$(sink_dir)
+    at=$(($(date +%s) + 2))
+    bg_start "$SRC" --shard=0/2 --start-at=@$at -s 2 -m 10 --json="$d/s0.json" "$SINK_ADDR" >"$d/out0" 2>"$d/err0"
+    wait_workers 3
+    kill -INT "$BG_PID"
+    rc=0
+    wait "$BG_PID" || rc=$?
+    BG_PIDS=
+    [ "$rc" -eq 130 ]
+    run src --shard=1/2 --start-at=@$at -s 2 -m 10 --json="$d/s1.json" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    run src --merge "$d/s1.json" "$d/s0.json"
+    [ "$status" -eq 130 ]
+    [[ "$output" == "smtp-source: interrupted by SIGINT in "* ]]
+    [[ "$output" == *"  messages    10 requested, 5 sent, 0 failed, 5 not done"$'\n'* ]]
+    [ "$(dump_count)" -eq 5 ]
+}
+
+@test "--merge refuses what is not the parts of one run, in one line naming the file" {
+    start_sink
+    d=$(sink_dir)
+    run_shards 2 4 "$d"
+    run src -m 2 --json="$d/plain.json" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    run src --shard=1/2 -m 4 -s 2 --json="$d/other.json" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    echo 'not json' >"$d/text"
+    sed 's/^{"version":2,/{"version":3,/' "$d/s1.json" >"$d/v3.json"
+    sed 's/"latency_ms":{"connect":{"count":2,/"latency_ms":{"connect":{"count":12,/' "$d/s1.json" >"$d/hist.json"
+    check_refusal() {
+        local want=$1
+        shift
+        run src --merge "$@"
+        [ "$status" -eq 1 ] || { echo "status $status for $*"; return 1; }
+        [ "${#lines[@]}" -eq 1 ] || { echo "not one line: $output"; return 1; }
+        [[ "${lines[0]}" == *"smtp-source: fatal: $want"* ]] || { echo "got: ${lines[0]}"; return 1; }
+    }
+    check_refusal "$d/text: line 1, column 1: not a value" "$d/s0.json" "$d/text"
+    check_refusal "$d/v3.json: line 1: format version 3, not 2" "$d/s0.json" "$d/v3.json"
+    check_refusal "$d/other.json: another run than $d/s0.json: \"run.identity.sessions\" differs (2, not 1)" \
+        "$d/s0.json" "$d/other.json"
+    check_refusal "$d/s0.json: shard 0/2 twice (also $d/s0.json)" "$d/s0.json" "$d/s0.json"
+    check_refusal "$d/plain.json: an unsharded report mixed with a shard's one ($d/s0.json)" "$d/s0.json" "$d/plain.json"
+    check_refusal "$d/hist.json: line 1: \"latency_ms.connect.buckets\" hold 2 values, \"count\" says 12" \
+        "$d/s0.json" "$d/hist.json"
+    check_refusal "open $d/none.json: No such file or directory" "$d/s0.json" "$d/none.json"
+    check_refusal "--merge needs the shards' reports" 
+    check_refusal "--merge: standard input (-) given twice" - - </dev/null
+    # The two that belong together still merge.
+    run src --merge "$d/s0.json" "$d/s1.json"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"  messages    4 requested, 4 sent, 0 failed"$'\n'* ]]
+}
