@@ -54,14 +54,16 @@ netns_mine() {
     ip netns list 2>/dev/null | awk -v p="$NETNS_PREFIX-" 'index($1, p) == 1 { print $1 }'
 }
 
-# netns_sink DUMP: smtp-sink (as nobody) in the server's namespace on a
-# random port, its dump in DUMP. Sets SINK_PID, SINK_PORT, NETNS_SINK_ADDR.
+# netns_sink DUMP [OPTIONS...]: smtp-sink (as nobody) in the server's
+# namespace on a random port, its dump in DUMP (none if empty), with more
+# smtp-sink OPTIONS. Sets SINK_PID, SINK_PORT, NETNS_SINK_ADDR.
 # The listening socket is looked for in the sink's own namespace's table
 # (/proc/PID/net/tcp): the host's knows nothing of it.
 netns_sink() {
     local dump=$1 hex i
+    shift
     SINK_PORT=$((20000 + RANDOM % 10000))
-    ip netns exec "$NETNS_SERVER" "${SINK:-/usr/sbin/smtp-sink}" -u nobody -D "$dump" \
+    ip netns exec "$NETNS_SERVER" "${SINK:-/usr/sbin/smtp-sink}" -u nobody ${dump:+-D "$dump"} "$@" \
         "$NETNS_SERVER_IP:$SINK_PORT" 1024 >/dev/null 2>&1 &
     SINK_PID=$!
     NETNS_SINK_ADDR=$NETNS_SERVER_IP:$SINK_PORT
