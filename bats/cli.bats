@@ -50,3 +50,11 @@ complete_words() {
     [ "$(complete_words "$SRC" "unix:$d/so")" = "unix:$d/sock" ]
     [ "$(complete_words "$SRC" -F "$d/so")" = "$d/sock" ]
 }
+
+@test "completion: after --merge, the shards' report files" {
+    d=$(mktemp -d); INST=$d
+    touch "$d/shard0.json" "$d/shard1.json"
+    [ "$(complete_words "$SRC" --merge "$d/sha" | sort | tr '\n' ' ')" = "$d/shard0.json $d/shard1.json " ]
+    [ "$(complete_words "$SRC" --merge "$d/shard0.json" "$d/shard1" | tr '\n' ' ')" = "$d/shard1.json " ]
+    [[ "$(complete_words "$SRC" un)" == *"unix:"* ]]
+}

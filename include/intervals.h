@@ -10,6 +10,7 @@
 
 #include "json.h"
 #include "record.h"
+#include "shard.h"
 #include "units.h"
 
 #include <stddef.h>
@@ -35,7 +36,8 @@ struct intervals {
     int64_t len_us;
     int scheduled;             /* --rate: due counts and corrected latencies */
     struct rate rate;
-    int64_t slots;             /* the run's slots, for the due counts */
+    int64_t slots;             /* the whole run's slots, for the due counts */
+    struct shard shard;        /* of which this run's are k = j*N + I */
     struct interval *v;
     size_t n, cap;             /* v[0..n) exist */
     size_t closed;             /* v[0..closed) are final (their lines printed) */
@@ -46,6 +48,8 @@ struct intervals {
 /* rate NULL: not scheduled. */
 void intervals_init(struct intervals *iv, int64_t len_ns, const struct rate *rate, int64_t slots);
 void intervals_free(struct intervals *iv);
+/* A shard's intervals: the slots due in each are the shard's own. */
+void intervals_shard(struct intervals *iv, const struct shard *sh);
 
 /* A REC_MESSAGE record. -1 if memory ran out (the record is dropped). */
 int intervals_add(struct intervals *iv, const struct record *r);
@@ -74,5 +78,15 @@ void intervals_line(const struct intervals *iv, size_t i, char *buf, size_t len)
 void intervals_json(const struct intervals *iv, struct json *j);
 
 uint64_t shist_quantile(const struct shist *h, double q);
+
+/* Reading a histogram back (see merge.h): appends the cell of bucket
+ * `index` (above every cell so far) with its count; count, sum, min and
+ * max are the caller's to set. -1 if out of order or out of memory. */
+int shist_put(struct shist *h, size_t index, uint64_t count);
+void shist_free(struct shist *h);
+
+/* Merging runs that share t0: adds another run's interval into interval
+ * i (which is made to exist). -1 if memory ran out. */
+int intervals_merge(struct intervals *iv, size_t i, const struct interval *from);
 
 #endif

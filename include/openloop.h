@@ -10,6 +10,7 @@
 #include "hist.h"
 #include "json.h"
 #include "record.h"
+#include "shard.h"
 #include "units.h"
 
 #include <stdint.h>
@@ -19,9 +20,12 @@
 #define OPENLOOP_SHORTFALL 0.97
 
 struct openloop {
-    struct rate rate;
-    int64_t due;              /* the run's slots */
-    unsigned sessions;        /* the run's sessions */
+    struct rate rate;         /* the whole run's rate */
+    struct shard shard;       /* this run's part of it: 0/1 for all of it */
+    int64_t due;              /* this run's (or shard's) slots */
+    int64_t run_slots;        /* the whole run's */
+    unsigned sessions;        /* this run's sessions */
+    int64_t duration_ns;      /* --duration, 0 if none */
     int64_t started;          /* messages that started (sent or failed) */
     int64_t last_start_us;    /* the latest actual start, us since t0 */
     int64_t offer_end_us;     /* when the run stopped offering slots (see openloop_finish) */
@@ -33,11 +37,17 @@ struct openloop {
 /* duration_ns: --duration, 0 if none. */
 void openloop_init(struct openloop *ol, const struct rate *rate, int64_t due, unsigned sessions,
                    int64_t duration_ns);
-/* The run ended at end_us (us since t0): no slot was offered after it. */
+/* A shard's part of a run of run_slots slots (see shard.h): it offers
+ * R/N, its slots are the run's k = j*N + I, and its offer ends with the
+ * whole run's. */
+void openloop_shard(struct openloop *ol, const struct shard *sh, int64_t run_slots);
+/* The run ended at end_us (us since t0): if it left slots unstarted, no
+ * slot was offered after it. */
 void openloop_finish(struct openloop *ol, int64_t end_us);
 void openloop_add(struct openloop *ol, const struct record *r);
 
-double openloop_offered(const struct openloop *ol);   /* messages/s */
+/* Messages/s: R, or a shard's share R/N. */
+double openloop_offered(const struct openloop *ol);
 /* Messages started per second of the schedule: started over the time
  * from t0 to the end of the offer (the last slot's time plus one slot,
  * --duration, or the run's end if sooner), or to the last start plus one

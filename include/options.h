@@ -5,6 +5,7 @@
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
+#include "shard.h"
 #include "units.h"
 
 #include <stdbool.h>
@@ -60,10 +61,24 @@ struct config {
     int64_t duration_ns;     /* --duration, 0 if not given */
     int64_t interval_ns;     /* --interval, 0 if not given */
     const char *plot;        /* --plot=FILE, or NULL */
+    struct shard shard;      /* --shard=I/N; 0/1 without it */
+    bool sharded;            /* --shard was given */
+    bool start_at_on;        /* --start-at */
+    int64_t start_at_ns;     /* ... its instant, ns since the epoch */
     const char *target;      /* the operand */
+    bool merge;              /* --merge: the operands are reports, not a target */
+    char *const *merge_files;
+    int merge_n;
 };
 
 /* Fills cfg from argv, or prints the error and exits 1. */
 void options_parse(int argc, char **argv, struct config *cfg);
+
+/* The slots this run sends: -m (or those --duration allows), or a shard's
+ * part of them; MESSAGES_UNBOUNDED when --duration alone bounds the run. */
+int64_t options_slots(const struct config *cfg);
+/* The worker processes: -s, but no more than the slots (the others would
+ * never connect), and at least one (a shard without slots still reports). */
+unsigned options_workers(const struct config *cfg);
 
 #endif

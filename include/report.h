@@ -8,6 +8,7 @@
 #include "options.h"
 #include "output.h"
 #include "record.h"
+#include "shared.h"
 #include "stats.h"
 
 #include <stdio.h>
@@ -26,6 +27,7 @@ struct report {
     double rate_t[8];
     int64_t rate_n[8];
     unsigned rate_i;
+    int started;               /* the workers' gate is open: t0 is set */
     int64_t t0_ns;             /* the run's t0, for the intervals' end */
     int interval_lines;        /* --interval: a line per interval on stderr */
     size_t intervals_printed;
@@ -34,6 +36,9 @@ struct report {
 /* records may be NULL; progress: draw the live line on stderr. */
 void report_init(struct report *rp, const struct config *cfg, struct output *out,
                  struct output *records, int progress);
+
+/* The workers' gate opened (see workers.h): the run's clock starts. */
+void report_start(void *ctx, const struct shared *sh);
 
 /* A record_fn (see workers.h): returns 1 when the run must stop. */
 int report_record(void *ctx, const struct record *r, const char *text);

@@ -7,13 +7,15 @@
 #ifndef SHARED_H
 #define SHARED_H
 
+#include "shard.h"
+
 #include <stdint.h>
 
 struct shared;
 
-/* Maps the region for a run of `messages` slots and `workers` workers.
- * NULL on failure (errno). */
-struct shared *shared_create(int64_t messages, unsigned workers);
+/* Maps the region for a run of `slots` slots (a shard's: its own, see
+ * shard.h) and `workers` workers. NULL on failure (errno). */
+struct shared *shared_create(int64_t slots, const struct shard *shard, unsigned workers);
 void shared_destroy(struct shared *sh);
 
 /* The run's clock, set up before fork: t0 (the monotonic clock, in ns)
@@ -21,21 +23,37 @@ void shared_destroy(struct shared *sh);
  * every worker exists (--rate: the first slots must not wait for
  * processes still being made); gated workers call shared_wait_start
  * before they read t0. From t0 + duration_ns (0: never) no slot is
- * claimed. */
-void shared_clock(struct shared *sh, int gated, int64_t duration_ns);
+ * claimed. start_at (NULL: none; --start-at, ns since the epoch) gates
+ * the run too: the gate opens at that instant of the real-time clock, and
+ * t0 is that instant on the monotonic clock, however late the parent
+ * opened it; a time already past when shared_clock is called opens as
+ * soon as the workers exist, and t0 is then. */
+void shared_clock(struct shared *sh, int gated, int64_t duration_ns, const int64_t *start_at);
+/* How long until the gate is due to open, in ns (0: now, or it is open). */
+int64_t shared_until_start(const struct shared *sh);
+/* Opens the gate (waiting the last moments for a --start-at instant; not
+ * if the run is stopping), and sets t0. */
 void shared_start(struct shared *sh);
 void shared_wait_start(struct shared *sh);
 int64_t shared_t0(const struct shared *sh);
+/* t0 on the real-time clock (us since the epoch), and how long after the
+ * --start-at instant the gate opened (us; 0 without --start-at). */
+int64_t shared_t0_unix_us(const struct shared *sh);
+int64_t shared_start_lag_us(const struct shared *sh);
 /* The deadline has passed. */
 int shared_expired(const struct shared *sh);
 
-/* Claims the next message slot (0-based) for worker `who`. 1: claimed;
- * 0: none left, the deadline has passed, or the run is stopping. Each
- * slot is handed out once. */
+/* Claims the next message slot for worker `who`: the run-wide slot k
+ * (0-based; a shard's j-th claim is k = j*N + I). 1: claimed; 0: none
+ * left, the deadline has passed, or the run is stopping. Each slot is
+ * handed out once. */
 int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot);
 
-/* Claims n consecutive recipient numbers; returns the first (from 1). */
-int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t n);
+/* The n consecutive -N numbers of slot k's recipients; returns the first
+ * (from 1). Unsharded, they are handed out in the order of the claims; a
+ * shard of N > 1 takes slot k's own (shard_first_rcpt), so that the
+ * shards' numbers never meet. */
+int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t k, int64_t n);
 
 /* Asks every worker to stop claiming; in-flight messages finish. */
 void shared_stop(struct shared *sh);

@@ -17,6 +17,9 @@ char *startup_body(const struct config *cfg, size_t *len);
  * overwritten, so that ps shows them no longer). NULL without AUTH. */
 char *startup_secret(const struct config *cfg);
 
+/* The default sender or recipient, foo@host (malloc'd). */
+char *startup_address(const char *host);
+
 /* RFC 6531: an address with bytes outside ASCII needs --smtputf8. The
  * reference sends such bytes as they are, and so does a run with only the
  * reference's options; a run that speaks ESMTP (--ehlo and what implies

@@ -9,6 +9,7 @@
 #include "intervals.h"
 #include "openloop.h"
 #include "record.h"
+#include "runid.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +33,11 @@ struct stats {
     struct { uint16_t version, cipher; uint64_t count; } suite[STATS_SUITES];
     unsigned suites;
     uint64_t suite_other;          /* handshakes of kinds beyond suite[] */
-    uint64_t start_us, end_us;
+    uint64_t start_us, end_us;     /* the monotonic clock: t0 once known, the end */
+    int64_t t0_unix_us;            /* t0 on the real-time clock */
+    int64_t start_lag_us;          /* --start-at: the gate opened this late */
+    int64_t first_start_us;        /* the first message's start, us since t0; -1 none */
+    int64_t last_end_us;           /* the last message's end, us since t0; -1 none */
     int scheduled;                 /* --rate: ol holds its figures */
     struct openloop ol;
     int has_intervals;             /* --interval or --plot: iv holds them */
@@ -41,6 +46,9 @@ struct stats {
 
 /* What the report says about the run besides the numbers. */
 struct run_info {
+    int fatal;                /* a fatal error stopped the run */
+    int signal;               /* the signal that stopped it, or 0 */
+    unsigned workers_died;    /* workers that died of a signal the run did not expect */
     const char *status;       /* "completed", "interrupted by SIGINT", ... */
     int interrupted;          /* the run did not finish its work */
     const char *error;        /* the fatal error's text, or NULL */
@@ -52,6 +60,8 @@ struct run_info {
     int tls_verify;
     const char *suite_name[STATS_SUITES];   /* "TLSv1.3 TLS_AES_..." for suite[i] */
     const char *auth_mech;    /* NULL without AUTH */
+    const struct run_id *id;  /* the run's identity (NULL: no "run" in the JSON) */
+    const struct merged *merged;  /* a merge's shards, or NULL */
 };
 
 /* requested: MESSAGES_UNBOUNDED (options.h) when --duration alone bounds the run. */
@@ -62,6 +72,12 @@ void stats_schedule(struct stats *st, const struct rate *rate, int64_t due, unsi
                     int64_t duration_ns);
 /* --interval, --plot: intervals of len_ns from t0 (rate: NULL, or --rate's). */
 void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, int64_t slots);
+/* A shard's stats (after stats_schedule and stats_intervals), in a run
+ * of run_slots slots. */
+void stats_shard(struct stats *st, const struct shard *sh, int64_t run_slots);
+/* The run's clock started: t0 (the monotonic clock, ns), on the real-time
+ * clock (us since the epoch), and how late after --start-at (us). */
+void stats_clock(struct stats *st, int64_t t0_ns, int64_t t0_unix_us, int64_t start_lag_us);
 void stats_add(struct stats *st, const struct record *r);
 void stats_add_samples(struct stats *st, enum phase ph, const uint32_t *us, size_t n);
 void stats_finish(struct stats *st);
@@ -71,6 +87,5 @@ double stats_elapsed(const struct stats *st);   /* seconds, so far or in all */
 const char *stats_phase_name(enum phase ph);
 
 void stats_print(const struct stats *st, FILE *out, const struct run_info *ri);
-void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);
 
 #endif

@@ -23,12 +23,15 @@ struct workers_result {
     unsigned crashed;    /* workers that died of a signal we did not send */
 };
 
-/* What the parent's loop calls: on_record for each record, on_tick (if
- * set) about every tick_ms milliseconds while the run goes on, once the
- * records already in the pipe are handed out: every record completed
- * before watermark_us (us since t0; -1: unknown this time) has then been
- * seen, when the workers announce theirs (shared_done_begin). */
+/* What the parent's loop calls: on_start (if set) once it has opened the
+ * workers' gate (shared_start: t0 is set), on_record for each record,
+ * on_tick (if set) about every tick_ms milliseconds while the run goes
+ * on (also while it waits for --start-at), once the records already in
+ * the pipe are handed out: every record completed before watermark_us
+ * (us since t0; -1: unknown this time, or no t0 yet) has then been seen,
+ * when the workers announce theirs (shared_done_begin). */
 struct workers_hooks {
+    void (*on_start)(void *ctx, const struct shared *sh);
     record_fn on_record;
     void (*on_tick)(void *ctx, int64_t watermark_us);
     void (*on_drain)(void *ctx);   /* the first SIGINT: the run drains */

@@ -12,6 +12,8 @@
 #define CELL_SHIFT 40
 #define CELL_COUNT ((UINT64_C(1) << CELL_SHIFT) - 1)
 
+static int grow(struct intervals *iv, size_t n);
+
 static size_t cell_index(uint64_t c)
 {
     return (size_t)(c >> CELL_SHIFT);
@@ -67,6 +69,73 @@ uint64_t shist_quantile(const struct shist *h, double q)
     return h->max;
 }
 
+int shist_put(struct shist *h, size_t index, uint64_t count)
+{
+    if (count == 0 || count > CELL_COUNT || (h->n > 0 && cell_index(h->cell[h->n - 1]) >= index))
+        return -1;
+    if (h->n == h->cap) {
+        uint32_t cap = h->cap ? h->cap * 2 : 8;
+        uint64_t *c = realloc(h->cell, cap * sizeof(*c));
+        if (c == 0)
+            return -1;
+        h->cell = c;
+        h->cap = cap;
+    }
+    h->cell[h->n++] = (uint64_t)index << CELL_SHIFT | count;
+    return 0;
+}
+
+void shist_free(struct shist *h)
+{
+    free(h->cell);
+    memset(h, 0, sizeof(*h));
+}
+
+/* into += from, cell by cell (both in bucket order). */
+static int shist_merge(struct shist *into, const struct shist *from)
+{
+    if (from->count == 0)
+        return 0;
+    struct shist sum = { 0 };
+    uint32_t a = 0, b = 0;
+    while (a < into->n || b < from->n) {
+        size_t ia = a < into->n ? cell_index(into->cell[a]) : SIZE_MAX;
+        size_t ib = b < from->n ? cell_index(from->cell[b]) : SIZE_MAX;
+        size_t idx = ia < ib ? ia : ib;
+        uint64_t c = 0;
+        if (ia == idx)
+            c += into->cell[a++] & CELL_COUNT;
+        if (ib == idx)
+            c += from->cell[b++] & CELL_COUNT;
+        if (shist_put(&sum, idx, c) < 0) {
+            free(sum.cell);
+            return -1;
+        }
+    }
+    sum.count = into->count + from->count;
+    sum.sum = into->sum + from->sum;
+    sum.min = into->count == 0 || from->min < into->min ? from->min : into->min;
+    sum.max = from->max > into->max ? from->max : into->max;
+    free(into->cell);
+    *into = sum;
+    return 0;
+}
+
+int intervals_merge(struct intervals *iv, size_t i, const struct interval *from)
+{
+    if (grow(iv, i + 1) < 0) {
+        iv->dropped += (uint64_t)(from->sent + from->failed + from->not_done);
+        return -1;
+    }
+    struct interval *it = &iv->v[i];
+    it->sent += from->sent;
+    it->failed += from->failed;
+    it->not_done += from->not_done;
+    if (shist_merge(&it->service, &from->service) < 0 || shist_merge(&it->corrected, &from->corrected) < 0)
+        return -1;
+    return 0;
+}
+
 void intervals_init(struct intervals *iv, int64_t len_ns, const struct rate *rate, int64_t slots)
 {
     memset(iv, 0, sizeof(*iv));
@@ -76,7 +145,13 @@ void intervals_init(struct intervals *iv, int64_t len_ns, const struct rate *rat
         iv->rate = *rate;
     }
     iv->slots = slots;
+    iv->shard = (struct shard){ 0, 1 };
     iv->end_us = -1;
+}
+
+void intervals_shard(struct intervals *iv, const struct shard *sh)
+{
+    iv->shard = *sh;
 }
 
 void intervals_free(struct intervals *iv)
@@ -167,7 +242,7 @@ size_t intervals_finish(struct intervals *iv, int64_t end_us)
 static int64_t due_before(const struct intervals *iv, int64_t t_us)
 {
     int64_t k = schedule_slots_within(&iv->rate, t_us * 1000);
-    return k < iv->slots ? k : iv->slots;
+    return shard_owned(&iv->shard, k < iv->slots ? k : iv->slots);
 }
 
 static void put3(const struct shist *h, uint64_t out[3])
@@ -254,6 +329,8 @@ static void json_shist(struct json *j, const char *key, const struct shist *h)
         json_ms(j, "p999", shist_quantile(h, 0.999));
         json_ms(j, "max", h->max);
         json_uint(j, "sum_us", h->sum);
+        json_uint(j, "min_us", h->min);
+        json_uint(j, "max_us", h->max);
     }
     json_array(j, "buckets");
     for (uint32_t i = 0; i < h->n; i++) {
@@ -271,6 +348,7 @@ static void json_shist(struct json *j, const char *key, const struct shist *h)
 void intervals_json(const struct intervals *iv, struct json *j)
 {
     json_double(j, "interval_s", (double)iv->len_us / 1e6, 6);
+    json_int(j, "interval_us", iv->len_us);
     json_uint(j, "intervals_dropped", iv->dropped);
     json_array(j, "intervals");
     for (size_t i = 0; i < iv->n; i++) {

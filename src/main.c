@@ -4,11 +4,11 @@
 #include "auth.h"
 #include "diag.h"
 #include "hostname.h"
+#include "merge.h"
 #include "message.h"
 #include "options.h"
-#include "output.h"
-#include "plot.h"
 #include "report.h"
+#include "results.h"
 #include "session.h"
 #include "shared.h"
 #include "startup.h"
@@ -23,10 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The run went as reported on standard error, but its results were not
- * all written (EX_IOERR of sysexits.h). */
-#define EXIT_UNWRITTEN 74
-
 static const char *own_hostname(const struct config *cfg)
 {
     static char name[256];
@@ -39,46 +35,9 @@ static const char *own_hostname(const struct config *cfg)
     return name;
 }
 
-static char *default_address(const char *host)
-{
-    size_t n = strlen(host) + 5;
-    char *a = malloc(n);
-    if (a == 0)
-        diag_fatal("out of memory");
-    snprintf(a, n, "foo@%s", host);
-    return a;
-}
-
-/* Opens a result file named on the command line; "-" is standard output
- * (out_std), shared by every output that names it. */
-static struct output *open_result(const char *path, bool whole, struct output *own,
-                                  struct output *out_std)
-{
-    if (strcmp(path, "-") == 0)
-        return out_std;
-    if (output_open(own, path, whole) < 0)
-        diag_fatal("open %s: %s", path, strerror(errno));
-    return own;
-}
-
 static void worker_body(void *arg, unsigned index, int out_fd)
 {
     session_worker(arg, index, out_fd);
-}
-
-static const char *status_text(const struct workers_result *res, const struct report *rp)
-{
-    static char buf[64];
-    if (rp->fatal)
-        return "stopped by a fatal error";
-    if (res->signal) {
-        snprintf(buf, sizeof(buf), "interrupted by %s",
-                 res->signal == SIGINT ? "SIGINT" : res->signal == SIGTERM ? "SIGTERM" : "SIGHUP");
-        return buf;
-    }
-    if (res->crashed)
-        return "a worker died";
-    return "completed";
 }
 
 int main(int argc, char **argv)
@@ -91,9 +50,13 @@ int main(int argc, char **argv)
 
     diag_init(argv[0]);
     options_parse(argc, argv, &cfg);
+    if (cfg.merge)
+        return merge_run(&cfg);
 
     size_t body_len;
     char *body = startup_body(&cfg, &body_len);
+    static struct run_id id;
+    runid_init(&id, &cfg, body, body_len);
     char *secret = startup_secret(&cfg);
 
     if (target_parse(cfg.target, &tgt, err, sizeof(err)) < 0) {
@@ -105,8 +68,8 @@ int main(int argc, char **argv)
         diag_fatal("%s: %s", tgt.name, err);
 
     const char *host = own_hostname(&cfg);
-    char *sender = cfg.sender ? 0 : default_address(host);
-    char *recipient = cfg.recipient ? 0 : default_address(host);
+    char *sender = cfg.sender ? 0 : startup_address(host);
+    char *recipient = cfg.recipient ? 0 : startup_address(host);
     char date[128];
     msg_date(time(0), date, sizeof(date));
 
@@ -132,25 +95,21 @@ int main(int argc, char **argv)
     sa.raw_body_len = sa_raw_len;
     if (cfg.bdat && sa.raw_body == 0)
         diag_fatal("out of memory building the message");
-    /* No more workers than messages: the others would never connect. */
-    unsigned nworkers = cfg.messages < cfg.sessions ? (unsigned)cfg.messages : (unsigned)cfg.sessions;
-    sa.sh = shared_create(cfg.messages, nworkers);
+    unsigned nworkers = options_workers(&cfg);
+    sa.sh = shared_create(options_slots(&cfg), &cfg.shard, nworkers);
     if (sa.sh == 0)
         diag_fatal("shared memory: %s", strerror(errno));
 
-    static struct output out_std, json_file, records_file;
-    output_stdout(&out_std);
-    struct output *json = cfg.json ? open_result(cfg.json, true, &json_file, &out_std) : 0;
-    struct output *records = cfg.records ? open_result(cfg.records, false, &records_file, &out_std) : 0;
-    static struct output plot_file;
-    struct output *plot = cfg.plot ? open_result(cfg.plot, true, &plot_file, &out_std) : 0;
+    static struct results rs;
+    results_open(&rs, &cfg);
     int progress = cfg.progress >= 0 ? cfg.progress
                  : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
 
     static struct report rp;
     struct workers_result res;
-    report_init(&rp, &cfg, &out_std, records, progress);
+    report_init(&rp, &cfg, &rs.out_std, rs.records, progress);
     struct workers_hooks hooks = {
+        .on_start = report_start,
         .on_record = report_record,
         .on_tick = progress || cfg.interval_ns ? report_tick : 0,
         .on_drain = report_drain,
@@ -160,8 +119,9 @@ int main(int argc, char **argv)
     };
     fflush(stdout);
     /* t0: the records' time base, just before the first worker exists;
-     * under --rate the schedule's origin, once the last one does. */
-    shared_clock(sa.sh, cfg.rate_on, cfg.duration_ns);
+     * under --rate the schedule's origin, once the last one does; with
+     * --start-at, that instant. */
+    shared_clock(sa.sh, cfg.rate_on, cfg.duration_ns, cfg.start_at_on ? &cfg.start_at_ns : 0);
     int rc = workers_run(nworkers, sa.sh, worker_body, &sa, &hooks, &res);
     int run_errno = errno;
     stats_finish(&rp.stats);
@@ -184,9 +144,11 @@ int main(int argc, char **argv)
         rp.fatal = 1;
     }
     struct run_info ri = {
-        .status = status_text(&res, &rp),
-        .interrupted = rp.fatal || res.signal || res.crashed,
-        .error = rp.fatal ? rp.error : res.crashed ? "a worker died" : 0,
+        .fatal = rp.fatal,
+        .signal = res.signal,
+        .workers_died = res.crashed,
+        .id = &id,
+        .error = rp.fatal ? rp.error : 0,
         .sessions = nworkers,
         .target = tgt.name,
         .rcpts_per_message = cfg.rcpts,
@@ -197,6 +159,7 @@ int main(int argc, char **argv)
         .auth_mech = !cfg.auth_user ? 0 : cfg.auth_mech ? auth_mech_name(cfg.auth_mech)
                    : "PLAIN or LOGIN, as offered",
     };
+    results_ending(&ri);
     static char suite_names[STATS_SUITES][128];
     for (unsigned i = 0; i < rp.stats.suites; i++) {
         snprintf(suite_names[i], sizeof(suite_names[i]), "%s %s",
@@ -204,25 +167,7 @@ int main(int argc, char **argv)
                  tls_cipher_name(sa.tls, rp.stats.suite[i].cipher));
         ri.suite_name[i] = suite_names[i];
     }
-    if (!cfg.quiet && json != &out_std)
-        stats_print(&rp.stats, stdout, &ri);
-    if (json)
-        stats_json(&rp.stats, json->f, &ri);
-    if (plot) {
-        char title[512];
-        snprintf(title, sizeof(title), "smtp-source to %s: %u sessions, %s", tgt.name, nworkers,
-                 ri.status);
-        plot_svg(plot->f, &rp.stats, title);
-    }
-    /* Every result must reach its file in full, or the run says so. */
-    int unwritten = 0;
-    if (json && json != &out_std)
-        unwritten |= output_close(json) < 0;
-    if (records && records != &out_std)
-        unwritten |= output_close(records) < 0;
-    if (plot && plot != &out_std)
-        unwritten |= output_close(plot) < 0;
-    unwritten |= output_close(&out_std) < 0;
+    int unwritten = results_write(&rs, &cfg, &rp.stats, &ri);
     shared_destroy(sa.sh);
     free(body);
     free((char *)sa.raw_body);
@@ -233,9 +178,5 @@ int main(int argc, char **argv)
     free(sender);
     free(recipient);
 
-    if (rp.fatal || res.crashed)
-        return 1;
-    if (res.signal)
-        return 128 + res.signal;
-    return unwritten ? EXIT_UNWRITTEN : 0;
+    return results_exit_status(&ri, unwritten);
 }

@@ -7,22 +7,38 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The slots' times end one slot (1/R) after the last one's; --duration
+ * may end the offer first. A shard's offer ends with the whole run's, so
+ * that the shards' achieved rates add up to the run's. */
+static void offer_end(struct openloop *ol)
+{
+    int64_t end = schedule_due_ns(&ol->rate, ol->run_slots - 1) + schedule_due_ns(&ol->rate, 1);
+    if (ol->duration_ns && ol->duration_ns < end)
+        end = ol->duration_ns;
+    ol->offer_end_us = end / 1000;
+}
+
 void openloop_init(struct openloop *ol, const struct rate *rate, int64_t due, unsigned sessions,
                    int64_t duration_ns)
 {
     memset(ol, 0, sizeof(*ol));
     ol->rate = *rate;
+    ol->shard = (struct shard){ 0, 1 };
     ol->due = due;
+    ol->run_slots = due;
     ol->sessions = sessions;
-    /* The slots' times end one slot after the last; --duration may end
-     * the offer first. */
-    int64_t end = schedule_due_ns(rate, due - 1) + schedule_due_ns(rate, 1);
-    if (duration_ns && duration_ns < end)
-        end = duration_ns;
-    ol->offer_end_us = end / 1000;
+    ol->duration_ns = duration_ns;
+    offer_end(ol);
     hist_init(&ol->lag);
     hist_init(&ol->service);
     hist_init(&ol->corrected);
+}
+
+void openloop_shard(struct openloop *ol, const struct shard *sh, int64_t run_slots)
+{
+    ol->shard = *sh;
+    ol->run_slots = run_slots;
+    offer_end(ol);
 }
 
 void openloop_add(struct openloop *ol, const struct record *r)
@@ -46,20 +62,24 @@ void openloop_add(struct openloop *ol, const struct record *r)
 
 void openloop_finish(struct openloop *ol, int64_t end_us)
 {
-    if (end_us < ol->offer_end_us)
+    /* A run that started every slot offered them all, however soon it
+     * ended: a shard's last slot may come well before the run's. */
+    if (ol->started < ol->due && end_us < ol->offer_end_us)
         ol->offer_end_us = end_us;
 }
 
 double openloop_offered(const struct openloop *ol)
 {
-    return units_rate_per_s(&ol->rate);
+    return units_rate_per_s(&ol->rate) / (double)ol->shard.count;
 }
 
 double openloop_achieved(const struct openloop *ol)
 {
     if (ol->started == 0)
         return 0;
-    double span = (double)ol->last_start_us / 1e6 + 1.0 / openloop_offered(ol);
+    /* One slot of the whole run after the last start: a shard's last
+     * slot may be the run's last. */
+    double span = (double)ol->last_start_us / 1e6 + 1.0 / units_rate_per_s(&ol->rate);
     double offer = (double)ol->offer_end_us / 1e6;
     return (double)ol->started / (offer > span ? offer : span);
 }
@@ -87,7 +107,7 @@ uint64_t openloop_sessions_needed(const struct openloop *ol)
     double lag_s = (double)ol->lag.max / 1e6;
     if (ol->started < ol->due) {
         double waited = (double)ol->offer_end_us / 1e6
-                      - (double)schedule_due_ns(&ol->rate, ol->started) / 1e9;
+                      - (double)schedule_due_ns(&ol->rate, shard_slot(&ol->shard, ol->started)) / 1e9;
         lag_s = waited > lag_s ? waited : lag_s;
     }
     return round_up(openloop_offered(ol) * (lag_s + service_s));
@@ -142,6 +162,8 @@ void openloop_json(const struct openloop *ol, struct json *j)
     /* With started, what the achieved rate is made of (for merging runs). */
     json_double(j, "last_start_s", (double)ol->last_start_us / 1e6, 6);
     json_double(j, "offer_end_s", (double)ol->offer_end_us / 1e6, 6);
+    json_int(j, "last_start_us", ol->last_start_us);
+    json_int(j, "offer_end_us", ol->offer_end_us);
     json_uint(j, "late", ol->late);
     json_double(j, "late_after_ms", (double)SCHEDULE_LATE_NS / 1e6, 3);
     json_double(j, "max_lag_ms", (double)ol->lag.max / 1000.0, 3);

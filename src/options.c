@@ -5,6 +5,7 @@
 #include "hostname.h"
 #include "numparse.h"
 #include "schedule.h"
+#include "startat.h"
 #include "tls.h"
 #include "usage.h"
 
@@ -27,7 +28,8 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_STARTTLS, OPT_SMTPS, OPT_TLS_VERIFY, OPT_TLS_CA, OPT_TLS_SERVERNAME, OPT_TLS_RESUME,
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
        OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
-       OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT };
+       OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD,
+       OPT_START_AT, OPT_MERGE };
 
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
@@ -60,6 +62,9 @@ static const struct option long_options[] = {
     { "duration", required_argument, 0, OPT_DURATION },
     { "interval", required_argument, 0, OPT_INTERVAL },
     { "plot", required_argument, 0, OPT_PLOT },
+    { "shard", required_argument, 0, OPT_SHARD },
+    { "start-at", required_argument, 0, OPT_START_AT },
+    { "merge", no_argument, 0, OPT_MERGE },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -89,6 +94,49 @@ static void rate(const char *arg, struct config *cfg)
         diag_fatal("--rate=%s: %s (give 50, 50/s, 0.5/s, 3000/m or 10000/h; at most %d/s)",
                    arg, why, RATE_MAX_PER_S);
     cfg->rate_on = true;
+}
+
+static void shard(const char *arg, struct config *cfg)
+{
+    char why[96];
+    if (shard_parse(arg, &cfg->shard, why, sizeof(why)) < 0)
+        diag_fatal("--shard=%s: %s (give I/N, e.g. --shard=0/4 ... --shard=3/4)", arg, why);
+    cfg->sharded = true;
+}
+
+static void start_at(const char *arg, struct config *cfg)
+{
+    char why[96];
+    if (startat_parse(arg, &cfg->start_at_ns, why, sizeof(why)) < 0)
+        diag_fatal("--start-at=%s: %s", arg, why);
+    cfg->start_at_on = true;
+}
+
+/* Says how long --start-at waits, or how late it is; refuses a start that
+ * is more than a day ahead. */
+static void check_start(const struct config *cfg, const char *arg)
+{
+    char when[64];
+    int64_t ahead = cfg->start_at_ns - startat_now_ns();
+    startat_format(cfg->start_at_ns, when, sizeof(when));
+    if (ahead > STARTAT_AHEAD_MAX_NS)
+        diag_fatal("--start-at=%s: more than 24 h away (%s, in %.0f s)", arg, when, (double)ahead / 1e9);
+    if (ahead < 0)
+        diag_warn("--start-at=%s is %.3f s past: starting now", arg, (double)-ahead / 1e9);
+    else
+        diag_info("starting at %s, in %.3f s (--start-at)", when, (double)ahead / 1e9);
+}
+
+/* --merge reads reports and writes one: of the options, only those of
+ * the outputs that a report makes mean anything to it. */
+static void merge_operands(struct config *cfg, int n, char *const *files)
+{
+    if (n < 1)
+        diag_fatal("--merge needs the shards' reports: --merge FILE... (- for standard input)");
+    if (cfg->records)
+        diag_fatal("--records: a merge has no messages of its own, only the shards' reports");
+    cfg->merge_files = files;
+    cfg->merge_n = n;
 }
 
 static int64_t duration(const char *opt, const char *arg, int64_t min_ns, const char *min)
@@ -183,9 +231,22 @@ static void check_myhostname(const char *name)
     }
 }
 
+int64_t options_slots(const struct config *cfg)
+{
+    return shard_owned(&cfg->shard, cfg->messages);
+}
+
+unsigned options_workers(const struct config *cfg)
+{
+    int64_t slots = options_slots(cfg);
+    unsigned n = slots < cfg->sessions ? (unsigned)slots : (unsigned)cfg->sessions;
+    return n > 0 ? n : 1;
+}
+
 void options_parse(int argc, char **argv, struct config *cfg)
 {
     int ch;
+    const char *start_text = 0;
 
     memset(cfg, 0, sizeof(*cfg));
     cfg->family = AF_UNSPEC;
@@ -195,6 +256,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
     cfg->sessions = 1;
     cfg->timeout = 300;
     cfg->progress = -1;
+    cfg->shard = (struct shard){ 0, 1 };
 
     /* '+': stop at the first operand, as the reference does on Linux. */
     while ((ch = getopt_long(argc, argv, "+46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:",
@@ -284,14 +346,26 @@ void options_parse(int argc, char **argv, struct config *cfg)
             cfg->interval_ns = duration("interval", optarg, INTERVAL_MIN_NS, "0.1 s");
             break;
         case OPT_PLOT: cfg->plot = value("plot", optarg); break;
+        case OPT_SHARD: shard(optarg, cfg); break;
+        case OPT_START_AT:
+            start_at(optarg, cfg);
+            start_text = optarg;
+            break;
+        case OPT_MERGE: cfg->merge = true; break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();
         }
+    }
+    if (cfg->merge) {
+        merge_operands(cfg, argc - optind, argv + optind);
+        return;
     }
     if (argc - optind != 1)
         usage_short();
     cfg->target = argv[optind];
     check_together(cfg);
     check_shape(cfg);
+    if (cfg->start_at_on)
+        check_start(cfg, start_text);
 }

@@ -3,6 +3,7 @@
 #include "diag.h"
 #include "json.h"
 #include "schedule.h"
+#include "startat.h"
 #include "tls.h"
 
 #include <string.h>
@@ -16,16 +17,25 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
     rp->out = out;
     rp->records = records;
     rp->progress = progress;
-    stats_init(&rp->stats, cfg->messages);
+    /* A shard's numbers are its own slots' (see shard.h). */
+    stats_init(&rp->stats, options_slots(cfg));
     if (cfg->rate_on)
-        stats_schedule(&rp->stats, &cfg->rate, cfg->messages,
-                       (unsigned)(cfg->messages < cfg->sessions ? cfg->messages : cfg->sessions),
+        stats_schedule(&rp->stats, &cfg->rate, options_slots(cfg), options_workers(cfg),
                        cfg->duration_ns);
     /* --plot alone draws 1-second intervals. */
     if (cfg->interval_ns || cfg->plot)
         stats_intervals(&rp->stats, cfg->interval_ns ? cfg->interval_ns : 1000000000,
                         cfg->rate_on ? &cfg->rate : 0, cfg->messages);
+    stats_shard(&rp->stats, &cfg->shard, cfg->messages);
     rp->interval_lines = cfg->interval_ns != 0;
+}
+
+void report_start(void *ctx, const struct shared *sh)
+{
+    struct report *rp = ctx;
+    rp->started = 1;
+    rp->t0_ns = shared_t0(sh);
+    stats_clock(&rp->stats, rp->t0_ns, shared_t0_unix_us(sh), shared_start_lag_us(sh));
 }
 
 static const char *const reason_names[FAIL_COUNT] = {
@@ -179,6 +189,24 @@ static void interval_lines(struct report *rp, size_t closed)
     }
 }
 
+static void draw(struct report *rp, const char *line, int n)
+{
+    if (n > 0) {
+        ssize_t w = write(STDERR_FILENO, line, (size_t)n < 256 ? (size_t)n : 255);
+        (void)w;
+        rp->progress_drawn = 1;
+    }
+}
+
+/* Before --start-at's instant: how long the run still waits. */
+static void waiting_line(struct report *rp)
+{
+    char left[32], line[256];
+    double secs = (double)(rp->cfg->start_at_ns - startat_now_ns()) / 1e9;
+    clock_text(left, sizeof(left), secs > 0 ? secs : 0);
+    draw(rp, line, snprintf(line, sizeof(line), "\rstarting in %s (--start-at)\033[K", left));
+}
+
 void report_tick(void *ctx, int64_t watermark_us)
 {
     struct report *rp = ctx;
@@ -187,6 +215,10 @@ void report_tick(void *ctx, int64_t watermark_us)
         interval_lines(rp, intervals_close(&rp->stats.iv, watermark_us));
     if (!rp->progress || rp->fatal)
         return;
+    if (!rp->started) {
+        waiting_line(rp);
+        return;
+    }
 
     double now = stats_elapsed(st);
     int64_t done = st->sent + st->failed;
@@ -210,22 +242,20 @@ void report_tick(void *ctx, int64_t watermark_us)
             clock_text(eta, sizeof(eta), (double)(st->requested - done) / rate);
     }
     char line[256];
-    int n = snprintf(line, sizeof(line),
-                     "\r%lld%s messages  %.0f msg/s  %lld failed  elapsed %s  left %s\033[K",
-                     (long long)done, of, rate, (long long)st->failed, el, eta);
-    if (n > 0) {
-        ssize_t w = write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-        (void)w;
-        rp->progress_drawn = 1;
-    }
+    draw(rp, line, snprintf(line, sizeof(line),
+                            "\r%lld%s messages  %.0f msg/s  %lld failed  elapsed %s  left %s\033[K",
+                            (long long)done, of, rate, (long long)st->failed, el, eta));
 }
 
 void report_drain(void *ctx)
 {
     struct report *rp = ctx;
     clear_progress(rp);
-    diag_info("SIGINT: the messages in flight finish, no new one starts; "
-              "a second SIGINT stops them at once");
+    if (!rp->started)
+        diag_info("SIGINT: the run stops before --start-at's time; no message starts");
+    else
+        diag_info("SIGINT: the messages in flight finish, no new one starts; "
+                  "a second SIGINT stops them at once");
 }
 
 void report_finish(struct report *rp)

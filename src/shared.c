@@ -7,6 +7,7 @@
 #include "shared.h"
 
 #include "schedule.h"
+#include "startat.h"
 
 #include <errno.h>
 #include <semaphore.h>
@@ -25,7 +26,8 @@
 
 struct shared {
     sem_t lock;
-    int64_t messages;
+    int64_t messages;            /* slots to hand out: j < messages */
+    struct shard shard;          /* claim j is the run's slot j*N + I */
     _Atomic int64_t next_slot;   /* written under the lock; read by the parent */
     int64_t next_rcpt;
     atomic_int stop;
@@ -41,6 +43,12 @@ struct shared {
     int64_t duration_ns;         /* --duration, 0: none */
     int64_t deadline_ns;         /* t0 + duration: no slot is claimed from then on; 0 none */
     int gated;                   /* t0 is set, and the gate opened, once every worker exists */
+    int opened;                  /* the parent opened the gate */
+    int start_at_on;             /* --start-at */
+    int start_at_ahead;          /* ... still ahead when the run began: t0 is that instant */
+    int64_t start_at_ns;         /* ns since the epoch */
+    int64_t t0_unix_us;          /* t0 on the real-time clock */
+    int64_t start_lag_us;        /* the gate opened this long after --start-at */
     sem_t gate;
     struct {
         /* want: worker i is between "about to wait" and "released". */
@@ -51,7 +59,7 @@ struct shared {
     } w[];
 };
 
-struct shared *shared_create(int64_t messages, unsigned workers)
+struct shared *shared_create(int64_t messages, const struct shard *shard, unsigned workers)
 {
     size_t size = sizeof(struct shared) + workers * sizeof(((struct shared *)0)->w[0]);
     struct shared *sh = mmap(0, size, PROT_READ | PROT_WRITE,
@@ -65,6 +73,7 @@ struct shared *shared_create(int64_t messages, unsigned workers)
         return 0;
     }
     sh->messages = messages;
+    sh->shard = *shard;
     atomic_init(&sh->next_slot, 0);
     sh->next_rcpt = 1;
     atomic_init(&sh->stop, 0);
@@ -77,6 +86,9 @@ struct shared *shared_create(int64_t messages, unsigned workers)
     sh->duration_ns = 0;
     sh->deadline_ns = 0;
     sh->gated = 0;
+    sh->opened = 0;
+    sh->start_at_on = 0;
+    sh->start_lag_us = 0;
     for (unsigned i = 0; i < workers; i++) {
         atomic_init(&sh->w[i].want, 0);
         atomic_init(&sh->w[i].pending, 0);
@@ -152,7 +164,7 @@ int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot)
     lock(sh, who);
     int64_t next = atomic_load_explicit(&sh->next_slot, memory_order_relaxed);
     if (next < sh->messages && !atomic_load(&sh->stop)) {
-        *slot = next;
+        *slot = shard_slot(&sh->shard, next);
         atomic_store(&sh->next_slot, next + 1);
         got = 1;
     }
@@ -160,8 +172,10 @@ int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot)
     return got;
 }
 
-int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t n)
+int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t k, int64_t n)
 {
+    if (sh->shard.count > 1)
+        return shard_first_rcpt(k, n);
     lock(sh, who);
     int64_t first = sh->next_rcpt;
     sh->next_rcpt += n;
@@ -184,25 +198,61 @@ int64_t shared_claimed(struct shared *sh)
     return atomic_load(&sh->next_slot);
 }
 
-static void set_t0(struct shared *sh, int64_t t0)
+/* t0 is now, or with --start-at its instant; the two clocks read
+ * together map the one onto the other. */
+static void set_t0(struct shared *sh)
 {
+    int64_t mono = schedule_now_ns(), real = startat_now_ns();
+    int64_t t0 = mono, t0_real = real;
+    if (sh->start_at_on) {
+        /* Stopped before the instant: not late. */
+        sh->start_lag_us = real > sh->start_at_ns ? (real - sh->start_at_ns) / 1000 : 0;
+        if (sh->start_at_ahead && real >= sh->start_at_ns) {
+            t0 = mono - (real - sh->start_at_ns);
+            t0_real = sh->start_at_ns;
+        }
+    }
     sh->t0_ns = t0;
+    sh->t0_unix_us = t0_real / 1000;
     sh->deadline_ns = sh->duration_ns ? t0 + sh->duration_ns : 0;
 }
 
-void shared_clock(struct shared *sh, int gated, int64_t duration_ns)
+void shared_clock(struct shared *sh, int gated, int64_t duration_ns, const int64_t *start_at)
 {
-    sh->gated = gated;
+    sh->gated = gated || start_at;
     sh->duration_ns = duration_ns;
-    if (!gated)
-        set_t0(sh, schedule_now_ns());
+    if (start_at) {
+        sh->start_at_on = 1;
+        sh->start_at_ns = *start_at;
+        sh->start_at_ahead = startat_now_ns() < *start_at;
+    }
+    if (!sh->gated)
+        set_t0(sh);
+}
+
+int64_t shared_until_start(const struct shared *sh)
+{
+    if (!sh->start_at_on || sh->opened || !sh->start_at_ahead)
+        return 0;
+    int64_t left = sh->start_at_ns - startat_now_ns();
+    return left > 0 ? left : 0;
 }
 
 void shared_start(struct shared *sh)
 {
-    if (!sh->gated)
+    if (!sh->gated || sh->opened)
         return;
-    set_t0(sh, schedule_now_ns());
+    /* The last moments of the wait, to the instant: the real-time clock
+     * itself, with an absolute deadline. */
+    if (shared_until_start(sh) > 0 && !shared_stopping(sh)) {
+        struct timespec ts = { (time_t)(sh->start_at_ns / 1000000000),
+                               (long)(sh->start_at_ns % 1000000000) };
+        schedule_sharpen();
+        while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, 0) == EINTR)
+            ;
+    }
+    sh->opened = 1;
+    set_t0(sh);
     /* One pass for each worker; sem_post never blocks. */
     for (unsigned i = 0; i < sh->workers; i++)
         sem_post(&sh->gate);
@@ -224,6 +274,16 @@ int shared_expired(const struct shared *sh)
 int64_t shared_t0(const struct shared *sh)
 {
     return sh->t0_ns;
+}
+
+int64_t shared_t0_unix_us(const struct shared *sh)
+{
+    return sh->t0_unix_us;
+}
+
+int64_t shared_start_lag_us(const struct shared *sh)
+{
+    return sh->start_lag_us;
 }
 
 void shared_done_begin(struct shared *sh, unsigned who)

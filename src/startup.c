@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -132,4 +133,14 @@ struct tls_client *startup_tls(const struct config *cfg, const char *host)
     if (tc == 0)
         diag_fatal("%s", err);
     return tc;
+}
+
+char *startup_address(const char *host)
+{
+    size_t n = strlen(host) + 5;
+    char *a = malloc(n);
+    if (a == 0)
+        diag_fatal("out of memory");
+    snprintf(a, n, "foo@%s", host);
+    return a;
 }

@@ -2,6 +2,7 @@
 
 #include "json.h"
 #include "options.h"
+#include "startat.h"
 
 #include <string.h>
 #include <sys/resource.h>
@@ -31,6 +32,14 @@ void stats_init(struct stats *st, int64_t requested)
     for (int p = 0; p < PH_COUNT; p++)
         hist_init(&st->phase[p]);
     st->start_us = now_us();
+    st->first_start_us = st->last_end_us = -1;
+}
+
+void stats_clock(struct stats *st, int64_t t0_ns, int64_t t0_unix_us, int64_t start_lag_us)
+{
+    st->start_us = (uint64_t)t0_ns / 1000;
+    st->t0_unix_us = t0_unix_us;
+    st->start_lag_us = start_lag_us;
 }
 
 void stats_schedule(struct stats *st, const struct rate *rate, int64_t due, unsigned sessions,
@@ -44,6 +53,14 @@ void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, 
 {
     st->has_intervals = 1;
     intervals_init(&st->iv, len_ns, rate, slots);
+}
+
+void stats_shard(struct stats *st, const struct shard *sh, int64_t run_slots)
+{
+    if (st->scheduled)
+        openloop_shard(&st->ol, sh, run_slots);
+    if (st->has_intervals)
+        intervals_shard(&st->iv, sh);
 }
 
 static void add_handshake(struct stats *st, const struct record *r)
@@ -75,6 +92,12 @@ void stats_add(struct stats *st, const struct record *r)
         st->sent++;
     else
         st->failed++;
+    if (!(r->flags & RF_NOT_DONE)) {
+        if (st->first_start_us < 0 || r->start_us < st->first_start_us)
+            st->first_start_us = r->start_us;
+        if (r->end_us > st->last_end_us)
+            st->last_end_us = r->end_us;
+    }
     if (r->flags & RF_NEW_CONN)
         st->connections++;
     if (r->flags & RF_TLS)
@@ -147,6 +170,33 @@ static void row(FILE *out, const char *name, const struct hist *h)
     fprintf(out, "\n");
 }
 
+/* Where the run sits among the machines of one run: its shard (or, for a
+ * merge, the shards), t0 on the real-time clock, how late it started. */
+static void print_place(const struct stats *st, FILE *out, const struct run_info *ri)
+{
+    const struct run_id *id = ri->id;
+    const struct merged *m = ri->merged;
+    char t0[64];
+    if (!id || (!m && !id->sharded && !id->start_at_on))
+        return;
+    startat_format(st->t0_unix_us * 1000, t0, sizeof(t0));
+    if (m) {
+        int64_t lag = 0;
+        for (uint32_t i = 0; i < m->n; i++)
+            lag = m->shard[i].start_lag_us > lag ? m->shard[i].start_lag_us : lag;
+        fprintf(out, "  shards      %u of %u%s, t0 %s, lag max %.3f ms\n", m->n, m->expected,
+                m->missing_n ? " (partial)" : "", t0, (double)lag / 1000.0);
+        return;
+    }
+    if (id->sharded)
+        fprintf(out, "  shard       %u/%u, t0 %s", id->shard.index, id->shard.count, t0);
+    else
+        fprintf(out, "  start       t0 %s", t0);
+    if (id->start_at_on)
+        fprintf(out, ", start lag %.3f ms", (double)st->start_lag_us / 1000.0);
+    fputc('\n', out);
+}
+
 static const char *const fail_names[FAIL_COUNT] = {
     "other", "rejected", "lost connection", "timeout", "connect", "bad reply", "worker died",
     "tls", "auth", "extension missing",
@@ -176,6 +226,7 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
         openloop_print(&st->ol, out);
     fprintf(out, "  sessions    %u, %llu connections\n", ri->sessions,
             (unsigned long long)st->connections);
+    print_place(st, out, ri);
     if (ri->tls) {
         fprintf(out, "  tls         %llu handshakes (%llu full, %llu resumed), verify %s\n",
                 (unsigned long long)(st->tls_full + st->tls_resumed),
@@ -233,149 +284,5 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
         row(out, "corrected", &st->ol.corrected);
         row(out, "start lag", &st->ol.lag);
     }
-    fflush(out);
-}
-
-static void json_ms(struct json *j, const char *key, double us)
-{
-    json_double(j, key, us / 1000.0, 3);
-}
-
-static void json_phase(struct json *j, const struct hist *h, const char *name)
-{
-    json_object(j, name);
-    json_uint(j, "count", h->count);
-    if (h->count) {
-        /* A phase that never ran has no made-up values. */
-        json_ms(j, "min", (double)h->min);
-        json_ms(j, "mean", hist_mean(h));
-        json_ms(j, "p50", (double)hist_quantile(h, 0.50));
-        json_ms(j, "p90", (double)hist_quantile(h, 0.90));
-        json_ms(j, "p99", (double)hist_quantile(h, 0.99));
-        json_ms(j, "p999", (double)hist_quantile(h, 0.999));
-        json_ms(j, "max", (double)h->max);
-        json_uint(j, "sum_us", h->sum);
-    }
-    /* Non-empty buckets as [low_us, high_us, count], for merging runs. */
-    json_array(j, "buckets");
-    for (size_t i = 0; i < HIST_BUCKETS; i++) {
-        if (h->bucket[i] == 0)
-            continue;
-        json_array(j, 0);
-        json_uint(j, 0, hist_bucket_low(i));
-        json_uint(j, 0, hist_bucket_high(i));
-        json_uint(j, 0, h->bucket[i]);
-        json_end(j);
-    }
-    json_end(j);
-    json_end(j);
-}
-
-void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
-{
-    struct json j;
-    double secs = stats_elapsed(st);
-    int64_t left = st->requested - st->sent - st->failed;
-
-    json_begin(&j, out);
-    json_object(&j, 0);
-    json_int(&j, "version", 1);
-    json_string(&j, "status", ri->status);
-    json_bool(&j, "interrupted", ri->interrupted);
-    json_string(&j, "error", ri->error);
-    json_string(&j, "target", ri->target);
-    json_uint(&j, "sessions", ri->sessions);
-    json_int(&j, "recipients_per_message", ri->rcpts_per_message);
-    json_string(&j, "protocol", ri->lmtp ? "LMTP" : "SMTP");
-    json_bool(&j, "connection_reuse", ri->reuse);
-
-    json_object(&j, "messages");
-    if (st->requested == MESSAGES_UNBOUNDED) {
-        json_null(&j, "requested");
-        left = st->given_up;
-    } else {
-        json_int(&j, "requested", st->requested);
-    }
-    json_int(&j, "sent", st->sent);
-    json_int(&j, "failed", st->failed);
-    json_int(&j, "not_done", left > 0 ? left : 0);
-    json_end(&j);
-    if (st->scheduled)
-        openloop_json(&st->ol, &j);
-    json_object(&j, "recipients");
-    json_uint(&j, "sent", st->rcpt_sent);
-    json_uint(&j, "accepted", st->rcpt_ok);
-    json_uint(&j, "rejected", st->rcpt_bad);
-    json_uint(&j, "delivered", st->rcpt_delivered);
-    json_uint(&j, "lost", st->rcpt_lost);
-    json_end(&j);
-    json_uint(&j, "connections", st->connections);
-    if (ri->tls) {
-        json_object(&j, "tls");
-        json_string(&j, "mode", ri->tls == 1 ? "starttls" : "implicit");
-        json_bool(&j, "verify", ri->tls_verify);
-        json_uint(&j, "handshakes", st->tls_full + st->tls_resumed);
-        json_uint(&j, "full", st->tls_full);
-        json_uint(&j, "resumed", st->tls_resumed);
-        json_array(&j, "suites");
-        for (unsigned i = 0; i < st->suites; i++) {
-            json_object(&j, 0);
-            json_string(&j, "name", ri->suite_name[i]);
-            json_uint(&j, "count", st->suite[i].count);
-            json_end(&j);
-        }
-        json_end(&j);
-        json_uint(&j, "other", st->suite_other);
-        json_end(&j);
-    }
-    if (ri->auth_mech)
-        json_string(&j, "auth", ri->auth_mech);
-    json_uint(&j, "bytes_sent", st->bytes);
-    json_double(&j, "elapsed_s", secs, 6);
-    json_object(&j, "rate");
-    json_double(&j, "messages_per_s", secs > 0 ? (double)st->sent / secs : 0, 3);
-    json_double(&j, "bytes_per_s", secs > 0 ? (double)st->bytes / secs : 0, 3);
-    json_end(&j);
-    json_object(&j, "replies");
-    json_uint(&j, "2xx", st->replies[2]);
-    json_uint(&j, "3xx", st->replies[3]);
-    json_uint(&j, "4xx", st->replies[4]);
-    json_uint(&j, "5xx", st->replies[5]);
-    json_uint(&j, "other", st->replies[0]);
-    json_end(&j);
-    json_object(&j, "errors");
-    json_uint(&j, "rejected", st->fails[FAIL_REPLY]);
-    json_uint(&j, "lost_connection", st->fails[FAIL_LOST]);
-    json_uint(&j, "timeout", st->fails[FAIL_TIMEOUT]);
-    json_uint(&j, "connect", st->fails[FAIL_CONNECT]);
-    json_uint(&j, "bad_reply", st->fails[FAIL_PROTOCOL]);
-    json_uint(&j, "worker_died", st->fails[FAIL_WORKER]);
-    json_uint(&j, "tls", st->fails[FAIL_TLS]);
-    json_uint(&j, "auth", st->fails[FAIL_AUTH]);
-    json_uint(&j, "extension", st->fails[FAIL_EXTENSION]);
-    json_uint(&j, "other", st->fails[FAIL_NONE]);
-    json_end(&j);
-    json_object(&j, "latency_ms");
-    for (int p = 0; p < PH_COUNT; p++)
-        json_phase(&j, &st->phase[p], phase_names[p]);
-    if (st->scheduled) {
-        json_phase(&j, &st->ol.service, "service");
-        json_phase(&j, &st->ol.corrected, "corrected");
-        json_phase(&j, &st->ol.lag, "start_lag");
-    }
-    json_end(&j);
-    if (st->has_intervals)
-        intervals_json(&st->iv, &j);
-    /* The parent's peak memory: it must not grow with the message count. */
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) == 0)
-        json_int(&j, "parent_max_rss_kb", (long long)ru.ru_maxrss);
-    json_uint(&j, "record_bytes", sizeof(struct record));
-    json_object(&j, "histogram");
-    json_string(&j, "unit", "us");
-    json_uint(&j, "sub_buckets", HIST_SUB);
-    json_end(&j);
-    json_end(&j);
-    fputc('\n', out);
     fflush(out);
 }

@@ -272,13 +272,13 @@ static size_t group_command(struct sess *s, int64_t k, int64_t n, int64_t first)
 
 /* The first -N number of this slot's recipients: claimed already if the
  * slot was claimed behind a dot, else now. */
-static int64_t rcpt_base(struct sess *s)
+static int64_t rcpt_base(struct sess *s, int64_t slot)
 {
     if (!s->cfg->number_rcpts)
         return 0;
     if (s->pre.valid)
         return s->pre.first_rcpt;
-    return shared_claim_rcpts(s->a->sh, s->who, s->cfg->rcpts);
+    return shared_claim_rcpts(s->a->sh, s->who, slot, s->cfg->rcpts);
 }
 
 /* Appends commands of the transaction to s->group from *sent on, while
@@ -324,7 +324,7 @@ static size_t pipeline_tail(struct sess *s)
             s->next.valid = true;
             s->next.slot = next;
             s->next.first_rcpt = cfg->number_rcpts
-                ? shared_claim_rcpts(s->a->sh, s->who, cfg->rcpts) : 0;
+                ? shared_claim_rcpts(s->a->sh, s->who, next, cfg->rcpts) : 0;
             s->next.sent = 0;
             len = group_build(s, &s->next.sent, transaction_commands(s),
                               s->next.first_rcpt, 0);
@@ -353,7 +353,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
     enum step st;
     enum io_status io;
 
-    first = rcpt_base(s);
+    first = rcpt_base(s, slot);
     if (s->pre.valid && s->pre.sent > 0) {
         sent = s->pre.sent;
         t0 = s->pre.t0;
@@ -441,7 +441,7 @@ enum step transaction_run(struct sess *s, int64_t slot)
         return sess_rset(s, "sending sender");
     }
 
-    int64_t first = rcpt_base(s);
+    int64_t first = rcpt_base(s, slot);
     for (int64_t i = 0; i < cfg->rcpts; i++) {
         st = sess_exchange(s, PH_RCPT, rcpt_command(s, first, i), "sending recipient");
         if (st != STEP_OK)

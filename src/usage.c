@@ -23,9 +23,10 @@ _Noreturn void usage_short(void)
             "  long options: --quiet --json[=FILE] --records=FILE --progress --no-progress\n"
             "    --timeout=SECS --ehlo --pipelining --bdat --smtputf8 --8bitmime%s\n"
             "    --rate=R --duration=T --interval=S --plot=FILE\n"
+            "    --shard=I/N --start-at=TIME; %s --merge REPORT...\n"
             "    --help --version\n"
             "  %s --help lists them all; man smtp-source explains them.\n", p, p,
-            tls_built() ? "\n    --starttls --smtps --tls-... --auth-..." : "", p);
+            tls_built() ? "\n    --starttls --smtps --tls-... --auth-..." : "", p, p);
     _exit(1);
 }
 
@@ -70,7 +71,14 @@ static const char shape[] =
     "  --duration=T    offer work for T (10, 90s, 2.5m, 1h), then let what is in\n"
     "                  flight finish; with --rate and no -m: the slots due in T\n"
     "  --interval=S    a line per S seconds on standard error (at least 0.1)\n"
-    "  --plot=FILE     an SVG picture of the run's rates and latencies\n";
+    "  --plot=FILE     an SVG picture of the run's rates and latencies\n"
+    "\n"
+    "Several machines, one run:\n"
+    "  --shard=I/N     this machine's part: the run's slots k with k mod N = I\n"
+    "  --start-at=TIME the run's start: 2026-12-01T10:00:00Z (RFC 3339 with a\n"
+    "                  zone) or @1796119200[.5] (Unix seconds); at most 24 h on\n"
+    "  --merge REPORT... (no target) the one report of the shards' --json files\n"
+    "                  (- for standard input), as one machine would have made it\n";
 
 static const char protocol[] =
     "\n"

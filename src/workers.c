@@ -94,6 +94,7 @@ struct crew {
     unsigned n;
     struct shared *sh;
     int killed;              /* we sent SIGTERM to every worker */
+    int open;                /* the gate is open: t0 is set */
     unsigned stop_mask;      /* bit s: the parent received stop signal s */
     struct workers_result *res;
 };
@@ -250,6 +251,28 @@ static int64_t watermark(struct crew *c)
     return shared_watermark(c->sh, (schedule_now_ns() - shared_t0(c->sh)) / 1000);
 }
 
+/* The poll's last few milliseconds before --start-at are slept on the
+ * real-time clock itself (see shared_start). */
+#define GATE_SLEEP_NS 2000000LL
+
+/* Opens the workers' gate when it is time (or the run is stopping);
+ * else returns how many ms the loop may wait before it looks again. */
+static int gate(struct crew *c, const struct workers_hooks *hk, int wait_ms)
+{
+    if (c->open)
+        return wait_ms;
+    int64_t until = shared_until_start(c->sh);
+    if (until > GATE_SLEEP_NS && !shared_stopping(c->sh)) {
+        int64_t ms = (until - GATE_SLEEP_NS) / 1000000;
+        return ms < wait_ms ? (int)ms : wait_ms;
+    }
+    shared_start(c->sh);
+    c->open = 1;
+    if (hk->on_start)
+        hk->on_start(hk->ctx, c->sh);
+    return wait_ms;
+}
+
 static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
 {
     static char buf[65536 + PIPE_BUF];
@@ -261,7 +284,7 @@ static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
         long long now = now_ms();
         if (now >= next_tick) {
             if (hk->on_tick) {
-                int64_t wm = watermark(c);
+                int64_t wm = c->open ? watermark(c) : -1;
                 if (!drain(rfd, c, hk, buf, sizeof(buf), &len))
                     wm = -1;
                 hk->on_tick(hk->ctx, wm);
@@ -270,7 +293,7 @@ static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
                 diag_warn("a worker died holding the slot lock; the lock was taken back");
             next_tick = now + hk->tick_ms;
         }
-        if (poll(pf, 2, (int)(next_tick - now)) < 0) {
+        if (poll(pf, 2, gate(c, hk, (int)(next_tick - now))) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -345,8 +368,7 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         pids[i] = pid;
     }
     close(fds[1]);
-    shared_start(sh);
-    struct crew crew = { hooks, pids, n, sh, 0, 0, res };
+    struct crew crew = { hooks, pids, n, sh, 0, 0, 0, res };
     if (fork_errno) {
         shared_stop(sh);
         kill_all(&crew);

@@ -15,9 +15,32 @@
 #define WORKERS 6
 #define SLOTS 60000
 
+static const struct shard whole = { 0, 1 };
+
+/* Shard 1 of 3 of a 30-slot run: its 10 claims are the run's slots
+ * 1, 4, ..., 28, in order, and slot k's -N numbers are k*r+1 on, whoever
+ * claims first (the shards' numbers must never meet). */
+static void sharded(void)
+{
+    struct shard third = { 1, 3 };
+    struct shared *sh = shared_create(10, &third, 2);
+    CHECK(sh != 0);
+    int64_t slot, want = 1;
+    int n = 0;
+    while (shared_claim_slot(sh, n % 2, &slot)) {
+        CHECK(slot == want);
+        CHECK(shared_claim_rcpts(sh, n % 2, slot, 2) == slot * 2 + 1);
+        want += 3;
+        n++;
+    }
+    CHECK(n == 10 && shared_claimed(sh) == 10);
+    shared_destroy(sh);
+}
+
 int main(void)
 {
-    struct shared *sh = shared_create(SLOTS, WORKERS);
+    sharded();
+    struct shared *sh = shared_create(SLOTS, &whole, WORKERS);
     CHECK(sh != 0);
     /* Each slot's claimant (worker + 1), and each -N number's, counted by
      * the children in memory they share with this test. */
@@ -35,7 +58,7 @@ int main(void)
                 if (slot < 0 || slot >= SLOTS || seen[slot])
                     _exit(2);
                 seen[slot] = (unsigned char)(w + 1);
-                int64_t first = shared_claim_rcpts(sh, w, 3);
+                int64_t first = shared_claim_rcpts(sh, w, slot, 3);
                 for (int64_t k = first; k < first + 3; k++) {
                     if (k < 1 || k > SLOTS * 3 || rcpt[k])
                         _exit(3);
@@ -65,7 +88,7 @@ int main(void)
     shared_destroy(sh);
 
     /* A worker that ends cleanly held nothing. */
-    sh = shared_create(10, 2);
+    sh = shared_create(10, &whole, 2);
     pid_t p = fork();
     if (p == 0) {
         int64_t s1;
@@ -123,7 +146,7 @@ int main(void)
     shared_destroy(sh);
 
     /* The region holds a mark for each of as many workers as -s allows. */
-    sh = shared_create(10, 10000);
+    sh = shared_create(10, &whole, 10000);
     CHECK(sh != 0);
     shared_done_begin(sh, 9999);
     CHECK(shared_watermark(sh, 500) == 0);

@@ -6,6 +6,7 @@
 #include "hist.h"
 #include "options.h"
 #include "stats.h"
+#include "statsjson.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,328 @@
+/* --merge on reports of planted content, written by the report's own
+ * writer (statsjson.c): the merge of N shards is the report of one run
+ * that held every message (its text, line for line, and its percentiles
+ * those of one histogram fed every value); every refusal names the input
+ * and what is wrong; missing shards make a partial report and status 3;
+ * a shard's failure or signal is the merged run's. */
+#define _GNU_SOURCE 1 /* open_memstream is POSIX.1-2008; glibc hides it under C11 */
+#include "check.h"
+#include "merge.h"
+#include "results.h"
+#include "statsjson.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOTAL 900         /* the run's slots */
+#define T0 1796119200000000LL   /* 2026-12-01T10:00:00Z, us */
+
+/* Slot k's latency: spread over many buckets, from 1 us to ~2 s. */
+static uint64_t latency(int64_t k)
+{
+    uint64_t x = (uint64_t)k * 2654435761u + 12345;
+    x ^= x >> 13;
+    return 1 + x % (x % 3 ? 40000 : 2000000);
+}
+
+/* What a report is made of. */
+struct plan {
+    struct shard shard;
+    int sharded, sessions, signal, fatal;
+    int64_t t0_unix_us;
+};
+
+/* The report of the run (or shard) `pl`: its slots k = j*N + I, each
+ * sent on time at 100/s and taking latency(k). text: malloc'd. With
+ * text_out NULL, the text report instead. */
+static char *report(const struct plan *pl, int json, struct stats **keep)
+{
+    static struct run_id id;
+    memset(&id, 0, sizeof(id));
+    id.messages = TOTAL;
+    id.rate_on = 1;
+    id.rate = (struct rate){ 100, 1 };
+    id.sessions = pl->sessions;
+    id.rcpts = 1;
+    id.body_bytes = 100;
+    id.body_fnv = 0x0123456789abcdefULL;
+    id.headers = 1;
+    id.interval_us = 1000000;
+    id.shard = pl->shard;
+    id.sharded = pl->sharded;
+    struct stats *st = malloc(sizeof(*st));
+    int64_t owned = shard_owned(&pl->shard, TOTAL);
+    stats_init(st, owned);
+    stats_schedule(st, &id.rate, owned, (unsigned)pl->sessions, 0);
+    stats_intervals(st, 1000000000, &id.rate, TOTAL);
+    stats_shard(st, &pl->shard, TOTAL);
+    stats_clock(st, 5000000000, pl->t0_unix_us, 0);
+    int64_t end = 0;
+    for (int64_t j = 0; j < owned; j++) {
+        int64_t k = shard_slot(&pl->shard, j);
+        struct record r;
+        memset(&r, 0, sizeof(r));
+        r.type = REC_MESSAGE;
+        r.flags = RF_SENT | RF_SCHEDULED | RF_NEW_CONN;
+        r.slot = k;
+        r.intended_us = k * 10000;
+        r.start_us = r.intended_us + (int64_t)(k % 7);
+        r.end_us = r.start_us + (int64_t)latency(k);
+        r.bytes_sent = 100;
+        r.rcpt_sent = r.rcpt_ok = r.rcpt_delivered = 1;
+        r.replies[2] = 5;
+        r.replies[3] = 1;
+        r.phase_mask = 1u << PH_MESSAGE | 1u << PH_CONNECT;
+        r.phase_us[PH_MESSAGE] = (uint64_t)(r.end_us - r.start_us);
+        r.phase_us[PH_CONNECT] = latency(k + 1) % 1000;
+        stats_add(st, &r);
+        end = r.end_us > end ? r.end_us : end;
+    }
+    st->end_us = st->start_us + (uint64_t)end + 50;
+    intervals_finish(&st->iv, end + 50);
+    openloop_finish(&st->ol, end + 50);
+    struct run_info ri = { .fatal = pl->fatal, .signal = pl->signal, .sessions = (unsigned)pl->sessions,
+                           .target = "127.0.0.1:25", .rcpts_per_message = 1, .id = &id };
+    results_ending(&ri);
+    char *text = 0;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (json)
+        stats_json(st, f, &ri);
+    else
+        stats_print(st, f, &ri);
+    fclose(f);
+    if (keep) {
+        *keep = st;
+    } else {
+        intervals_free(&st->iv);
+        free(st);
+    }
+    return text;
+}
+
+static char *shard_report(uint32_t i, uint32_t n)
+{
+    struct plan pl = { { i, n }, 1, 2, 0, 0, T0 };
+    return report(&pl, 1, 0);
+}
+
+static int merge_texts(char **texts, const char **names, size_t n, struct merge_result *res, char *why,
+                       size_t len)
+{
+    struct merge_input in[8];
+    for (size_t i = 0; i < n; i++)
+        in[i] = (struct merge_input){ names[i], texts[i], strlen(texts[i]) };
+    return merge_reports(in, n, res, why, len);
+}
+
+static const char *names[] = { "a.json", "b.json", "c.json", "d.json" };
+
+/* The merge of 3 shards against one run of every message. */
+static void whole(void)
+{
+    char *t[3] = { shard_report(0, 3), shard_report(1, 3), shard_report(2, 3) };
+    struct merge_result res;
+    char why[512] = "";
+    CHECK(merge_texts(t, names, 3, &res, why, sizeof(why)) == 0);
+    CHECK_STR(why, "");
+    struct plan one = { { 0, 1 }, 0, 6, 0, 0, T0 };
+    struct stats *all;
+    char *text = report(&one, 0, &all);
+    /* Every bucket of every histogram, and so every percentile. */
+    const struct stats *m = res.st;
+    for (int p = 0; p < PH_COUNT; p++)
+        CHECK(memcmp(&m->phase[p], &all->phase[p], sizeof(all->phase[p])) == 0);
+    CHECK(memcmp(&m->ol.service, &all->ol.service, sizeof(all->ol.service)) == 0);
+    CHECK(memcmp(&m->ol.corrected, &all->ol.corrected, sizeof(all->ol.corrected)) == 0);
+    CHECK(memcmp(&m->ol.lag, &all->ol.lag, sizeof(all->ol.lag)) == 0);
+    static const double q[] = { 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1 };
+    for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+        CHECK(hist_quantile(&m->phase[PH_MESSAGE], q[i]) == hist_quantile(&all->phase[PH_MESSAGE], q[i]));
+    CHECK(m->sent == TOTAL && m->requested == TOTAL && m->connections == TOTAL);
+    CHECK(res.merged.n == 3 && res.merged.missing_n == 0 && res.merged.expected == 3);
+    /* The intervals, interval by interval. */
+    CHECK(m->iv.n == all->iv.n);
+    for (size_t i = 0; i < m->iv.n && i < all->iv.n; i++) {
+        CHECK(m->iv.v[i].sent == all->iv.v[i].sent);
+        CHECK(shist_quantile(&m->iv.v[i].service, 0.99) == shist_quantile(&all->iv.v[i].service, 0.99));
+    }
+    /* The text report is the run's, line for line, but for the shards'. */
+    char *merged = 0;
+    size_t len = 0;
+    FILE *f = open_memstream(&merged, &len);
+    stats_print(m, f, &res.ri);
+    fclose(f);
+    char *line = strstr(merged, "  shards      3 of 3, t0 2026-12-01T10:00:00.000000Z, lag max 0.000 ms\n");
+    CHECK(line != 0);
+    if (line)
+        memmove(line, strchr(line, '\n') + 1, strlen(strchr(line, '\n') + 1) + 1);
+    CHECK_STR(merged, text);
+    CHECK(merge_exit_status(&res, 0) == 0);
+    CHECK_STR(res.ri.status, "completed");
+
+    /* The merged report is no shard's: merging it again is refused. */
+    free(merged);
+    f = open_memstream(&merged, &len);
+    stats_json(m, f, &res.ri);
+    fclose(f);
+    merge_result_free(&res);
+    struct merge_result again;
+    CHECK(merge_texts(&merged, names, 1, &again, why, sizeof(why)) < 0);
+    CHECK(strstr(why, "a.json: line 1: a merged report, not a shard's") != 0);
+    merge_result_free(&again);
+    free(merged);
+    free(text);
+    intervals_free(&all->iv);
+    free(all);
+    for (int i = 0; i < 3; i++)
+        free(t[i]);
+}
+
+/* t's first `from` replaced by `to` (malloc'd). */
+static char *edit(const char *t, const char *from, const char *to)
+{
+    const char *at = strstr(t, from);
+    if (at == 0)
+        return 0;
+    size_t n = strlen(t) - strlen(from) + strlen(to);
+    char *s = malloc(n + 1);
+    snprintf(s, n + 1, "%.*s%s%s", (int)(at - t), t, to, at + strlen(from));
+    return s;
+}
+
+/* Merging a and b must fail with a message that holds want. */
+static void refused(char *a, char *b, const char *want)
+{
+    if (b == 0)
+        fprintf(stderr, "no edit for: %s\n", want);
+    char *t[2] = { a, b };
+    struct merge_result res;
+    char why[512] = "";
+    CHECK(a != 0 && b != 0);
+    if (a == 0 || b == 0)
+        return;
+    CHECK(merge_texts(t, names, 2, &res, why, sizeof(why)) < 0);
+    if (strstr(why, want) == 0)
+        fprintf(stderr, "refusal: got \"%s\", want \"%s\"\n", why, want);
+    CHECK(strstr(why, want) != 0);
+    CHECK(strchr(why, '\n') == 0);
+    merge_result_free(&res);
+}
+
+static void refusals(void)
+{
+    char *s0 = shard_report(0, 2), *s1 = shard_report(1, 2);
+    struct plan pl = { { 0, 1 }, 0, 2, 0, 0, T0 };
+    char *whole_run = report(&pl, 1, 0);
+    pl.sharded = 1;
+    char *zero_of_one = report(&pl, 1, 0);
+    pl = (struct plan){ { 1, 2 }, 1, 3, 0, 0, T0 };
+    char *other_s = report(&pl, 1, 0);
+    char *e;
+
+    refused(s0, "hello", "b.json: line 1, column 1: not a value");
+    refused(s0, "{\"version\":2}", "b.json: line 1: not a report of smtp-source --json");
+    refused(s0, "[1, 2]", "b.json: line 1: not a report of smtp-source --json");
+    refused(s0, e = edit(s1, "\"version\":2", "\"version\":1"), "b.json: line 1: format version 1, not 2");
+    free(e);
+    refused(s0, other_s, "b.json: another run than a.json: \"run.identity.sessions\" differs (3, not 2)");
+    refused(s0, e = edit(s1, "\"rate_fraction\":[100,1]", "\"rate_fraction\":[50,1]"),
+            "b.json: another run than a.json: \"run.identity.rate_fraction\" differs");
+    free(e);
+    refused(s0, e = edit(s1, ",\"start_at_unix_us\":null", ""),
+            "b.json: line 1: no \"run.identity.start_at_unix_us\"");
+    free(e);
+    refused(s1, s1, "b.json: shard 1/2 twice (also a.json)");
+    refused(whole_run, s1, "b.json: a shard's report mixed with an unsharded one (a.json)");
+    refused(s0, whole_run, "b.json: an unsharded report mixed with a shard's one (a.json)");
+    refused(zero_of_one, whole_run, "b.json: an unsharded report mixed with a shard's one (a.json)");
+    /* The numbers themselves: a histogram whose buckets do not make its count, not a bucket. */
+    refused(s0, e = edit(s1, "\"message\":{\"count\":450", "\"message\":{\"count\":451"),
+            "b.json: line 1: \"latency_ms.message.buckets\" hold 450 values, \"count\" says 451");
+    free(e);
+    refused(s0, e = edit(s1, "\"buckets\":[[", "\"buckets\":[[1,2,3],["),
+            "is not a bucket of this build's histograms");
+    free(e);
+    refused(s0, e = edit(s1, "\"sent\":450", "\"sent\":-450"), "b.json: line 1: \"messages\" holds a negative count");
+    free(e);
+    refused(s0, e = edit(s1, "\"shard\":{\"index\":1", "\"shard\":{\"index\":7"),
+            "b.json: line 1: \"run.shard\" is not a shard of the identity's 2");
+    free(e);
+    refused(s0, e = edit(s1, "\"sub_buckets\":128", "\"sub_buckets\":64"), "another histogram geometry");
+    free(e);
+    free(s0), free(s1), free(whole_run), free(zero_of_one), free(other_s);
+}
+
+/* Shards 1 and 3 of 4 only: partial, the others named, status 3; a
+ * shard stopped by SIGINT makes the merge's status 130. */
+static void missing(void)
+{
+    char *t[2] = { shard_report(1, 4), shard_report(3, 4) };
+    struct merge_result res;
+    char why[512] = "";
+    CHECK(merge_texts(t, names, 2, &res, why, sizeof(why)) == 0);
+    CHECK(res.merged.missing_n == 2 && res.merged.n == 2);
+    char *line = 0;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    merge_print_missing(&res.merged, f);
+    fclose(f);
+    CHECK_STR(line, "missing shards 0/4, 2/4");
+    free(line);
+    CHECK(merge_exit_status(&res, 0) == MERGE_EXIT_PARTIAL);
+    CHECK(res.st->sent == 450 && res.st->requested == TOTAL);
+    f = open_memstream(&line, &len);
+    stats_json(res.st, f, &res.ri);
+    fclose(f);
+    CHECK(strstr(line, "\"merged\":{\"shards\":4,\"partial\":true,\"missing\":[0,2],") != 0);
+    free(line);
+    merge_result_free(&res);
+
+    struct plan pl = { { 2, 4 }, 1, 2, SIGINT, 0, T0 };
+    free(t[1]);
+    t[1] = report(&pl, 1, 0);
+    CHECK(merge_texts(t, names, 2, &res, why, sizeof(why)) == 0);
+    CHECK_STR(res.ri.status, "interrupted by SIGINT");
+    CHECK(merge_exit_status(&res, 0) == 128 + SIGINT);
+    merge_result_free(&res);
+    pl.signal = 0;
+    pl.fatal = 1;
+    free(t[1]);
+    t[1] = report(&pl, 1, 0);
+    CHECK(merge_texts(t, names, 2, &res, why, sizeof(why)) == 0);
+    CHECK(merge_exit_status(&res, 0) == 1 && res.ri.fatal);
+    merge_result_free(&res);
+    free(t[0]);
+    free(t[1]);
+}
+
+/* A shard whose t0 came 2 s late: its intervals sit 2 later, and the run
+ * lasts 2 s longer. */
+static void late_shard(void)
+{
+    struct plan pl = { { 1, 2 }, 1, 2, 0, 0, T0 + 2000000 };
+    char *t[2] = { shard_report(0, 2), report(&pl, 1, 0) };
+    struct merge_result res, early;
+    char why[512];
+    CHECK(merge_texts(t, names, 2, &res, why, sizeof(why)) == 0);
+    CHECK(merge_texts(t, names, 1, &early, why, sizeof(why)) == 0);
+    CHECK(res.st->t0_unix_us == T0);
+    CHECK(res.st->iv.n >= 3 && res.st->iv.v[0].sent == early.st->iv.v[0].sent);
+    CHECK(res.st->iv.v[2].sent > early.st->iv.v[2].sent);
+    CHECK(res.st->end_us - res.st->start_us > early.st->end_us - early.st->start_us + 1900000);
+    merge_result_free(&res);
+    merge_result_free(&early);
+    free(t[0]);
+    free(t[1]);
+}
+
+int main(void)
+{
+    whole();
+    refusals();
+    missing();
+    late_shard();
+    return check_done("merge");
+}
