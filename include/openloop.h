@@ -61,6 +61,9 @@ double openloop_achieved(const struct openloop *ol);
  * offer ended) plus the mean service time. */
 uint64_t openloop_sessions_needed(const struct openloop *ol);
 int openloop_shortfall(const struct openloop *ol);
+/* The warning a shortfall deserves ("achieved 6.1/s of 200/s offered;
+ * about 72 sessions (-s) would hold it") in buf; 0 if there is none. */
+int openloop_shortfall_line(const struct openloop *ol, char *buf, size_t len);
 
 /* The offered and achieved rates as text, per second ("200/s"), or per
  * minute or hour for a rate below one a second or minute ("10/h"). */

@@ -398,6 +398,10 @@ int merge_run(const struct config *cfg)
         merge_print_missing(&res.merged, stderr);
         fputs("\n", stderr);
     }
+    /* The whole run's shortfall, as one run would have said it. */
+    char line[256];
+    if (res.st->scheduled && openloop_shortfall_line(&res.st->ol, line, sizeof(line)))
+        diag_warn("%s", line);
     static struct results rs;
     results_open(&rs, cfg);
     int status = merge_exit_status(&res, results_write(&rs, cfg, res.st, &res.ri));

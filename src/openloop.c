@@ -118,6 +118,21 @@ int openloop_shortfall(const struct openloop *ol)
     return ol->started > 0 && openloop_achieved(ol) < OPENLOOP_SHORTFALL * openloop_offered(ol);
 }
 
+int openloop_shortfall_line(const struct openloop *ol, char *buf, size_t len)
+{
+    if (!openloop_shortfall(ol))
+        return 0;
+    uint64_t need = openloop_sessions_needed(ol);
+    char more[96] = "";
+    if (need)
+        snprintf(more, sizeof(more), "; about %llu sessions (-s) would hold it",
+                 (unsigned long long)need);
+    char offered[48], achieved[48];
+    openloop_rates(ol, offered, achieved, sizeof(offered));
+    snprintf(buf, len, "achieved %s of %s offered%s", achieved, offered, more);
+    return 1;
+}
+
 /* A slow rate reads better per minute or per hour. */
 static double unit_of(double per_s, const char **unit)
 {

@@ -272,16 +272,9 @@ void report_finish(struct report *rp)
     }
     if (st->scheduled)
         openloop_finish(&st->ol, end_us);
-    if (st->scheduled && openloop_shortfall(&st->ol)) {
-        uint64_t need = openloop_sessions_needed(&st->ol);
-        char more[96] = "";
-        if (need)
-            snprintf(more, sizeof(more), "; about %llu sessions (-s) would hold it",
-                     (unsigned long long)need);
-        char offered[48], achieved[48];
-        openloop_rates(&st->ol, offered, achieved, sizeof(offered));
-        diag_warn("achieved %s of %s offered%s", achieved, offered, more);
-    }
+    char line[256];
+    if (st->scheduled && openloop_shortfall_line(&st->ol, line, sizeof(line)))
+        diag_warn("%s", line);
 }
 
 void report_end(struct report *rp)
