@@ -72,12 +72,8 @@ static void child_setup(pid_t parent, const sigset_t *old)
     sigaction(SIGTERM, &sa, 0);
     sigaction(SIGHUP, &sa, 0);
     sigaction(SIGCHLD, &sa, 0);
-    /* Should a signal still reach the parent's inherited handler here,
-     * it must not write into whatever file gets the pipe's number next
-     * (the SMTP socket). */
     close(sig_pipe[0]);
     close(sig_pipe[1]);
-    sig_pipe[0] = sig_pipe[1] = -1;
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(TOP, "build", "mutate")
+ORIGINALS = {}   # each mutated file's text as the run found it
 COPY = ["src", "include", "tests", "bats", "completions", "GNUmakefile"]   # all a build and the tests need
 
 # --- a C tokenizer just good enough to find the places to mutate ------------
@@ -174,8 +175,11 @@ class Scratch:
 
     def put(self, path, text):
         """Restores the last mutated file, then writes `text` to `path` (both rebuilt by make)."""
+        # The original as read at the start, not the tree's file now: the
+        # tree may be edited while a run goes on.
         if self.dirty and self.dirty != path:
-            shutil.copyfile(os.path.join(TOP, self.dirty), os.path.join(self.dir, self.dirty))
+            with open(os.path.join(self.dir, self.dirty), "w") as f:
+                f.write(ORIGINALS[self.dirty])
         with open(os.path.join(self.dir, path), "w") as f:
             f.write(text)
         self.dirty = path
@@ -283,7 +287,7 @@ def main():
         if f not in cover: sys.exit("mutate: %s has no line in tests/mutate/map.txt" % f)
 
     # The mutants, and a sample spread evenly over each file when --max is set.
-    texts, todo, generated = {}, [], {}
+    texts, todo, generated = ORIGINALS, [], {}
     for f in files:
         texts[f] = open(os.path.join(TOP, f)).read()
         ms = mutants_of(f, texts[f])
