@@ -267,5 +267,10 @@ int main(void)
     CHECK(json_ms("p50") == 0.040);
     CHECK(json_ms("p90") == 0.070);
     planted_report();
+    /* Phase names, and a number that is no phase. */
+    CHECK_STR(stats_phase_name(PH_CONNECT), "connect");
+    CHECK_STR(stats_phase_name(PH_MESSAGE), "message");
+    CHECK_STR(stats_phase_name(PH_COUNT), "?");
+    CHECK_STR(stats_phase_name((enum phase)200), "?");
     return check_done("stats");
 }
