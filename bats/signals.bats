@@ -12,7 +12,7 @@ teardown() { common_teardown; }
 # start_slow_run [MESSAGES]: -s 3 -m MESSAGES (30).
 start_slow_run() {
     start_sink -w 2
-    bg_start "$SRC" -s 3 -m "${1:-30}" "$SINK_ADDR" >"$SINK_DIR/out" 2>"$SINK_DIR/err"
+    bg_start "$SRC" -s 3 -m "${1:-30}" --json="$SINK_DIR/r.json" "$SINK_ADDR" >"$SINK_DIR/out" 2>"$SINK_DIR/err"
     PID=$BG_PID
     local i
     # Three workers exist and the sink holds their three connections.
@@ -120,6 +120,7 @@ wait_draining() {
     grep -q "warning: worker [0-9] (pid $victim) killed by signal 9" "$SINK_DIR/err"
     grep -q "6 requested, 5 sent, 1 failed" "$SINK_DIR/out"
     grep -q "failures    1 worker died" "$SINK_DIR/out"
+    [ "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["outcome"]["workers_died"], j["errors"]["worker_died"])' "$SINK_DIR/r.json")" = "1 1" ]
     [ "$(dump_count)" -eq 5 ]
     assert_no_workers
 }
