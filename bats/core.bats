@@ -414,6 +414,21 @@ in_hosts() {
     grep -qx "$SRC: warning: rset rejected: 554 5.5.1 no reset for you" <<<"$stderr"
 }
 
+# A connection whose EHLO and HELO are both refused runs (-A) with what it
+# was offered: nothing, whatever the connection before it offered.
+@test "-A: a connection whose EHLO and HELO are refused does not pipeline, though the one before did" {
+    script 'EHLO conn=1 : reply 250-fakeserver\r\n250 PIPELINING' 'EHLO conn=2- : reply 550 5.7.1 no' \
+        'HELO conn=2- : reply 550 5.7.1 not you either'
+    run --separate-stderr src -A -v --pipelining -m 2 "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    second=$(awk '/EHLO /{n++} n == 2' <<<"$stderr")
+    grep -q ': <<< 550 5.7.1 not you either' <<<"$second"
+    mail=$(grep -n ': MAIL FROM:' <<<"$second" | cut -d: -f1)
+    reply=$(grep -n ': <<< 250 2.1.0' <<<"$second" | cut -d: -f1)
+    rcpt=$(grep -n ': RCPT TO:' <<<"$second" | cut -d: -f1)
+    [ "$mail" -lt "$reply" ] && [ "$reply" -lt "$rcpt" ]
+}
+
 @test "what a server offers is forgotten with its connection: no PIPELINING on one that does not offer it" {
     script 'EHLO conn=1 : reply 250-fakeserver\r\n250 PIPELINING' 'EHLO conn=2- : reply 250-fakeserver\r\n250 8BITMIME'
     run --separate-stderr src -v --pipelining -m 2 "$FAKE_ADDR"
