@@ -104,6 +104,8 @@ as_sent() {
     wait_delivered 6
     wait_disconnects 6
     [ "$(json "$SINK_DIR/r.json" "j['tls']['mode'], j['tls']['full'], j['tls']['resumed']")" = "implicit 2 4" ]
+    # What the handshakes agreed on, by name: one kind, all six.
+    [[ "$(json "$SINK_DIR/r.json" "len(j['tls']['suites']), j['tls']['suites'][0]['count'], j['tls']['suites'][0]['name']")" =~ ^1\ 6\ TLSv1\.[23]\ [A-Z0-9_-]+$ ]]
     [ "$(records "$SINK_DIR/rec" "sum(r['tls']['resumed'] for r in rs)")" -eq 4 ]
     # Postfix saw six TLS connections, each with its one message.
     [ "$(new_log | grep -cE 'TLS connection established from ')" -eq 6 ]

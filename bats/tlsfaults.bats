@@ -75,6 +75,12 @@ wait_events() {
     [ "$status" -eq 1 ]
     [[ "$stderr" == "$TLSSRC: fatal: TLS handshake failed: "* ]]
     [ "$(wc -l <<<"$stderr")" -eq 1 ]
+    # With -A: one warning per message, each counted as a TLS failure.
+    run --separate-stderr tsrc -A -m 2 --starttls --json="$SINK_DIR/r.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c "^$TLSSRC: warning: TLS handshake failed: " <<<"$stderr")" -eq 2 ]
+    [ "$(wc -l <<<"$stderr")" -eq 2 ]
+    [ "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["errors"]["tls"], j["messages"]["failed"])' "$SINK_DIR/r.json")" = "2 2" ]
 }
 
 @test "a handshake that stalls: --timeout bounds it" {
