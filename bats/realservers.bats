@@ -270,6 +270,16 @@ as_sent() {
     ! new_log | grep -q 'connect from'
 }
 
+@test "--smtputf8 with an address that is not UTF-8 (a lone continuation byte, an overlong form): refused before any connection" {
+    run --separate-stderr tsrc --smtputf8 -f a@example.test -t $'\x80@example.test' "$MX_SMTP"
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "$TLSSRC: fatal: -t: the recipient is not valid UTF-8" ]
+    run --separate-stderr tsrc --smtputf8 -f $'\xc0\xafa@example.test' -t "$RCPT" "$MX_SMTP"
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "$TLSSRC: fatal: -f: the sender is not valid UTF-8" ]
+    ! new_log | grep -q 'connect from'
+}
+
 @test "--smtputf8 against a server without SMTPUTF8: the message fails, no byte of the address sent" {
     script=$SINK_DIR/script
     echo 'ehlo PIPELINING 8BITMIME' >"$script"

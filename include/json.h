@@ -31,5 +31,9 @@ void json_null(struct json *j, const char *key);
 
 /* Escapes s for inclusion between quotes; writes to out. */
 void json_escape(FILE *out, const char *s, size_t len);
+/* The length of the valid UTF-8 sequence of more than one byte at s (its
+ * first byte >= 0x80; no overlong form, no surrogate), or 0 if it is not
+ * one. */
+size_t json_utf8_len(const unsigned char *s, size_t left);
 
 #endif

@@ -53,8 +53,7 @@ void json_end(struct json *j)
     }
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t left)
+size_t json_utf8_len(const unsigned char *s, size_t left)
 {
     unsigned c = s[0];
     size_t n;
@@ -94,7 +93,7 @@ void json_escape(FILE *out, const char *str, size_t len)
         } else if (c < 0x80) {
             fputc((int)c, out);
         } else {
-            size_t n = utf8_len(s + i, len - i);
+            size_t n = json_utf8_len(s + i, len - i);
             if (n == 0) {
                 fputs("\\ufffd", out);     /* not UTF-8: the replacement character */
             } else {

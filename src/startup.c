@@ -4,6 +4,7 @@
 
 #include "auth.h"
 #include "diag.h"
+#include "json.h"
 #include "message.h"
 
 #include <errno.h>
@@ -104,8 +105,33 @@ static int non_ascii(const char *s)
     return 0;
 }
 
+/* RFC 6531 addresses are UTF-8: what is not cannot be sent, even with
+ * SMTPUTF8. */
+static int utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = json_utf8_len(p + i, len - i);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
 void startup_addresses(const struct config *cfg, const char *sender, const char *recipient)
 {
+    if (cfg->smtputf8) {
+        if (!utf8_valid(sender))
+            diag_fatal("%s: the sender is not valid UTF-8", cfg->sender ? "-f" : "-M");
+        if (!utf8_valid(recipient))
+            diag_fatal("%s: the recipient is not valid UTF-8", cfg->recipient ? "-t" : "-M");
+    }
     if (!cfg->ehlo || cfg->smtputf8)
         return;
     if (non_ascii(sender))
