@@ -219,6 +219,20 @@ as_sent() {
 
 # --- CHUNKING / BDAT ------------------------------------------------------------
 
+# A message larger than a TLS record goes out in several writes, the last
+# piece of the content written in part: every byte once, in order.
+@test "--starttls: a 100 KB message arrives whole, the same bytes as in clear" {
+    run tsrc -l 100000 -M client.test -f a@example.test -t "$RCPT" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    run tsrc --starttls -l 100000 -M client.test -f a@example.test -t "$RCPT" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    wait_delivered 2
+    set -- $(ls -tr $(delivered))
+    diff <(as_sent "$1") <(as_sent "$2")
+    # The Maildir keeps LF line ends: 100,000 bytes less a CR a line.
+    [ "$(as_sent "$2" | wc -c)" -gt 98000 ]
+}
+
 @test "--bdat: BDAT chunks of --bdat-size, the same bytes delivered as with DATA" {
     printf 'Subject: chunks\n\n.leading dot\n..two dots\nend\n' >"$SINK_DIR/msg"
     run tsrc -M client.test -F "$SINK_DIR/msg" -f a@example.test -t "$RCPT" "$MX_SMTP"

@@ -138,6 +138,17 @@ wait_events() {
     [ "$stderr" = "$TLSSRC: fatal: AUTH LOGIN: malformed 334 challenge" ]
 }
 
+# An OAuth token is long: the AUTH line grows to hold it, never cut short.
+@test "XOAUTH2 with a 3000-byte token: the whole token in one AUTH line" {
+    head -c 3000 /dev/zero | tr '\0' 'k' >"$SINK_DIR/pw"
+    script 'EHLO : reply 250-fakeserver\r\n250 AUTH XOAUTH2' 'AUTH : reply 235 2.7.0 ok'
+    run --separate-stderr tsrc --auth-mech=XOAUTH2 --auth-user=u --auth-password-file="$SINK_DIR/pw" --auth-allow-plaintext "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    line=$(sent_to_fake | grep '^AUTH XOAUTH2 ' | tr -d '\r')
+    want=$(printf 'user=u\001auth=Bearer %s\001\001' "$(cat "$SINK_DIR/pw")" | base64 -w0)
+    [ "$line" = "AUTH XOAUTH2 $want" ]
+}
+
 @test "535: AUTH rejected with the reply; XOAUTH2's error 334 answered with an empty line" {
     echo tok >"$SINK_DIR/pw"
     script 'EHLO : reply 250-fakeserver\r\n250 AUTH XOAUTH2 PLAIN' 'AUTH : reply 334 eyJzdGF0dXMiOiI0MDEifQ==' 'line : reply 535 5.7.8 bad token'
