@@ -131,3 +131,34 @@ wait_draining() {
     [ "$status" -eq 1 ]
     assert_no_workers
 }
+
+# A worker that has ended is forgotten: a stop signals only the workers
+# still alive, never a number the kernel may have given to another process.
+# In a PID namespace of its own, so that a stray kill(1) would hit only the
+# namespace's init (strace, which ignores it), and strace shows every kill.
+@test "SIGTERM after a worker has ended: only the live workers are signalled" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    unshare -p -f true 2>/dev/null || skip "no PID namespaces here"
+    ensure_sink_dir
+    printf '%s\n' 'DATA conn=2- : sleep 20000; reply 354 go ahead' >"$SINK_DIR/script"
+    start_fake_script "$SINK_DIR/script"
+    bg_start unshare -p -f strace -f -o "$SINK_DIR/st" -e trace=kill \
+        "$SRC" -s 3 -m 3 "$FAKE_ADDR" >"$SINK_DIR/out" 2>"$SINK_DIR/err"
+    local i parent=
+    # The first connection's message is done and its worker, with no slot
+    # left, has ended and been reaped: two workers remain.
+    for i in $(seq 1 400); do
+        parent=$(pgrep -f -x "$SRC -s 3 -m 3 $FAKE_ADDR" | head -1)
+        [ -n "$parent" ] && [ "$(pgrep -c -P "$parent")" -eq 2 ] && grep -q '^1 QUIT' "$FAKE_LOG/events" && break
+        sleep 0.05
+    done
+    [ "$(pgrep -c -P "$parent")" -eq 2 ]
+    kill -TERM "$parent"
+    rc=0; wait "$BG_PID" || rc=$?
+    [ "$rc" -eq 143 ]
+    # Two kills, each to a live worker; none to 1 or to the one that ended.
+    grep -E 'kill\(' "$SINK_DIR/st" >&2 || true
+    [ "$(grep -cE 'kill\([0-9]+, SIGTERM\)' "$SINK_DIR/st")" -eq 2 ]
+    [ "$(grep -cE 'kill\(1, ' "$SINK_DIR/st")" -eq 0 ]
+    assert_no_workers
+}
