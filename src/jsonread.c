@@ -1,6 +1,8 @@
 /* jsonread: strict JSON text -> a tree of nodes, within bounds. */
 #include "jsonread.h"
 
+#include "json.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,28 +90,6 @@ static void white(struct parser *p)
     }
 }
 
-/* The length of a valid UTF-8 sequence at s (first byte >= 0x80), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-    unsigned c = s[0], cp, min;
-    size_t n;
-    if (c >= 0xc2 && c <= 0xdf) { n = 2; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 3; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 4; min = 0x10000; }
-    else return 0;
-    if (left < n)
-        return 0;
-    cp = c & (0x3fu >> (n - 1));
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 static int hex4(struct parser *p, unsigned *v)
 {
     *v = 0;
@@ -190,7 +170,7 @@ static int string(struct parser *p, uint32_t *off, uint32_t *len)
                 return -1;
             continue;
         }
-        size_t n = c < 0x80 ? 1 : utf8_len((const unsigned char *)p->s + p->pos, p->len - p->pos);
+        size_t n = c < 0x80 ? 1 : json_utf8_len((const unsigned char *)p->s + p->pos, p->len - p->pos);
         if (n == 0)
             return fail(p, "a string that is not UTF-8");
         if (put(p, p->s + p->pos, n) < 0)
