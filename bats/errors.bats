@@ -105,7 +105,7 @@ bad_usage() {
     done
     # (TLS and AUTH options only in a build that has TLS.)
     tls=$("$SRC" --version | grep -c '^features: TLS' || true)
-    for o in $(grep -ho '{ *"[a-z][a-z0-9-]*" *, *[a-z_]*_argument' "$TOP"/src/*.c | sed -E 's/\{ *"([a-z0-9-]+)".*/\1/'); do
+    for o in $(grep -ho '{ *"[a-z][a-z0-9-]*" *, *[a-z_]*_argument' "$TOP"/src/*.c "$TOP"/src/*/*.c | sed -E 's/\{ *"([a-z0-9-]+)".*/\1/'); do
         case $o in starttls|smtps|tls-*|auth-*) [ "$tls" -eq 1 ] || continue ;; esac
         [[ "$output" == *"--$o"* ]] || { echo "--$o missing"; return 1; }
     done

@@ -1,19 +1,19 @@
 /* smtp-source: a parallel SMTP/LMTP load generator, a drop-in for
  * Postfix's smtp-source(1). argv -> config -> message, target, names ->
  * workers -> summary -> exit status. See man/smtp-source.1. */
-#include "auth.h"
-#include "diag.h"
-#include "hostname.h"
-#include "merge.h"
-#include "message.h"
-#include "options.h"
-#include "report.h"
-#include "results.h"
-#include "session.h"
-#include "shared.h"
-#include "startup.h"
-#include "target.h"
-#include "workers.h"
+#include "smtp/auth.h"
+#include "core/diag.h"
+#include "core/hostname.h"
+#include "merge/merge.h"
+#include "smtp/message.h"
+#include "cli/options.h"
+#include "report/report.h"
+#include "report/results.h"
+#include "run/session.h"
+#include "run/shared.h"
+#include "run/startup.h"
+#include "cli/target.h"
+#include "run/workers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,9 +35,15 @@ static const char *own_hostname(const struct config *cfg)
     return name;
 }
 
+struct worker_args {
+    const struct session_args *sa;
+    struct shared *sh;
+};
+
 static void worker_body(void *arg, unsigned index, int out_fd)
 {
-    session_worker(arg, index, out_fd);
+    const struct worker_args *w = arg;
+    session_worker(w->sa, w->sh, index, out_fd);
 }
 
 int main(int argc, char **argv)
@@ -95,9 +101,9 @@ int main(int argc, char **argv)
     sa.raw_body_len = sa_raw_len;
     if (cfg.bdat && sa.raw_body == 0)
         diag_fatal("out of memory building the message");
-    unsigned nworkers = options_workers(&cfg);
-    sa.sh = shared_create(options_slots(&cfg), &cfg.shard, nworkers);
-    if (sa.sh == 0)
+    unsigned nworkers = config_workers(&cfg);
+    struct shared *sh = shared_create(config_slots(&cfg), &cfg.shard, nworkers);
+    if (sh == 0)
         diag_fatal("shared memory: %s", strerror(errno));
 
     static struct results rs;
@@ -121,16 +127,17 @@ int main(int argc, char **argv)
     /* t0: the records' time base, just before the first worker exists;
      * under --rate the schedule's origin, once the last one does; with
      * --start-at, that instant. */
-    shared_clock(sa.sh, cfg.rate_on, cfg.duration_ns, cfg.start_at_on ? &cfg.start_at_ns : 0);
-    int rc = workers_run(nworkers, sa.sh, worker_body, &sa, &hooks, &res);
+    shared_clock(sh, cfg.rate_on, cfg.duration_ns, cfg.start_at_on ? &cfg.start_at_ns : 0);
+    struct worker_args wa = { &sa, sh };
+    int rc = workers_run(nworkers, sh, worker_body, &wa, &hooks, &res);
     int run_errno = errno;
     stats_finish(&rp.stats);
     report_end(&rp);
-    rp.t0_ns = shared_t0(sa.sh);
+    rp.t0_ns = shared_t0(sh);
     report_finish(&rp);
 
     /* A worker that died mid-message took its message with it. */
-    int64_t lost = shared_claimed(sa.sh) - rp.stats.sent - rp.stats.failed - rp.stats.given_up;
+    int64_t lost = shared_claimed(sh) - rp.stats.sent - rp.stats.failed - rp.stats.given_up;
     if (res.crashed && lost > 0) {
         rp.stats.failed += lost;
         rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;
@@ -168,7 +175,7 @@ int main(int argc, char **argv)
         ri.suite_name[i] = suite_names[i];
     }
     int unwritten = results_write(&rs, &cfg, &rp.stats, &ri);
-    shared_destroy(sa.sh);
+    shared_destroy(sh);
     free(body);
     free((char *)sa.raw_body);
     if (secret) {

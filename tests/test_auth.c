@@ -1,4 +1,4 @@
-#include "auth.h"
+#include "smtp/auth.h"
 #include "check.h"
 
 #include <string.h>

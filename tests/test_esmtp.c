@@ -1,5 +1,5 @@
 #include "check.h"
-#include "esmtp.h"
+#include "smtp/esmtp.h"
 
 int main(void)
 {

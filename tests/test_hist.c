@@ -1,5 +1,5 @@
 #include "check.h"
-#include "hist.h"
+#include "report/hist.h"
 
 #include <stdint.h>
 #include <stdlib.h>

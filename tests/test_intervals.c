@@ -1,9 +1,9 @@
 #include "check.h"
-#include "hist.h"
-#include "intervals.h"
-#include "openloop.h"
-#include "plot.h"
-#include "schedule.h"
+#include "report/hist.h"
+#include "report/intervals.h"
+#include "report/openloop.h"
+#include "report/plot.h"
+#include "run/schedule.h"
 
 #include <stdlib.h>
 

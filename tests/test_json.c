@@ -1,5 +1,5 @@
 #include "check.h"
-#include "json.h"
+#include "core/json.h"
 
 #include <stdlib.h>
 

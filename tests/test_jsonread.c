@@ -2,7 +2,7 @@
  * exactly (strings decoded, numbers by their text, integers exact to 64
  * bits), and everything else is refused with the line and column. */
 #include "check.h"
-#include "jsonread.h"
+#include "merge/jsonread.h"
 
 #include <stdint.h>
 #include <stdio.h>

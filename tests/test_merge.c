@@ -6,9 +6,9 @@
  * a shard's failure or signal is the merged run's. */
 #define _GNU_SOURCE 1 /* open_memstream is POSIX.1-2008; glibc hides it under C11 */
 #include "check.h"
-#include "merge.h"
-#include "results.h"
-#include "statsjson.h"
+#include "merge/merge.h"
+#include "report/results.h"
+#include "report/statsjson.h"
 
 #include <signal.h>
 #include <stdio.h>

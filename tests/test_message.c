@@ -1,5 +1,5 @@
 #include "check.h"
-#include "message.h"
+#include "smtp/message.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #include "check.h"
-#include "numparse.h"
+#include "core/numparse.h"
 
 #include <limits.h>
 

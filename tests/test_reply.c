@@ -1,5 +1,5 @@
 #include "check.h"
-#include "reply.h"
+#include "smtp/reply.h"
 
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 #include "check.h"
-#include "schedule.h"
-#include "units.h"
+#include "run/schedule.h"
+#include "core/units.h"
 
 #include <stdint.h>
 #include <stdlib.h>

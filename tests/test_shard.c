@@ -3,10 +3,10 @@
  * schedule offers R/N and ends with the run's; the shards' due counts per
  * interval add up to the run's. */
 #include "check.h"
-#include "intervals.h"
-#include "openloop.h"
-#include "schedule.h"
-#include "shard.h"
+#include "report/intervals.h"
+#include "report/openloop.h"
+#include "run/schedule.h"
+#include "core/shard.h"
 
 #include <stdlib.h>
 

@@ -3,7 +3,7 @@
  * gives the lock back (see shared.h). */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
 #include "check.h"
-#include "shared.h"
+#include "run/shared.h"
 
 #include <signal.h>
 #include <stdlib.h>

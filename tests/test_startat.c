@@ -2,7 +2,7 @@
  * nanosecond; every malformed or impossible time refused with a reason;
  * the UTC text the report prints reads back as the same instant. */
 #include "check.h"
-#include "startat.h"
+#include "core/startat.h"
 
 static int64_t parsed(const char *s)
 {

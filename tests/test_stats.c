@@ -3,10 +3,10 @@
  * (p50, p90, p99, p99.9), each the middle of the bucket that holds the
  * sample of rank ceil(q * n), clamped to the exact min and max. */
 #include "check.h"
-#include "hist.h"
-#include "options.h"
-#include "stats.h"
-#include "statsjson.h"
+#include "report/hist.h"
+#include "core/config.h"
+#include "report/stats.h"
+#include "report/statsjson.h"
 
 #include <stdio.h>
 #include <stdlib.h>

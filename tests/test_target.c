@@ -1,6 +1,6 @@
 #include "check.h"
-#include "hostname.h"
-#include "target.h"
+#include "core/hostname.h"
+#include "cli/target.h"
 
 #include <netinet/in.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* libFuzzer: a 334 challenge's base64, and the AUTH lines made from
  * credentials of any bytes. Decoding must stay in bounds; what we encode
  * must decode back to itself. */
-#include "auth.h"
+#include "smtp/auth.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* libFuzzer: an EHLO reply's keywords, as a whole text and line by line,
  * and the AUTH mechanism chosen from them. Nothing may read out of bounds,
  * and both ways of reading must agree. */
-#include "auth.h"
-#include "esmtp.h"
+#include "smtp/auth.h"
+#include "smtp/esmtp.h"
 
 #include <stddef.h>
 #include <stdint.h>

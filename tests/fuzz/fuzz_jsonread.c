@@ -3,7 +3,7 @@
  * which every node is equal to itself, every member has a key found
  * again by jr_get (keys are unique), counts match the children, and an
  * integer that jr_uint reads, jr_int reads the same when it fits. */
-#include "jsonread.h"
+#include "merge/jsonread.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * bytes as a shard's report: refused with one line naming the input, or
  * merged into a report whose counts are the report's own (one input: a
  * merge adds nothing to it). Seeded with real reports. */
-#include "merge.h"
+#include "merge/merge.h"
 
 #include <stdint.h>
 #include <stdlib.h>

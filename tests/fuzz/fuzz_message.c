@@ -1,7 +1,7 @@
 /* libFuzzer: the -F message builder. Whatever the file holds, the result
  * is CRLF-terminated lines, no line but the last is a lone ".", and the
  * message ends in exactly one ".\r\n" line. */
-#include "message.h"
+#include "smtp/message.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* libFuzzer: strict numbers: a value is returned only for all-digit text
  * within range, and it is the text's exact value. */
-#include "numparse.h"
+#include "core/numparse.h"
 
 #include <limits.h>
 #include <stdint.h>

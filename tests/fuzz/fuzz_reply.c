@@ -1,7 +1,7 @@
 /* libFuzzer: the reply scanner over arbitrary bytes, fed in pieces whose
  * sizes come from the input itself. It must never read out of bounds,
  * grow past its limits, or lose track of where a reply ends. */
-#include "reply.h"
+#include "smtp/reply.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * on; written back in UTC it reads as the same instant (to the
  * microsecond the text keeps); an @seconds value is the number strtod
  * reads from the same text. */
-#include "startat.h"
+#include "core/startat.h"
 
 #include <stdint.h>
 #include <stdlib.h>

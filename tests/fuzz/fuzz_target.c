@@ -1,6 +1,6 @@
 /* libFuzzer: the target parser and the host-name checks on arbitrary text. */
-#include "hostname.h"
-#include "target.h"
+#include "core/hostname.h"
+#include "cli/target.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* libFuzzer: --rate and --duration values: what is accepted is in range,
  * in lowest terms, and the value strtod reads from the same text; the
  * schedule built on it never runs backwards. */
-#include "schedule.h"
-#include "units.h"
+#include "run/schedule.h"
+#include "core/units.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,0 +1,19 @@
+/* statsjson: the JSON report (--json): the run's numbers as one object,
+ * every histogram with its non-empty buckets, so that reports of several
+ * machines can be merged exactly (see merge.h). The format's version is
+ * STATSJSON_VERSION; man/smtp-source.1 (REPORT) documents its keys. */
+#ifndef STATSJSON_H
+#define STATSJSON_H
+
+#include "report/stats.h"
+
+#include <stdio.h>
+
+/* 1: the first; 2: "run" (identity, shard, t0, start lag, first and last
+ * message), "outcome", "merged", and exact integers beside the rounded
+ * milliseconds (min_us, max_us, last_start_us, ...), for --merge. */
+#define STATSJSON_VERSION 2
+
+void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);
+
+#endif

@@ -1,0 +1,48 @@
+/* workers: the process machinery. Forks the workers, collects their
+ * records from one pipe, turns SIGINT/SIGTERM/SIGHUP into a stop, and
+ * reaps every child, so that no worker outlives the run. */
+#ifndef WORKERS_H
+#define WORKERS_H
+
+#include "core/record.h"
+#include "run/shared.h"
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Called in the parent for each record; return nonzero to stop the run
+ * at once (a fatal error). text is NUL-terminated. */
+typedef int (*record_fn)(void *ctx, const struct record *r, const char *text);
+
+/* The body of a worker; must not return. */
+typedef void (*worker_fn)(void *arg, unsigned index, int out_fd);
+
+struct workers_result {
+    int signal;          /* the signal that interrupted the run, or 0 */
+    int stopped;         /* a record asked to stop */
+    unsigned crashed;    /* workers that died of a signal we did not send */
+};
+
+/* What the parent's loop calls: on_start (if set) once it has opened the
+ * workers' gate (shared_start: t0 is set), on_record for each record,
+ * on_tick (if set) about every tick_ms milliseconds while the run goes
+ * on (also while it waits for --start-at), once the records already in
+ * the pipe are handed out: every record completed before watermark_us
+ * (us since t0; -1: unknown this time, or no t0 yet) has then been seen,
+ * when the workers announce theirs (shared_done_begin). */
+struct workers_hooks {
+    void (*on_start)(void *ctx, const struct shared *sh);
+    record_fn on_record;
+    void (*on_tick)(void *ctx, int64_t watermark_us);
+    void (*on_drain)(void *ctx);   /* the first SIGINT: the run drains */
+    int tick_ms;
+    void *ctx;
+};
+
+/* Forks n workers and runs the parent's loop until every one has exited.
+ * Returns 0, or -1 if the run could not start (errno; a worker already
+ * forked is stopped and reaped). */
+int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
+                const struct workers_hooks *hooks, struct workers_result *res);
+
+#endif

@@ -1,0 +1,359 @@
+#include "cli/options.h"
+
+#include "smtp/auth.h"
+#include "core/diag.h"
+#include "core/hostname.h"
+#include "core/numparse.h"
+#include "run/schedule.h"
+#include "core/startat.h"
+#include "smtp/tls.h"
+#include "cli/usage.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define TIMEOUT_MAX 86400
+/* Each session is a process: beyond this a run would exhaust the machine's
+ * process table before it sent anything useful. */
+#define SESSIONS_MAX 10000
+
+enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_RECORDS,
+       OPT_EHLO, OPT_PIPELINING, OPT_HELP, OPT_VERSION,
+       OPT_STARTTLS, OPT_SMTPS, OPT_TLS_VERIFY, OPT_TLS_CA, OPT_TLS_SERVERNAME, OPT_TLS_RESUME,
+       OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
+       OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
+       OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD,
+       OPT_START_AT, OPT_MERGE };
+
+/* Interval lines more often than this would flood standard error. */
+#define INTERVAL_MIN_NS 100000000LL
+
+static const struct option long_options[] = {
+    { "quiet", no_argument, 0, OPT_QUIET },
+    { "timeout", required_argument, 0, OPT_TIMEOUT },
+    { "json", optional_argument, 0, OPT_JSON },
+    { "progress", no_argument, 0, OPT_PROGRESS },
+    { "no-progress", no_argument, 0, OPT_NO_PROGRESS },
+    { "records", required_argument, 0, OPT_RECORDS },
+    { "ehlo", no_argument, 0, OPT_EHLO },
+    { "pipelining", no_argument, 0, OPT_PIPELINING },
+    { "starttls", no_argument, 0, OPT_STARTTLS },
+    { "smtps", no_argument, 0, OPT_SMTPS },
+    { "tls-verify", no_argument, 0, OPT_TLS_VERIFY },
+    { "tls-ca", required_argument, 0, OPT_TLS_CA },
+    { "tls-servername", required_argument, 0, OPT_TLS_SERVERNAME },
+    { "tls-resume", no_argument, 0, OPT_TLS_RESUME },
+    { "auth-user", required_argument, 0, OPT_AUTH_USER },
+    { "auth-password", required_argument, 0, OPT_AUTH_PASSWORD },
+    { "auth-password-file", required_argument, 0, OPT_AUTH_PASSWORD_FILE },
+    { "auth-mech", required_argument, 0, OPT_AUTH_MECH },
+    { "auth-allow-plaintext", no_argument, 0, OPT_AUTH_PLAINTEXT },
+    { "bdat", no_argument, 0, OPT_BDAT },
+    { "bdat-size", required_argument, 0, OPT_BDAT_SIZE },
+    { "smtputf8", no_argument, 0, OPT_SMTPUTF8 },
+    { "8bitmime", no_argument, 0, OPT_8BITMIME },
+    { "rate", required_argument, 0, OPT_RATE },
+    { "duration", required_argument, 0, OPT_DURATION },
+    { "interval", required_argument, 0, OPT_INTERVAL },
+    { "plot", required_argument, 0, OPT_PLOT },
+    { "shard", required_argument, 0, OPT_SHARD },
+    { "start-at", required_argument, 0, OPT_START_AT },
+    { "merge", no_argument, 0, OPT_MERGE },
+    { "help", no_argument, 0, OPT_HELP },
+    { "version", no_argument, 0, OPT_VERSION },
+    { 0, 0, 0, 0 },
+};
+
+static long long number(const char *arg, long long max, const char *what)
+{
+    long long v;
+    if (num_parse(arg, 1, max, &v) < 0)
+        diag_fatal("bad %s: %s", what, arg);
+    return v;
+}
+
+/* A long option's value that must not be empty. */
+static const char *value(const char *opt, const char *arg)
+{
+    if (*arg == 0)
+        diag_fatal("--%s needs a value", opt);
+    return arg;
+}
+
+
+static void rate(const char *arg, struct config *cfg)
+{
+    char why[96];
+    if (units_rate(arg, &cfg->rate, why, sizeof(why)) < 0)
+        diag_fatal("--rate=%s: %s (give 50, 50/s, 0.5/s, 3000/m or 10000/h; at most %d/s)",
+                   arg, why, RATE_MAX_PER_S);
+    cfg->rate_on = true;
+}
+
+static void shard(const char *arg, struct config *cfg)
+{
+    char why[96];
+    if (shard_parse(arg, &cfg->shard, why, sizeof(why)) < 0)
+        diag_fatal("--shard=%s: %s (give I/N, e.g. --shard=0/4 ... --shard=3/4)", arg, why);
+    cfg->sharded = true;
+}
+
+static void start_at(const char *arg, struct config *cfg)
+{
+    char why[96];
+    if (startat_parse(arg, &cfg->start_at_ns, why, sizeof(why)) < 0)
+        diag_fatal("--start-at=%s: %s", arg, why);
+    cfg->start_at_on = true;
+}
+
+/* Says how long --start-at waits, or how late it is; refuses a start that
+ * is more than a day ahead. */
+static void check_start(const struct config *cfg, const char *arg)
+{
+    char when[64];
+    int64_t ahead = cfg->start_at_ns - startat_now_ns();
+    startat_format(cfg->start_at_ns, when, sizeof(when));
+    if (ahead > STARTAT_AHEAD_MAX_NS)
+        diag_fatal("--start-at=%s: more than 24 h away (%s, in %.0f s)", arg, when, (double)ahead / 1e9);
+    if (ahead < 0)
+        diag_warn("--start-at=%s is %.3f s past: starting now", arg, (double)-ahead / 1e9);
+    else
+        diag_info("starting at %s, in %.3f s (--start-at)", when, (double)ahead / 1e9);
+}
+
+/* --merge reads reports and writes one: of the options, only those of
+ * the outputs that a report makes mean anything to it. */
+static void merge_operands(struct config *cfg, int n, char *const *files)
+{
+    if (n < 1)
+        diag_fatal("--merge needs the shards' reports: --merge FILE... (- for standard input)");
+    if (cfg->records)
+        diag_fatal("--records: a merge has no messages of its own, only the shards' reports");
+    cfg->merge_files = files;
+    cfg->merge_n = n;
+}
+
+static int64_t duration(const char *opt, const char *arg, int64_t min_ns, const char *min)
+{
+    char why[96];
+    int64_t ns;
+    if (units_duration(arg, &ns, why, sizeof(why)) < 0)
+        diag_fatal("--%s=%s: %s (give 10, 10s, 2.5m or 1h; at most a week)", opt, arg, why);
+    if (ns < min_ns)
+        diag_fatal("--%s=%s: less than %s", opt, arg, min);
+    return ns;
+}
+
+/* The load shape: how many messages the run has, given -m, --rate and
+ * --duration (see the man page, LOAD SHAPE). */
+static void check_shape(struct config *cfg)
+{
+    if (cfg->rate_on && (cfg->fixed_delay || cfg->random_delay))
+        diag_fatal("--rate cannot be used with %s: the schedule says when each message starts",
+                   cfg->fixed_delay ? "-w" : "-R");
+    if (cfg->duration_ns && cfg->rate_on) {
+        int64_t due = schedule_slots_within(&cfg->rate, cfg->duration_ns);
+        if (!cfg->messages_given || due < cfg->messages)
+            cfg->messages = due;
+    } else if (cfg->duration_ns && !cfg->messages_given) {
+        cfg->messages = MESSAGES_UNBOUNDED;
+    }
+    if (cfg->rate_on && schedule_due_ns(&cfg->rate, cfg->messages - 1) >= SCHEDULE_MAX_NS)
+        diag_fatal("--rate with -m %lld: the last message would be due more than a century on",
+                   (long long)cfg->messages);
+}
+
+static int mechanism(const char *arg)
+{
+    if (strcasecmp(arg, "PLAIN") == 0)
+        return AUTH_PLAIN;
+    if (strcasecmp(arg, "LOGIN") == 0)
+        return AUTH_LOGIN;
+    if (strcasecmp(arg, "XOAUTH2") == 0)
+        return AUTH_XOAUTH2;
+    diag_fatal("--auth-mech: unknown mechanism: %s (PLAIN, LOGIN or XOAUTH2)", arg);
+}
+
+/* Options that only make sense together, checked once all are read. */
+static void check_together(struct config *cfg)
+{
+    bool tls = cfg->starttls || cfg->smtps;
+    const char *tls_opt = cfg->starttls ? "--starttls" : cfg->smtps ? "--smtps"
+                        : cfg->tls_verify ? "--tls-verify" : cfg->tls_ca ? "--tls-ca"
+                        : cfg->tls_servername ? "--tls-servername"
+                        : cfg->tls_resume ? "--tls-resume" : 0;
+    if (tls_opt && !tls_built())
+        diag_fatal("%s: this build has no TLS (build with make TLS=openssl)", tls_opt);
+    if (cfg->starttls && cfg->smtps)
+        diag_fatal("--starttls and --smtps exclude each other");
+    if (tls_opt && !tls)
+        diag_fatal("%s needs --starttls or --smtps", tls_opt);
+    if (cfg->auth_password && cfg->auth_password_file)
+        diag_fatal("--auth-password and --auth-password-file exclude each other");
+    if (cfg->auth_user && !cfg->auth_password && !cfg->auth_password_file)
+        diag_fatal("--auth-user needs --auth-password-file (or --auth-password)");
+    if (!cfg->auth_user && (cfg->auth_password || cfg->auth_password_file || cfg->auth_mech
+                            || cfg->auth_allow_plaintext))
+        diag_fatal("the --auth- options need --auth-user");
+    if (cfg->old_mode) {
+        const char *esmtp = cfg->starttls ? "--starttls" : cfg->auth_user ? "--auth-user"
+                          : cfg->bdat ? "--bdat" : cfg->smtputf8 ? "--smtputf8"
+                          : cfg->eightbitmime ? "--8bitmime" : cfg->pipelining ? "--pipelining"
+                          : cfg->ehlo ? "--ehlo" : 0;
+        if (esmtp)
+            diag_fatal("-o sends no EHLO: it cannot be used with %s", esmtp);
+    }
+    /* They all need the server's EHLO (or LHLO) reply. */
+    if (cfg->starttls || cfg->auth_user || cfg->bdat || cfg->smtputf8 || cfg->eightbitmime)
+        cfg->ehlo = true;
+}
+
+static void check_myhostname(const char *name)
+{
+    char why[128];
+    if (name[0] == '[') {
+        if (!addr_literal_valid(name, why, sizeof(why))) {
+            diag_warn("valid_mailhost_literal: %s: %s", why, name);
+            diag_fatal("bad address literal: %s", name);
+        }
+    } else if (!hostname_valid(name, why, sizeof(why))) {
+        if (name[0])
+            diag_warn("valid_hostname: %s: %s", why, name);
+        else
+            diag_warn("valid_hostname: %s", why);
+        diag_fatal("bad hostname: %s", name);
+    }
+}
+
+void options_parse(int argc, char **argv, struct config *cfg)
+{
+    int ch;
+    const char *start_text = 0;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->family = AF_UNSPEC;
+    cfg->connect_attempts = 1;
+    cfg->messages = 1;
+    cfg->rcpts = 1;
+    cfg->sessions = 1;
+    cfg->timeout = 300;
+    cfg->progress = -1;
+    cfg->shard = (struct shard){ 0, 1 };
+
+    /* '+': stop at the first operand, as the reference does on Linux. */
+    while ((ch = getopt_long(argc, argv, "+46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:",
+                             long_options, 0)) != -1) {
+        switch (ch) {
+        case '4': cfg->family = AF_INET; break;
+        case '6': cfg->family = AF_INET6; break;
+        case 'A': cfg->allow_reject = true; break;
+        case 'c': cfg->counter = true; break;
+        case 'C': cfg->connect_attempts = (int)number(optarg, INT_MAX, "connection count"); break;
+        case 'd': cfg->reuse = true; break;
+        case 'f': cfg->sender = optarg; break;
+        case 'F':
+            if (cfg->msg_length)
+                diag_fatal("-l option cannot be used with -F");
+            cfg->file = optarg;
+            break;
+        case 'l':
+            if (cfg->file)
+                diag_fatal("-l option cannot be used with -F");
+            cfg->msg_length = (long)number(optarg, INT_MAX, "message length");
+            break;
+        case 'L': cfg->lmtp = true; break;
+        case 'm':
+            cfg->messages = number(optarg, INT_MAX, "message count");
+            cfg->messages_given = true;
+            break;
+        case 'M':
+            check_myhostname(optarg);
+            cfg->myhostname = optarg;
+            break;
+        case 'N': cfg->number_rcpts = true; break;
+        case 'o': cfg->old_mode = true; break;
+        case 'r': cfg->rcpts = (int)number(optarg, INT_MAX, "recipient count"); break;
+        case 'R':
+            if (cfg->fixed_delay)
+                diag_fatal("do not use -w and -R options at the same time");
+            cfg->random_delay = (int)number(optarg, INT_MAX, "random delay");
+            break;
+        case 's': cfg->sessions = (int)number(optarg, SESSIONS_MAX, "session count"); break;
+        case 'S': cfg->subject = optarg; break;
+        case 't': cfg->recipient = optarg; break;
+        case 'T': cfg->tcp_window = (int)number(optarg, 65535, "TCP window size"); break;
+        case 'v': cfg->verbose++; break;
+        case 'w':
+            if (cfg->random_delay)
+                diag_fatal("do not use -w and -R options at the same time");
+            cfg->fixed_delay = (int)number(optarg, INT_MAX, "fixed delay");
+            break;
+        case OPT_QUIET: cfg->quiet = true; break;
+        case OPT_TIMEOUT: cfg->timeout = (int)number(optarg, TIMEOUT_MAX, "timeout"); break;
+        case OPT_JSON: cfg->json = optarg && *optarg ? optarg : "-"; break;
+        case OPT_PROGRESS: cfg->progress = 1; break;
+        case OPT_NO_PROGRESS: cfg->progress = 0; break;
+        case OPT_RECORDS:
+            if (*optarg == 0)
+                diag_fatal("--records needs a file name");
+            cfg->records = optarg;
+            break;
+        case OPT_EHLO: cfg->ehlo = true; break;
+        case OPT_PIPELINING: cfg->ehlo = cfg->pipelining = true; break;
+        case OPT_STARTTLS: cfg->starttls = true; break;
+        case OPT_SMTPS: cfg->smtps = true; break;
+        case OPT_TLS_VERIFY: cfg->tls_verify = true; break;
+        case OPT_TLS_CA: cfg->tls_ca = value("tls-ca", optarg); break;
+        case OPT_TLS_SERVERNAME: cfg->tls_servername = value("tls-servername", optarg); break;
+        case OPT_TLS_RESUME: cfg->tls_resume = true; break;
+        case OPT_AUTH_USER: cfg->auth_user = value("auth-user", optarg); break;
+        case OPT_AUTH_PASSWORD: cfg->auth_password = value("auth-password", optarg); break;
+        case OPT_AUTH_PASSWORD_FILE:
+            cfg->auth_password_file = value("auth-password-file", optarg);
+            break;
+        case OPT_AUTH_MECH: cfg->auth_mech = mechanism(optarg); break;
+        case OPT_AUTH_PLAINTEXT: cfg->auth_allow_plaintext = true; break;
+        case OPT_BDAT: cfg->bdat = true; break;
+        case OPT_BDAT_SIZE:
+            cfg->bdat = true;
+            cfg->bdat_size = (long)number(optarg, INT_MAX, "--bdat-size");
+            break;
+        case OPT_SMTPUTF8: cfg->smtputf8 = true; break;
+        case OPT_8BITMIME: cfg->eightbitmime = true; break;
+        case OPT_RATE: rate(optarg, cfg); break;
+        case OPT_DURATION:
+            cfg->duration_ns = duration("duration", optarg, 1, "a nanosecond");
+            break;
+        case OPT_INTERVAL:
+            cfg->interval_ns = duration("interval", optarg, INTERVAL_MIN_NS, "0.1 s");
+            break;
+        case OPT_PLOT: cfg->plot = value("plot", optarg); break;
+        case OPT_SHARD: shard(optarg, cfg); break;
+        case OPT_START_AT:
+            start_at(optarg, cfg);
+            start_text = optarg;
+            break;
+        case OPT_MERGE: cfg->merge = true; break;
+        case OPT_HELP: usage_help();
+        case OPT_VERSION: usage_version();
+        default: usage_short();
+        }
+    }
+    if (cfg->merge) {
+        merge_operands(cfg, argc - optind, argv + optind);
+        return;
+    }
+    if (argc - optind != 1)
+        usage_short();
+    cfg->target = argv[optind];
+    check_together(cfg);
+    check_shape(cfg);
+    if (cfg->start_at_on)
+        check_start(cfg, start_text);
+}

@@ -1,0 +1,410 @@
+/* merge: the shards' reports checked to be one run's, and added up. Two
+ * passes over the texts: the first checks every report and finds the
+ * run's t0 (which the shards' places in time depend on), the second adds
+ * them up; one report's numbers are in memory at a time. */
+#include "merge/merge.h"
+
+#include "core/diag.h"
+#include "merge/mergeread.h"
+#include "report/results.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int refuse(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int refuse(char *why, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A value as it reads in the report, for the message naming a difference. */
+static void value_text(const struct jr_doc *d, const struct jr_node *n, char *buf, size_t len)
+{
+    if (n == 0)
+        snprintf(buf, len, "absent");
+    else if (n->type == JR_NUMBER)
+        snprintf(buf, len, "%.*s", (int)n->len, d->text + n->str);
+    else if (n->type == JR_STRING)
+        snprintf(buf, len, "\"%.40s\"", jr_str(d, n, 0));
+    else
+        snprintf(buf, len, "%s", n->type == JR_NULL ? "null" : n->type == JR_BOOL
+                 ? (n->truth ? "true" : "false") : "[...]");
+}
+
+/* The first key of the identity that differs between two reports, or NULL. */
+static const char *identity_differs(const struct part *a, const struct part *b,
+                                    const struct jr_node **x, const struct jr_node **y)
+{
+    const struct part *p[2] = { a, b };
+    for (int k = 0; k < 2; k++) {
+        for (const struct jr_node *c = jr_first(&p[k]->doc, p[k]->identity); c;
+             c = jr_next(&p[k]->doc, c)) {
+            const char *key = jr_key(&p[k]->doc, c);
+            *x = jr_get(&a->doc, a->identity, key);
+            *y = jr_get(&b->doc, b->identity, key);
+            if (!jr_equal(&a->doc, *x, &b->doc, *y))
+                return key;
+        }
+    }
+    return 0;
+}
+
+/* What the first pass learns. */
+struct survey {
+    struct part first;            /* kept: the others are compared with it */
+    uint32_t *owner;              /* per shard: its input + 1, 0 none yet */
+    int64_t t0, due;
+    unsigned sessions;
+};
+
+/* Checks report i against the first; records where it sits. */
+static int check(struct survey *sv, const struct merge_input *in, size_t i, struct part *p,
+                 struct merge_result *res, char *why, size_t len)
+{
+    const char *name = in[i].name, *first = in[0].name;
+    const struct jr_node *x, *y;
+    if (i > 0 && p->sharded != sv->first.sharded)
+        return refuse(why, len, "%s: %s report mixed with %s one (%s): not the parts of one run",
+                      name, p->sharded ? "a shard's" : "an unsharded", p->sharded ? "an unsharded"
+                      : "a shard's", first);
+    const char *key = i > 0 ? identity_differs(&sv->first, p, &x, &y) : 0;
+    if (key) {
+        char a[64], b[64];
+        value_text(&p->doc, y, a, sizeof(a));
+        value_text(&sv->first.doc, x, b, sizeof(b));
+        return refuse(why, len, "%s: another run than %s: \"run.identity.%s\" differs (%s, not %s)",
+                      name, first, key, a, b);
+    }
+    uint32_t k = p->shard.index;
+    if (sv->owner[k])
+        return refuse(why, len, "%s: shard %u/%u twice (also %s)", name, k, p->shard.count,
+                      in[sv->owner[k] - 1].name);
+    sv->owner[k] = (uint32_t)i + 1;
+    struct merged_shard *ms = &res->merged.shard[res->merged.n++];
+    ms->index = k;
+    ms->t0_unix_us = p->st->t0_unix_us;
+    ms->start_lag_us = p->st->start_lag_us;
+    snprintf(ms->status, sizeof(ms->status), "%s", p->status ? p->status : "");
+    if (i == 0 || p->st->t0_unix_us < sv->t0)
+        sv->t0 = p->st->t0_unix_us;
+    sv->due += p->id.rate_on ? p->st->ol.due : 0;
+    sv->sessions += p->sessions;
+    return 0;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    const struct merged_shard *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void add_suites(struct merge_result *res, const struct part *p)
+{
+    struct stats *st = res->st;
+    st->suite_other += p->st->suite_other;
+    for (unsigned i = 0; i < p->st->suites; i++) {
+        unsigned j = 0;
+        while (j < st->suites && (st->suite[j].version != p->st->suite[i].version
+                                  || st->suite[j].cipher != p->st->suite[i].cipher))
+            j++;
+        if (j == STATS_SUITES) {
+            st->suite_other += p->st->suite[i].count;
+            continue;
+        }
+        if (j == st->suites) {
+            st->suite[st->suites++] = p->st->suite[i];
+            snprintf(res->suite[j], sizeof(res->suite[j]), "%s", p->suite_name[i]);
+            res->ri.suite_name[j] = res->suite[j];
+            continue;
+        }
+        st->suite[j].count += p->st->suite[i].count;
+    }
+}
+
+static int64_t min_time(int64_t a, int64_t b)
+{
+    return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+static int64_t max_time(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Adds one report, placed at off us after the run's t0. */
+static int add(struct merge_result *res, const struct part *p, int64_t off)
+{
+    struct stats *st = res->st;
+    const struct stats *s = p->st;
+    st->sent += s->sent;
+    st->failed += s->failed;
+    st->given_up += s->given_up;
+    st->connections += s->connections;
+    st->rcpt_sent += s->rcpt_sent;
+    st->rcpt_ok += s->rcpt_ok;
+    st->rcpt_bad += s->rcpt_bad;
+    st->rcpt_delivered += s->rcpt_delivered;
+    st->rcpt_lost += s->rcpt_lost;
+    st->bytes += s->bytes;
+    for (int i = 0; i < 6; i++)
+        st->replies[i] += s->replies[i];
+    for (int i = 0; i < FAIL_COUNT; i++)
+        st->fails[i] += s->fails[i];
+    for (int ph = 0; ph < PH_COUNT; ph++)
+        hist_merge(&st->phase[ph], &s->phase[ph]);
+    st->tls_full += s->tls_full;
+    st->tls_resumed += s->tls_resumed;
+    add_suites(res, p);
+    if (s->first_start_us >= 0)
+        st->first_start_us = min_time(st->first_start_us, s->first_start_us + off);
+    if (s->last_end_us >= 0)
+        st->last_end_us = max_time(st->last_end_us, s->last_end_us + off);
+    st->end_us = (uint64_t)max_time((int64_t)st->end_us, (int64_t)st->start_us + off + p->elapsed_us);
+    st->start_lag_us = max_time(st->start_lag_us, s->start_lag_us);
+    if (st->scheduled) {
+        struct openloop *ol = &st->ol;
+        const struct openloop *o = &s->ol;
+        if (o->started)
+            ol->last_start_us = max_time(ol->last_start_us, o->last_start_us + off);
+        ol->offer_end_us = max_time(ol->offer_end_us, o->offer_end_us + off);
+        ol->started += o->started;
+        ol->late += o->late;
+        hist_merge(&ol->lag, &o->lag);
+        hist_merge(&ol->service, &o->service);
+        hist_merge(&ol->corrected, &o->corrected);
+    }
+    if (st->has_intervals) {
+        /* Shards that share t0 share their intervals; one that started
+         * late is placed by whole intervals. */
+        size_t shift = (size_t)(off / st->iv.len_us);
+        st->iv.dropped += s->iv.dropped;
+        for (size_t i = 0; i < s->iv.n; i++)
+            if (intervals_merge(&st->iv, i + shift, &s->iv.v[i]) < 0)
+                return -1;
+    }
+    /* How it ended: any shard's failure is the run's. */
+    res->ri.fatal |= p->fatal;
+    if (res->ri.signal == 0)
+        res->ri.signal = p->signal;
+    res->ri.workers_died += p->workers_died;
+    if (p->error && res->error[0] == 0)
+        snprintf(res->error, sizeof(res->error), "%s", p->error);
+    return 0;
+}
+
+/* The result's frame, from the first report and the survey. */
+static int setup(struct merge_result *res, const struct survey *sv)
+{
+    const struct part *f = &sv->first;
+    struct run_id *id = &res->id;
+    *id = f->id;
+    id->sharded = 0;
+    id->shard = (struct shard){ 0, f->shard.count };
+    res->st = malloc(sizeof(*res->st));
+    if (res->st == 0)
+        return -1;
+    struct stats *st = res->st;
+    stats_init(st, id->messages);
+    if (id->rate_on) {
+        stats_schedule(st, &id->rate, sv->due, sv->sessions, id->duration_ns);
+        st->ol.run_slots = id->messages;
+        st->ol.offer_end_us = 0;
+    }
+    if (id->interval_us)
+        stats_intervals(st, id->interval_us * 1000, id->rate_on ? &id->rate : 0, id->messages);
+    st->start_us = 1;   /* elapsed is end_us - start_us, and end_us 0 means "not yet" */
+    st->end_us = 1;
+    st->t0_unix_us = sv->t0;
+    snprintf(res->target, sizeof(res->target), "%s", f->target ? f->target : "");
+    if (f->auth)
+        snprintf(res->auth, sizeof(res->auth), "%s", f->auth);
+    struct run_info *ri = &res->ri;
+    ri->sessions = sv->sessions;
+    ri->target = res->target;
+    ri->rcpts_per_message = id->rcpts;
+    ri->lmtp = id->lmtp;
+    ri->reuse = id->reuse;
+    ri->tls = f->tls;
+    ri->tls_verify = f->tls_verify;
+    ri->auth_mech = f->auth ? res->auth : 0;
+    ri->id = id;
+    ri->merged = &res->merged;
+    res->merged.expected = f->shard.count;
+    return 0;
+}
+
+static int missing(struct merge_result *res, const struct survey *sv)
+{
+    struct merged *m = &res->merged;
+    m->missing = malloc(m->expected * sizeof(*m->missing));
+    if (m->missing == 0)
+        return -1;
+    for (uint32_t k = 0; k < m->expected; k++)
+        if (!sv->owner[k])
+            m->missing[m->missing_n++] = k;
+    return 0;
+}
+
+int merge_reports(const struct merge_input *in, size_t n, struct merge_result *res, char *why,
+                  size_t len)
+{
+    struct survey sv;
+    struct part p;
+    int rc = -1;
+    memset(res, 0, sizeof(*res));
+    memset(&sv, 0, sizeof(sv));
+    memset(&p, 0, sizeof(p));
+    res->merged.shard = calloc(n, sizeof(*res->merged.shard));
+    if (n == 0 || res->merged.shard == 0)
+        return refuse(why, len, n ? "out of memory" : "no report to merge");
+    for (size_t i = 0; i < n; i++) {
+        struct part *cur = i == 0 ? &sv.first : &p;
+        char what[256];
+        if (part_read(cur, in[i].text, in[i].len, what, sizeof(what)) < 0) {
+            refuse(why, len, "%s: %s", in[i].name, what);
+            goto out_part;
+        }
+        if (i == 0 && (sv.owner = calloc(cur->shard.count, sizeof(*sv.owner))) == 0) {
+            refuse(why, len, "out of memory");
+            goto out_part;
+        }
+        if (check(&sv, in, i, cur, res, why, len) < 0)
+            goto out_part;
+        if (i > 0)
+            part_free(&p);
+    }
+    qsort(res->merged.shard, res->merged.n, sizeof(*res->merged.shard), by_index);
+    if (setup(res, &sv) < 0 || missing(res, &sv) < 0) {
+        refuse(why, len, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct part *cur = i == 0 ? &sv.first : &p;
+        char what[256];
+        if (i > 0 && part_read(&p, in[i].text, in[i].len, what, sizeof(what)) < 0) {
+            refuse(why, len, "%s: %s", in[i].name, what);
+            goto out_part;
+        }
+        int e = add(res, cur, cur->st->t0_unix_us - sv.t0);
+        if (i > 0)
+            part_free(&p);
+        if (e < 0) {
+            refuse(why, len, "out of memory");
+            goto out;
+        }
+    }
+    struct stats *st = res->st;
+    if (st->has_intervals)
+        intervals_finish(&st->iv, (int64_t)(st->end_us - st->start_us));
+    res->ri.error = res->error[0] ? res->error : 0;
+    results_ending(&res->ri);
+    rc = 0;
+    goto out;
+out_part:
+    if (p.st || p.doc.node)
+        part_free(&p);
+out:
+    part_free(&sv.first);
+    free(sv.owner);
+    return rc;
+}
+
+void merge_result_free(struct merge_result *res)
+{
+    if (res->st) {
+        if (res->st->has_intervals)
+            intervals_free(&res->st->iv);
+        free(res->st);
+    }
+    free(res->merged.shard);
+    free(res->merged.missing);
+    memset(res, 0, sizeof(*res));
+}
+
+void merge_print_missing(const struct merged *m, FILE *out)
+{
+    fputs("missing shards ", out);
+    for (uint32_t i = 0; i < m->missing_n; i++)
+        fprintf(out, "%s%u/%u", i ? ", " : "", m->missing[i], m->expected);
+}
+
+int merge_exit_status(const struct merge_result *res, int unwritten)
+{
+    int status = results_exit_status(&res->ri, 0);
+    if (status == 0 && res->merged.missing_n)
+        return MERGE_EXIT_PARTIAL;
+    return status ? status : results_exit_status(&res->ri, unwritten);
+}
+
+/* A whole input, within the reader's bound. */
+static char *slurp(const char *name, size_t *len)
+{
+    FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+    if (f == 0)
+        diag_fatal("open %s: %s", name, strerror(errno));
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf == 0)
+            diag_fatal("%s: out of memory", name);
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        if (cap > JR_TEXT_MAX)
+            diag_fatal("%s: more than %zu bytes: not a report", name, JR_TEXT_MAX);
+        cap *= 2;
+        buf = realloc(buf, cap);
+    }
+    if (ferror(f))
+        diag_fatal("read %s: %s", name, strerror(errno));
+    if (f != stdin)
+        fclose(f);
+    *len = n;
+    return buf;
+}
+
+int merge_run(const struct config *cfg)
+{
+    size_t n = (size_t)cfg->merge_n;
+    struct merge_input *in = calloc(n, sizeof(*in));
+    if (in == 0)
+        diag_fatal("out of memory");
+    int stdin_used = 0;
+    for (size_t i = 0; i < n; i++) {
+        in[i].name = cfg->merge_files[i];
+        if (strcmp(in[i].name, "-") == 0 && stdin_used++)
+            diag_fatal("--merge: standard input (-) given twice");
+        in[i].text = slurp(in[i].name, &in[i].len);
+    }
+    static struct merge_result res;
+    char why[512];
+    if (merge_reports(in, n, &res, why, sizeof(why)) < 0)
+        diag_fatal("%s", why);
+    for (size_t i = 0; i < n; i++)
+        free((char *)in[i].text);
+    free(in);
+    if (res.merged.missing_n) {
+        /* One line, however many shards are missing. */
+        fprintf(stderr, "%s: ", diag_prog());
+        merge_print_missing(&res.merged, stderr);
+        fputs("\n", stderr);
+    }
+    /* The whole run's shortfall, as one run would have said it. */
+    char line[256];
+    if (res.st->scheduled && openloop_shortfall_line(&res.st->ol, line, sizeof(line)))
+        diag_warn("%s", line);
+    static struct results rs;
+    results_open(&rs, cfg);
+    int status = merge_exit_status(&res, results_write(&rs, cfg, res.st, &res.ri));
+    merge_result_free(&res);
+    return status;
+}

@@ -1,0 +1,314 @@
+/* opening: the start of a session: connect, TLS (implicit, or after
+ * STARTTLS), greeting, HELO/EHLO/LHLO, AUTH. */
+#include "smtp/opening.h"
+
+#include "smtp/auth.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+static enum step hello(struct sess *s, const char *verb)
+{
+    char label[32];
+    snprintf(label, sizeof(label), "sending %s", verb);
+    return sess_exchange(s, PH_HELO, sess_command(s, "%s %s\r\n", verb, s->a->myhostname), label);
+}
+
+/* How many bytes of commands may go out before their replies are read:
+ * no more than the socket's send buffer holds, so the write completes even
+ * if the server stops reading while its replies wait for us (RFC 2920 5). */
+static size_t group_limit(int fd)
+{
+    int buf = 0;
+    socklen_t len = sizeof(buf);
+    size_t lim = 4096;
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, &len) == 0 && buf > 0)
+        lim = (size_t)buf / 2;
+    if (lim < 512)
+        lim = 512;
+    if (lim > 65536)
+        lim = 65536;
+    return lim;
+}
+
+static enum step connect_step(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    struct record *r = &s->out.msg.rec;
+    char warn[160];
+    int err;
+
+    uint64_t t0 = sess_now_us();
+    while (conn_open(&s->conn, (const struct sockaddr *)s->a->addr, s->a->addrlen,
+                     cfg->timeout, cfg->tcp_window, &err, warn, sizeof(warn)) < 0) {
+        if (warn[0])
+            outbox_say(&s->out, REC_WARNING, "%s", warn);
+        if (--s->attempts_left <= 0) {
+            sess_fail(s, PH_CONNECT, FAIL_CONNECT, 0, "connect to %s: %s",
+                      s->a->target_name, strerror(err));
+            r->flags |= RF_FATAL;
+            return STEP_FATAL;
+        }
+        outbox_say(&s->out, REC_WARNING, "connect to %s: %s", s->a->target_name, strerror(err));
+        if (s->a->slots.stopping(s->a->slots.ctx))
+            return STEP_STOPPED;
+        nanosleep(&(struct timespec){ 0, 10000 }, 0);
+        t0 = sess_now_us();
+    }
+    if (warn[0])
+        outbox_say(&s->out, REC_WARNING, "%s", warn);
+    r->phase_us[PH_CONNECT] = sess_now_us() - t0;
+    r->phase_mask |= 1u << PH_CONNECT;
+    r->flags |= RF_NEW_CONN;
+    r->conn_seq = ++s->conn_seq;
+    s->group_max = group_limit(s->conn.fd);
+    s->pre.sent = 0;         /* whatever was written went with the old connection */
+    s->tls_on = false;
+    memset(&s->ext, 0, sizeof(s->ext));
+    s->pipelined = false;
+    s->quit_sent = false;
+    return STEP_OK;
+}
+
+/* The handshake (the tls phase: ClientHello to Finished). */
+static enum step handshake(struct sess *s, const char *label)
+{
+    struct record *r = &s->out.msg.rec;
+    struct tls_info info;
+
+    uint64_t t0 = sess_now_us();
+    enum io_status io = conn_start_tls(&s->conn, s->a->tls, &info);
+    if (io == IO_TLS) {
+        /* A handshake that failed leaves nothing to say QUIT over. */
+        sess_fail(s, PH_TLS, FAIL_TLS, 0, "%s", s->conn.why);
+        conn_close(&s->conn);
+        if (!s->cfg->allow_reject) {
+            r->flags |= RF_FATAL;
+            return STEP_FATAL;
+        }
+        outbox_say(&s->out, REC_WARNING, "%.*s", (int)r->text_len, s->out.msg.text);
+        r->text_len = 0;
+        return STEP_CLOSED;
+    }
+    if (io != IO_OK)
+        return sess_io_fail(s, PH_TLS, io, label);
+    r->phase_us[PH_TLS] = sess_now_us() - t0;
+    r->phase_mask |= 1u << PH_TLS;
+    r->flags |= RF_TLS | (info.resumed ? RF_TLS_RESUMED : 0);
+    r->tls_version = info.version;
+    r->tls_cipher = info.cipher;
+    s->tls_on = true;
+    if (s->cfg->verbose)
+        outbox_say(&s->out, REC_LOG, "TLS: %s %s, %s", tls_version_name(info.version),
+                   tls_cipher_name(s->a->tls, info.cipher),
+                   info.resumed ? "resumed session" : "full handshake");
+    return STEP_OK;
+}
+
+static enum step greeting(struct sess *s)
+{
+    struct record *r = &s->out.msg.rec;
+    enum step st;
+
+    uint64_t t0 = sess_now_us();
+    enum io_status io = conn_read_reply(&s->conn, &s->reply);
+    if (io != IO_OK)
+        return sess_io_fail(s, PH_BANNER, io, "reading server greeting");
+    r->phase_us[PH_BANNER] = sess_now_us() - t0;
+    r->phase_mask |= 1u << PH_BANNER;
+    r->replies[reply_class(s->reply.code)]++;
+    if (!sess_ok(s) && (st = sess_rejected(s, PH_BANNER, "rejected at server banner", 0)) == STEP_FATAL)
+        return st;
+    return STEP_OK;
+}
+
+/* 1 if s holds a byte outside ASCII. */
+static int non_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* What this connection will use of what the server offers. */
+static enum step extensions(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    const struct esmtp *e = &s->ext;
+
+    s->pipelined = cfg->pipelining && e->pipelining;
+    s->use_bdat = cfg->bdat && e->chunking;
+    snprintf(s->mail_params, sizeof(s->mail_params), "%s%s",
+             cfg->eightbitmime && e->eightbitmime ? " BODY=8BITMIME" : "",
+             cfg->smtputf8 && e->smtputf8 ? " SMTPUTF8" : "");
+    return STEP_OK;
+}
+
+/* RFC 6531 3.4: without SMTPUTF8 a UTF-8 address cannot go out at all:
+ * the message fails before any byte of it is sent. */
+static enum step utf8_ready(struct sess *s)
+{
+    if (s->cfg->smtputf8 && !s->ext.smtputf8
+        && (non_ascii(s->a->sender) || non_ascii(s->a->recipient)))
+        return sess_refuse(s, PH_MAIL, FAIL_EXTENSION,
+                           "the server does not offer SMTPUTF8, which the addresses need");
+    return STEP_OK;
+}
+
+static void keyword_line(void *ctx, const char *text, size_t len)
+{
+    struct sess *s = ctx;
+    if (s->reply.lines > 0)      /* the first line names the server */
+        esmtp_line(&s->ext, text, len);
+}
+
+/* HELO, EHLO or LHLO; what the server offers goes in s->ext. */
+static enum step introduce(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    enum step st;
+
+    memset(&s->ext, 0, sizeof(s->ext));
+    const char *verb = cfg->lmtp ? "LHLO" : cfg->ehlo ? "EHLO" : "HELO";
+    /* Keywords are read line by line as they arrive: all of them count,
+     * however long the reply (the joined text keeps only its start). */
+    if (verb[0] != 'H') {
+        s->reply.on_text = keyword_line;
+        s->reply.on_text_ctx = s;
+    }
+    st = hello(s, verb);
+    s->reply.on_text = 0;
+    if (st != STEP_OK)
+        return st;
+    if (sess_ok(s))
+        return extensions(s);
+    memset(&s->ext, 0, sizeof(s->ext));      /* a refusal offers nothing */
+    /* RFC 5321 4.1.4: a client whose EHLO is refused may fall back to HELO. */
+    if (verb[0] == 'E' && reply_class(s->reply.code) == 5) {
+        if ((st = hello(s, "HELO")) != STEP_OK)
+            return st;
+        if (sess_ok(s))
+            return extensions(s);
+        verb = "HELO";
+    }
+    char what[32];
+    snprintf(what, sizeof(what), "%s rejected", verb);
+    if ((st = sess_rejected(s, PH_HELO, what, 1)) != STEP_REJECTED)
+        return st;
+    return STEP_OK;
+}
+
+/* RFC 3207: STARTTLS, its 220, the handshake; then the client forgets
+ * what it knew of the server and introduces itself again. */
+static enum step starttls(struct sess *s)
+{
+    enum step st;
+
+    if (!s->ext.starttls)
+        return sess_refuse(s, PH_TLS, FAIL_TLS, "STARTTLS: the server does not offer it");
+    st = sess_exchange(s, PH_HELO, sess_command(s, "STARTTLS\r\n"), "sending STARTTLS");
+    if (st != STEP_OK)
+        return st;
+    if (s->reply.code != 220) {
+        if ((st = sess_rejected(s, PH_TLS, "STARTTLS rejected", 1)) != STEP_REJECTED)
+            return st;
+        sess_give_up(s);
+        return STEP_CLOSED;
+    }
+    if ((st = handshake(s, "starting TLS")) != STEP_OK)
+        return st;
+    s->pipelined = false;
+    return introduce(s);
+}
+
+/* RFC 4954. The credentials never reach -v, the records or an error, and
+ * the command buffer that held them is wiped after each line. */
+static enum step authenticate(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    struct record *r = &s->out.msg.rec;
+    enum auth_mech m = auth_choose(&s->ext, (enum auth_mech)cfg->auth_mech);
+    char shown[64];
+    enum step st = STEP_OK;
+
+    if (!s->ext.auth || m == AUTH_NONE)
+        return sess_refuse(s, PH_AUTH, FAIL_AUTH, "AUTH: the server offers %s",
+                           !s->ext.auth ? "no AUTH"
+                           : cfg->auth_mech ? "not the mechanism asked for"
+                           : "neither PLAIN nor LOGIN");
+    if (!s->tls_on && !cfg->auth_allow_plaintext)
+        return sess_refuse(s, PH_AUTH, FAIL_AUTH,
+                           "AUTH %s would send the credentials in clear: use --starttls or "
+                           "--smtps (or --auth-allow-plaintext)", auth_mech_name(m));
+    sess_ensure_cmd(s, auth_line_max(cfg->auth_user, s->a->auth_secret));
+    uint64_t t0 = sess_now_us();
+    for (int step = 0;; step++) {
+        size_t len = auth_step(m, step, cfg->auth_user, s->a->auth_secret, s->cmd,
+                               shown, sizeof(shown));
+        if (len == 0) {
+            /* The mechanism has said all it has: cancel (RFC 4954 4). */
+            len = sess_command(s, "*\r\n");
+            strcpy(shown, "*");
+        }
+        if (cfg->verbose)
+            outbox_say(&s->out, REC_LOG, "%s", shown);
+        uint64_t w0 = s->conn.written;
+        enum io_status io = conn_write(&s->conn, s->cmd, len);
+        r->bytes_sent += s->conn.written - w0;
+        auth_wipe(s->cmd, s->cmd_cap);
+        if (io == IO_OK)
+            io = conn_read_reply(&s->conn, &s->reply);
+        if (io != IO_OK) {
+            st = sess_io_fail(s, PH_AUTH, io, "authenticating");
+            break;
+        }
+        r->replies[reply_class(s->reply.code)]++;
+        if (strcmp(shown, "*") == 0) {
+            st = sess_refuse(s, PH_AUTH, FAIL_AUTH,
+                             "AUTH %s: the server's 334 exchange does not end", auth_mech_name(m));
+            break;
+        }
+        if (s->reply.code == 235)
+            break;
+        if (s->reply.code == 334) {
+            unsigned char junk[REPLY_TEXT_KEEP];
+            if (s->reply.text_len <= sizeof(junk) * 3 / 4 - 3
+                && b64_decode(s->reply.text, s->reply.text_len, junk) >= 0)
+                continue;
+            st = sess_refuse(s, PH_AUTH, FAIL_AUTH, "AUTH %s: malformed 334 challenge",
+                             auth_mech_name(m));
+            break;
+        }
+        if ((st = sess_rejected(s, PH_AUTH, "AUTH rejected", 1)) == STEP_REJECTED) {
+            sess_give_up(s);
+            st = STEP_CLOSED;
+        }
+        break;
+    }
+    r->phase_us[PH_AUTH] = sess_now_us() - t0;
+    r->phase_mask |= 1u << PH_AUTH;
+    return st;
+}
+
+enum step session_open(struct sess *s)
+{
+    const struct config *cfg = s->cfg;
+    enum step st;
+
+    if ((st = connect_step(s)) != STEP_OK)
+        return st;
+    if (cfg->smtps && (st = handshake(s, "starting TLS")) != STEP_OK)
+        return st;
+    if ((st = greeting(s)) != STEP_OK || cfg->old_mode)
+        return st;
+    if ((st = introduce(s)) != STEP_OK)
+        return st;
+    if (cfg->starttls && (st = starttls(s)) != STEP_OK)
+        return st;
+    if (cfg->auth_user && (st = authenticate(s)) != STEP_OK)
+        return st;
+    return utf8_ready(s);
+}
