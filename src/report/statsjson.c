@@ -55,7 +55,10 @@ static void json_time(struct json *j, const char *key, int64_t us)
 /* Where this report sits in its run: all the times as exact integers. */
 static void json_run(struct json *j, const struct stats *st, const struct run_id *id)
 {
+    char text[RUNID_TEXT];
+    runid_text(id, text);
     json_object(j, "run");
+    json_string(j, "id", text);
     runid_json(id, j);
     if (id->sharded) {
         json_object(j, "shard");
