@@ -219,3 +219,42 @@ PY
     [ "$(dump_count)" -eq 4 ]
     assert_no_workers
 }
+
+@test "examples: the Grafana dashboard is JSON whose every metric and label a --rate run serves; the scrape config passes promtool" {
+    start_sink
+    d=$(sink_dir)
+    port=$(free_port)
+    bg_start "$SRC" --metrics="$port" --metrics-linger=30 --rate=200 -m 20 -s 2 "$SINK_ADDR" \
+        >"$d/out" 2>"$d/err"
+    pid=$BG_PID
+    wait_for_line "$d/out" '^smtp-source: completed'
+    python3 "$SCRAPE" get "$port" >"$d/scrape"
+    kill -INT "$pid"
+    wait "$pid"
+    python3 - "$TOP/examples/grafana-dashboard.json" "$d/scrape" <<'PY'
+import json, re, sys
+dash = json.load(open(sys.argv[1]))
+served = {}
+for line in open(sys.argv[2], newline='').read().split('\r\n\r\n', 1)[1].splitlines():
+    m = re.match(r'(smtp_source_\w+)\{([^}]*)\} ', line)
+    if m:
+        served.setdefault(m.group(1), set()).update(re.findall(r'(\w+)="', m.group(2)))
+exprs = [t['expr'] for p in dash['panels'] for t in p['targets']]
+exprs.append(dash['templating']['list'][1]['query']['query'])
+assert len(exprs) >= 10, exprs
+titles = ' '.join(p['title'] for p in dash['panels'])
+for want in ('Offered vs achieved', 'corrected vs service', 'Failures'):
+    assert want in titles, titles
+for e in exprs:
+    for name, labels in re.findall(r'(smtp_source_\w+)(?:\{([^}]*)\})?', e):
+        assert name in served, (name, e)
+        for label in re.findall(r'(\w+)\s*=~?', labels):
+            assert label in served[name], (label, name)
+    for by in re.findall(r'by \(([^)]*)\)', e):
+        for label in by.replace(' ', '').split(','):
+            assert any(label in s for s in served.values()), (label, e)
+PY
+    run /usr/bin/promtool check config "$TOP/examples/prometheus.yml"
+    [ "$status" -eq 0 ]
+    assert_no_workers
+}

@@ -101,9 +101,10 @@ wait_for_line() {
     run "$PROMTOOL" check metrics <"$d/body"
     [ "$status" -eq 0 ]
     [ -z "$output" ]
-    python3 - "$PROM_URL" "$d/r.json" "$d/body" "$(dump_count)" <<'PY'
+    python3 - "$PROM_URL" "$d/r.json" "$d/body" "$(dump_count)" "$TOP/examples/grafana-dashboard.json" <<'PY'
 import json, sys, time, urllib.parse, urllib.request
 url, report, body, seen = sys.argv[1], json.load(open(sys.argv[2])), open(sys.argv[3]).read(), int(sys.argv[4])
+dash = json.load(open(sys.argv[5]))
 
 def query(q):
     u = url + '/api/v1/query?' + urllib.parse.urlencode({'query': q})
@@ -157,6 +158,17 @@ for name, sel, key in (('smtp_source_phase_duration_seconds', 'phase="message"',
     got = query('histogram_quantile(0.99, %s_bucket{%s})' % (name, sel))
     prom = float(got[0]['value'][1])
     assert lo - 1e-9 <= prom <= hi + 1e-9, (key, mine, prom, lo, hi)
+
+# examples/grafana-dashboard.json: each panel's query, as Grafana would
+# send it for this run, is valid PromQL with an answer (the failures'
+# "> 0" has none in a run without failures).
+u = url + '/api/v1/label/run/values?' + urllib.parse.urlencode({'match[]': 'smtp_source_running'})
+assert run_id in json.load(urllib.request.urlopen(u, timeout=5))['data']
+for panel in dash['panels']:
+    for t in panel['targets']:
+        q = t['expr'].replace('$run', run_id).replace('$__rate_interval', '1m')
+        got = query(q)
+        assert got or '> 0' in q, (panel['title'], q)
 PY
     kill -INT "$pid"
     wait "$pid"
