@@ -20,6 +20,8 @@
  * reset it under the answer; but not for longer or further than this. */
 #define DRAIN_NS 2000000000LL
 #define DRAIN_BYTES 65536
+/* The kernel holds a burst of new scrapers until the loop takes them. */
+#define LISTEN_BACKLOG 64
 
 enum conn_state { C_FREE, C_READ, C_WRITE, C_DRAIN };
 
@@ -31,7 +33,8 @@ struct conn {
     struct expo_buf out;
     size_t sent;
     size_t drained;
-    int64_t born_ns, active_ns;
+    uint64_t seq;                      /* the order of acceptance */
+    int64_t active_ns;
 };
 
 struct metrics {
@@ -41,6 +44,7 @@ struct metrics {
     const struct report *rp;
     struct shared *sh;
     const char *run_id;
+    uint64_t accepted;
     int ended;
     int64_t end_ns;
 };
@@ -69,7 +73,7 @@ struct metrics *metrics_listen(const struct sockaddr *addr, socklen_t len, char 
         setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         if (bind(m->fd, addr, len) == 0) {
             step = "listen";
-            if (listen(m->fd, METRICS_CONNS) == 0 && nonblocking(m->fd) == 0)
+            if (listen(m->fd, LISTEN_BACKLOG) == 0 && nonblocking(m->fd) == 0)
                 return m;
         }
     }
@@ -252,13 +256,15 @@ static void read_in(struct metrics *m, struct conn *c, int64_t now)
     }
 }
 
+/* A free place, or that of the connection accepted first (by order, not
+ * by time: a burst is accepted within one clock reading). */
 static struct conn *free_conn(struct metrics *m)
 {
     struct conn *oldest = &m->conn[0];
     for (unsigned i = 0; i < METRICS_CONNS; i++) {
         if (m->conn[i].state == C_FREE)
             return &m->conn[i];
-        if (m->conn[i].born_ns < oldest->born_ns)
+        if (m->conn[i].seq < oldest->seq)
             oldest = &m->conn[i];
     }
     conn_close(oldest);
@@ -279,7 +285,8 @@ static void take_new(struct metrics *m, int64_t now)
         c->fd = fd;
         c->state = C_READ;
         c->req_len = c->drained = c->sent = 0;
-        c->born_ns = c->active_ns = now;
+        c->seq = ++m->accepted;
+        c->active_ns = now;
         read_in(m, c, now);
     }
 }
