@@ -154,6 +154,35 @@ as_sent() {
     wait_delivered 2
 }
 
+@test "--merge of shards that differ in --tls-verify says so ('verify on in 1 of 2 shards'), in either order, with one warning" {
+    d=$SINK_DIR
+    run tsrc --shard=0/2 -m 4 --smtps --tls-verify --tls-ca="$MX_CERT" --tls-servername=mx.test \
+        -f a@example.test -t "$RCPT" --json="$d/v0.json" "$MX_SMTPS"
+    [ "$status" -eq 0 ]
+    run tsrc --shard=1/2 -m 4 --smtps -f a@example.test -t "$RCPT" --json="$d/v1.json" "$MX_SMTPS"
+    [ "$status" -eq 0 ]
+    wait_delivered 4
+    for order in "v0 v1" "v1 v0"; do
+        set -- $order
+        run --separate-stderr tsrc --merge --json="$d/m.json" "$d/$1.json" "$d/$2.json"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *$'\n'"  tls         4 handshakes (4 full, 0 resumed), verify on in 1 of 2 shards"$'\n'* ]]
+        if [ "$1" = v0 ]; then
+            [ "$stderr" = "$TLSSRC: warning: the shards differ in tls_verify: true in 1 of 2 shards, false in 1" ]
+        else
+            [ "$stderr" = "$TLSSRC: warning: the shards differ in tls_verify: false in 1 of 2 shards, true in 1" ]
+        fi
+        python3 - "$d/m.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j['tls']['verify'] is None and j['tls']['mode'] == 'implicit', j['tls']
+assert j['merged']['settings_differ'] == ['tls_verify'], j['merged']
+assert [p['settings']['tls_verify'] for p in j['merged']['parts']] == [True, False], j['merged']['parts']
+assert 'tls_verify' not in j['run']['settings'] and j['run']['settings']['tls'] == 'implicit', j['run']
+PY
+    done
+}
+
 @test "-v shows the STARTTLS exchange and one line per handshake, never key material" {
     run --separate-stderr tsrc -v --starttls -f a@example.test -t "$RCPT" "$MX_SMTP"
     [ "$status" -eq 0 ]
