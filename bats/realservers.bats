@@ -280,6 +280,29 @@ PY
     [ "$(json "$SINK_DIR/r.json" "j['latency_ms']['bdat']['count'], j['latency_ms']['dot']['count']")" = "1 0" ]
 }
 
+# The chunks carry the generated headers too: sizes that counted the body
+# alone would cut the message short and leave the rest to be read as
+# commands, though the client reported it sent.
+@test "--bdat with the generated headers: the message delivered is the DATA one's, headers and body" {
+    run tsrc -l 300 -M client.test -f a@example.test -t "$RCPT" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    run tsrc --bdat --bdat-size=100 -l 300 -M client.test -f a@example.test -t "$RCPT" \
+        --json="$SINK_DIR/r.json" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    wait_delivered 2
+    wait_disconnects 2
+    set -- $(ls -tr $(delivered))
+    # (The --json file takes a descriptor: the Message-Id's fd part differs.)
+    same() { as_sent "$1" | sed -e 's/^Date: .*/Date: DATE/' -e 's/^Message-Id: <[^@]*@/Message-Id: <ID@/'; }
+    diff <(same "$1") <(same "$2")
+    grep -q '^Message-Id: <' "$2"
+    # The BDAT run's only commands: chunks of at most 100 bytes, every
+    # byte of the message in them.
+    [[ "$(disconnects | tail -1)" =~ ^ehlo=1\ mail=1\ rcpt=1\ bdat=([0-9]+)\ quit=1\ commands=([0-9]+)$ ]]
+    [ "${BASH_REMATCH[1]}" -ge 4 ]
+    [ "$(json "$SINK_DIR/r.json" "j['messages']['sent'], j['errors']['bad_reply'], j['replies']['5xx']")" = "1 0 0" ]
+}
+
 @test "--bdat --pipelining -d: chunks and the next transaction pipelined; one BDAT LAST each" {
     run tsrc --pipelining --bdat -d -m 4 -l 300 -f a@example.test -t "$RCPT" "$MX_SMTP"
     [ "$status" -eq 0 ]
