@@ -14,6 +14,7 @@
 #include "run/startup.h"
 #include "cli/target.h"
 #include "run/workers.h"
+#include "verdict/verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +47,11 @@ static void worker_body(void *arg, unsigned index, int out_fd)
     session_worker(w->sa, w->sh, index, out_fd);
 }
 
+static int judge(void *ctx, const struct stats *st, struct run_info *ri)
+{
+    return verdict_judge(ctx, st, ri);
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
@@ -56,8 +62,10 @@ int main(int argc, char **argv)
 
     diag_init(argv[0]);
     options_parse(argc, argv, &cfg);
+    static struct verdict verdict;
+    verdict_init(&verdict, &cfg, 0);
     if (cfg.merge)
-        return merge_run(&cfg);
+        return merge_run(&cfg, &(struct results_judge){ judge, &verdict });
 
     size_t body_len;
     char *body = startup_body(&cfg, &body_len);
@@ -174,6 +182,7 @@ int main(int argc, char **argv)
                  tls_cipher_name(sa.tls, rp.stats.suite[i].cipher));
         ri.suite_name[i] = suite_names[i];
     }
+    verdict_judge(&verdict, &rp.stats, &ri);
     int unwritten = results_write(&rs, &cfg, &rp.stats, &ri);
     shared_destroy(sh);
     free(body);

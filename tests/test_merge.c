@@ -223,9 +223,9 @@ static void refusals(void)
     char *e;
 
     refused(s0, "hello", "b.json: line 1, column 1: not a value");
-    refused(s0, "{\"version\":2}", "b.json: line 1: not a report of smtp-source --json");
+    refused(s0, "{\"version\":3}", "b.json: line 1: not a report of smtp-source --json");
     refused(s0, "[1, 2]", "b.json: line 1: not a report of smtp-source --json");
-    refused(s0, e = edit(s1, "\"version\":2", "\"version\":1"), "b.json: line 1: format version 1, not 2");
+    refused(s0, e = edit(s1, "\"version\":3", "\"version\":2"), "b.json: line 1: format version 2, not 3");
     free(e);
     refused(s0, other_s, "b.json: another run than a.json: \"run.identity.sessions\" differs (3, not 2)");
     refused(s0, e = edit(s1, "\"rate_fraction\":[100,1]", "\"rate_fraction\":[50,1]"),

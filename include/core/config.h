@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* --fail-if expressions a run may have. */
+#define THRESHOLDS_MAX 32
+
 /* cfg->messages of a run that --duration alone bounds. */
 #define MESSAGES_UNBOUNDED INT64_MAX
 
@@ -65,6 +68,8 @@ struct config {
     bool start_at_on;        /* --start-at */
     int64_t start_at_ns;     /* ... its instant, ns since the epoch */
     const char *target;      /* the operand */
+    const char *fail_if[THRESHOLDS_MAX];   /* --fail-if, as written */
+    int fail_if_n;
     bool merge;              /* --merge: the operands are reports, not a target */
     char *const *merge_files;
     int merge_n;

@@ -5,6 +5,7 @@
 #ifndef STATS_H
 #define STATS_H
 
+#include "core/json.h"
 #include "report/hist.h"
 #include "report/intervals.h"
 #include "report/openloop.h"
@@ -44,6 +45,14 @@ struct stats {
     struct intervals iv;
 };
 
+/* What a part above the report (verdict/) adds to it: lines after the
+ * numbers, members at the end of the JSON object. */
+struct report_addendum {
+    void (*text)(const void *ctx, FILE *out);
+    void (*json)(const void *ctx, struct json *j);
+    const void *ctx;
+};
+
 /* What the report says about the run besides the numbers. */
 struct run_info {
     int fatal;                /* a fatal error stopped the run */
@@ -62,6 +71,8 @@ struct run_info {
     const char *auth_mech;    /* NULL without AUTH */
     const struct run_id *id;  /* the run's identity (NULL: no "run" in the JSON) */
     const struct merged *merged;  /* a merge's shards, or NULL */
+    const struct report_addendum *addendum;   /* NULL: none */
+    int thresholds_failed;    /* a --fail-if threshold failed (verdict/) */
 };
 
 /* requested: MESSAGES_UNBOUNDED (options.h) when --duration alone bounds the run. */

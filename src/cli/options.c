@@ -8,6 +8,7 @@
 #include "core/startat.h"
 #include "smtp/tls.h"
 #include "cli/usage.h"
+#include "verdict/verdict.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -29,7 +30,7 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
        OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
        OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD,
-       OPT_START_AT, OPT_MERGE };
+       OPT_START_AT, OPT_MERGE, OPT_FAIL_IF };
 
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
@@ -65,6 +66,7 @@ static const struct option long_options[] = {
     { "shard", required_argument, 0, OPT_SHARD },
     { "start-at", required_argument, 0, OPT_START_AT },
     { "merge", no_argument, 0, OPT_MERGE },
+    { "fail-if", required_argument, 0, OPT_FAIL_IF },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -125,6 +127,30 @@ static void check_start(const struct config *cfg, const char *arg)
         diag_warn("--start-at=%s is %.3f s past: starting now", arg, (double)-ahead / 1e9);
     else
         diag_info("starting at %s, in %.3f s (--start-at)", when, (double)ahead / 1e9);
+}
+
+/* --fail-if: refused at once if it does not parse; kept as written. */
+static void fail_if(const char *arg, struct config *cfg)
+{
+    static struct verdict check;
+    char why[1024];
+    if (verdict_add(&check, arg, why, sizeof(why)) < 0)
+        diag_fatal("%s", why);
+    cfg->fail_if[cfg->fail_if_n++] = arg;
+}
+
+/* A threshold on what only a schedule measures needs one (a merge's
+ * reports say for themselves whether they had one). */
+static void check_thresholds(const struct config *cfg)
+{
+    for (int i = 0; i < cfg->fail_if_n; i++) {
+        struct threshold t;
+        char why[160];
+        if (threshold_parse(cfg->fail_if[i], &t, why, sizeof(why)) == 0
+            && threshold_needs_schedule(&t) && !cfg->rate_on)
+            diag_fatal("--fail-if=%s: the metric needs --rate: only a schedule measures it",
+                       cfg->fail_if[i]);
+    }
 }
 
 /* --merge reads reports and writes one: of the options, only those of
@@ -340,6 +366,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
             start_text = optarg;
             break;
         case OPT_MERGE: cfg->merge = true; break;
+        case OPT_FAIL_IF: fail_if(optarg, cfg); break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();
@@ -354,6 +381,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
     cfg->target = argv[optind];
     check_together(cfg);
     check_shape(cfg);
+    check_thresholds(cfg);
     if (cfg->start_at_on)
         check_start(cfg, start_text);
 }

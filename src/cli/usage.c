@@ -80,6 +80,13 @@ static const char shape[] =
     "  --merge REPORT... (no target) the one report of the shards' --json files\n"
     "                  (- for standard input), as one machine would have made it\n";
 
+static const char verdict[] =
+    "\n"
+    "Verdict:\n"
+    "  --fail-if=EXPR  a threshold: exit 2 if EXPR holds at the end (repeatable):\n"
+    "                  p99(message)>250ms, max(connect)>1s, failed>0.1%, rejected>5,\n"
+    "                  achieved<95% (--rate); also with --merge, on the merged run\n";
+
 static const char protocol[] =
     "\n"
     "Protocol:\n"
@@ -127,6 +134,7 @@ _Noreturn void usage_help(void)
     fputs(letters, stdout);
     fputs(output, stdout);
     fputs(shape, stdout);
+    fputs(verdict, stdout);
     fputs(protocol, stdout);
     if (tls_built())
         fputs(tls_auth, stdout);

@@ -88,5 +88,7 @@ int results_exit_status(const struct run_info *ri, int unwritten)
         return 1;
     if (ri->signal)
         return 128 + ri->signal;
+    if (ri->thresholds_failed)
+        return RESULTS_EXIT_THRESHOLD;
     return unwritten ? EXIT_UNWRITTEN : 0;
 }

@@ -284,5 +284,7 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
         row(out, "corrected", &st->ol.corrected);
         row(out, "start lag", &st->ol.lag);
     }
+    if (ri->addendum && ri->addendum->text)
+        ri->addendum->text(ri->addendum->ctx, out);
     fflush(out);
 }

@@ -1,0 +1,144 @@
+#!/usr/bin/env bats
+# The verdict: --fail-if thresholds judged on runs whose numbers the
+# server fixes (the fake server's script, its events log), their report
+# lines and JSON, the exit status, the merged verdict, and every bad
+# expression refused before a connection.
+load helpers
+
+setup() { command -v python3 >/dev/null || skip "python3 is needed to read JSON"; }
+teardown() { common_teardown; }
+
+fake_dots() { grep -c ' dot ' "$FAKE_LOG/events" || true; }
+fake_accepts() { grep -c ' accept$' "$FAKE_LOG/events" 2>/dev/null || true; }
+
+# Each threshold's line ("passed" or "FAILED") in out, and its JSON entry.
+check_lines() {
+    python3 - "$@" <<'EOF'
+import json, sys
+out, js, want = open(sys.argv[1]).read(), json.load(open(sys.argv[2])), sys.argv[3:]
+th = js['thresholds']
+assert js['version'] == 3, js['version']
+assert len(th) == len(want) // 2, (th, want)
+for (expr, verdict), t in zip(zip(want[::2], want[1::2]), th):
+    word = 'passed' if verdict == 'pass' else 'FAILED'
+    line = '\n  threshold   %s: %s (' % (expr, word)
+    assert line in out, (line, out)
+    assert t['expression'] == expr and t['passed'] == (verdict == 'pass'), (t, expr, verdict)
+EOF
+}
+
+@test "--fail-if: each form passes and fails in turn on numbers the server fixed; a failed one exits 2" {
+    # 10 messages: the first 2 ends of data are refused, every end of data
+    # is answered after 30 ms at the earliest.
+    start_fake_script - <<'EOF'
+dot gnth=1-2 : sleep 30; reply 550 5.7.1 not this one
+dot : sleep 30; default
+EOF
+    d=$(sink_dir)
+    set -- 'failed>2' pass 'failed>1' fail 'failed>=2' fail 'rejected>2' pass 'rejected>1' fail \
+        'failed>20%' pass 'failed>19.99%' fail 'sent<8' pass 'sent<9' fail 'not_done>0' pass \
+        'not_done>=0' fail 'min(dot)<30ms' pass 'min(dot)<60s' fail 'p50(dot)>60s' pass \
+        'p50(dot)>=30ms' fail 'message.p99.9>=30ms' fail 'mean(dot)>60s' pass \
+        'p100(connect)>60s' pass 'rate<0.001/s' pass 'rate<1000000/s' fail 'p99(tls)>1us' pass
+    local args=() want=()
+    while [ $# -gt 0 ]; do args+=("--fail-if=$1"); want+=("$1" "$2"); shift 2; done
+    src -A -m 10 -s 2 --json="$d/r.json" "${args[@]}" "$FAKE_ADDR" >"$d/out" 2>"$d/err" || rc=$?
+    [ "${rc:-0}" -eq 2 ]
+    [ "$(fake_dots)" -eq 10 ]
+    grep -q '^  messages    10 requested, 8 sent, 2 failed$' "$d/out"
+    check_lines "$d/out" "$d/r.json" "${want[@]}"
+    grep -q '^  threshold   p99(tls)>1us: passed (no value: nothing measured)$' "$d/out"
+    grep -q '^  threshold   failed>1: FAILED (failed 2)$' "$d/out"
+    grep -q '^  threshold   failed>20%: passed (failed 20% (2 of 10))$' "$d/out"
+    # Only passing ones (the refusals are behind the server now): exit 0.
+    run src -A -m 10 -s 2 --fail-if='failed>0' --fail-if='p50(dot)>60s' "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"threshold   failed>0: passed (failed 0)"* ]]
+}
+
+@test "--fail-if under --rate: achieved, lag, late, service and corrected pass and fail in turn" {
+    start_fake plain
+    d=$(sink_dir)
+    set -- 'achieved<50%' pass 'achieved<200%' fail 'achieved<1/s' pass 'achieved<=1000/s' fail \
+        'lag.max>60s' pass 'lag.max>=0us' fail 'late>100%' pass 'late>=0' fail \
+        'p99(corrected)>60s' pass 'p99(corrected)>=1us' fail 'max(service)>60s' pass \
+        'min(service)<60s' fail 'start_lag.p50>60s' pass
+    local args=() want=()
+    while [ $# -gt 0 ]; do args+=("--fail-if=$1"); want+=("$1" "$2"); shift 2; done
+    src --rate=100 -m 20 -s 4 --json="$d/r.json" "${args[@]}" "$FAKE_ADDR" >"$d/out" 2>"$d/err" || rc=$?
+    [ "${rc:-0}" -eq 2 ]
+    check_lines "$d/out" "$d/r.json" "${want[@]}"
+    grep -Eq '^  threshold   achieved<50%: passed \(achieved [0-9.]+% \([0-9.]+/s of 100.0/s offered\)\)$' "$d/out"
+}
+
+@test "--fail-if against smtp-sink, as CI would: the status says pass or fail, the JSON says which" {
+    start_sink
+    d=$(sink_dir)
+    run src -m 20 -s 2 --fail-if='failed>0' --fail-if='p99(message)>30s' "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"threshold   failed>0: passed (failed 0)"* ]]
+    [ "$(dump_count)" -eq 20 ]
+    run src -m 20 -s 2 --json --fail-if='failed>0' --fail-if='sent<21' "$SINK_ADDR"
+    [ "$status" -eq 2 ]
+    python3 - "$output" <<'EOF'
+import json, sys
+j = json.loads(sys.argv[1])
+assert j['thresholds'] == [
+    {'expression': 'failed>0', 'value': 0, 'unit': '', 'passed': True},
+    {'expression': 'sent<21', 'value': 20, 'unit': '', 'passed': False}], j['thresholds']
+EOF
+}
+
+@test "--merge --fail-if: one verdict for the shards, on the merged numbers" {
+    start_fake_script - <<'EOF'
+dot gnth=1-3 : reply 550 5.7.1 not this one
+EOF
+    d=$(sink_dir)
+    # Shard 0 runs first and meets the 3 refusals; shard 1 none. Each
+    # shard's own threshold judges its own part.
+    run src --shard=0/2 -A -m 10 --json="$d/s0.json" --fail-if='failed>2' "$FAKE_ADDR"
+    [ "$status" -eq 2 ]
+    run src --shard=1/2 -A -m 10 --json="$d/s1.json" --fail-if='failed>2' "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(fake_dots)" -eq 10 ]
+    run src --merge --fail-if='failed>3' --fail-if='failed>30%' "$d/s0.json" "$d/s1.json"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"threshold   failed>3: passed (failed 3)"* ]]
+    [[ "$output" == *"threshold   failed>30%: passed (failed 30% (3 of 10))"* ]]
+    run src --merge --json --fail-if='failed>2' "$d/s0.json" "$d/s1.json"
+    [ "$status" -eq 2 ]
+    python3 - "$output" <<'EOF'
+import json, sys
+j = json.loads(sys.argv[1])
+assert j['messages']['failed'] == 3 and j['merged']['shards'] == 2, j['messages']
+assert j['thresholds'] == [{'expression': 'failed>2', 'value': 3, 'unit': '', 'passed': False}], j['thresholds']
+EOF
+    # A partial merge that fails a threshold: the threshold's status.
+    run src --merge --fail-if='failed>2' "$d/s0.json"
+    [ "$status" -eq 2 ]
+    run src --merge --fail-if='failed>5' "$d/s0.json"
+    [ "$status" -eq 3 ]
+}
+
+@test "--fail-if: every bad expression is refused with one line listing the forms, before any connection" {
+    start_fake_script - <<'EOF'
+banner : default
+EOF
+    for e in 'p99(mesage)>1s' 'p99(message)>250' 'p99(message)>250xs' 'p0(message)>1s' \
+        'p101(message)>1s' 'q99(message)>1s' 'failed' 'failed>' 'failed>1ms' 'achieved>5' \
+        'rate>5%' '>5' 'failed>>5' 'failed=5' 'p99(message>1s' 'p99(message)>0.0000001ms' \
+        'failed>1.1234567%' 'dot.max>1min' 'frobs>1' 'p99(message)>8000000s' ''; do
+        run src --fail-if="$e" -m 1 "$FAKE_ADDR"
+        [ "$status" -eq 1 ] || { echo "status $status for '$e'"; return 1; }
+        [ "${#lines[@]}" -eq 1 ] || { echo "not one line for '$e': $output"; return 1; }
+        [[ "${lines[0]}" == *"smtp-source: fatal: --fail-if=$e: "*" (give METRIC OP VALUE, OP one of > >= < <=: pN(VIEW), "*"VIEW: connect, banner, "*", message, service, corrected, lag)" ]] \
+            || { echo "got: ${lines[0]}"; return 1; }
+    done
+    # A metric of the schedule needs one.
+    run src --fail-if='achieved<95%' -m 1 "$FAKE_ADDR"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"smtp-source: fatal: --fail-if=achieved<95%: the metric needs --rate: only a schedule measures it" ]]
+    run src --fail-if='p99(corrected)>1s' -m 1 "$FAKE_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$(fake_accepts)" -eq 0 ]
+}

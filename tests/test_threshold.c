@@ -1,0 +1,249 @@
+/* Unit tests for threshold.c and verdict.c: every form of --fail-if parsed
+ * or refused, and judged on planted numbers, at, under and over its limit. */
+#include "check.h"
+
+#include "report/results.h"
+#include "verdict/verdict.h"
+
+#include <stdlib.h>
+
+static struct threshold th;
+static char why[256];
+
+static int parse(const char *text)
+{
+    return threshold_parse(text, &th, why, sizeof(why));
+}
+
+static void parsing(void)
+{
+    CHECK(parse("p99(message)>250ms") == 0 && th.metric == TH_LATENCY && th.view == PH_MESSAGE
+          && th.stat == TH_QUANTILE && th.q == 0.99 && th.op == TH_GT && th.unit == TH_NS
+          && th.mant == 250000000);
+    CHECK(parse("p99.9(corrected)>2s") == 0 && th.view == TH_VIEW_CORRECTED && th.mant == 2000000000
+          && th.q > 0.998999 && th.q < 0.999001 && threshold_needs_schedule(&th));
+    CHECK_STR(th.stat_name, "p99.9");
+    CHECK(parse("max(connect)>1s") == 0 && th.view == PH_CONNECT && th.stat == TH_MAX
+          && !threshold_needs_schedule(&th));
+    CHECK(parse("message.p50 >= 1.5ms") == 0 && th.view == PH_MESSAGE && th.q == 0.5
+          && th.op == TH_GE && th.mant == 1500000);
+    CHECK(parse("lag.max>50ms") == 0 && th.view == TH_VIEW_LAG && th.stat == TH_MAX);
+    CHECK(parse("start_lag.p99>50ms") == 0 && th.view == TH_VIEW_LAG);
+    CHECK(parse("mean(dot)<=250us") == 0 && th.stat == TH_MEAN && th.op == TH_LE && th.mant == 250000);
+    CHECK(parse("min(service)<1us") == 0 && th.stat == TH_MIN && th.op == TH_LT && th.mant == 1000);
+    CHECK(parse("p100(helo)>0.000001ms") == 0 && th.q == 1 && th.mant == 1);
+    CHECK(parse("failed>0.1%") == 0 && th.metric == TH_COUNT && th.count == TH_FAILED
+          && th.unit == TH_PERCENT && th.mant == 1 && th.dec == 1);
+    CHECK(parse("failed>0") == 0 && th.unit == TH_NUMBER && th.mant == 0);
+    CHECK(parse("rejected>5") == 0 && th.count == TH_REJECTED && th.mant == 5);
+    CHECK(parse("not_done>0") == 0 && th.count == TH_NOT_DONE);
+    CHECK(parse("sent<100") == 0 && th.count == TH_SENT && th.op == TH_LT);
+    CHECK(parse("late>1%") == 0 && th.count == TH_LATE && threshold_needs_schedule(&th));
+    CHECK(parse("achieved<95%") == 0 && th.metric == TH_ACHIEVED && th.unit == TH_PERCENT
+          && threshold_needs_schedule(&th));
+    CHECK(parse("achieved<190/s") == 0 && th.unit == TH_PER_S && th.per == 1);
+    CHECK(parse("rate<600/m") == 0 && th.metric == TH_RATE && th.per == 60
+          && !threshold_needs_schedule(&th));
+    CHECK(parse("rate<10") == 0 && th.unit == TH_PER_S);
+
+    static const char *const bad[] = {
+        "p99(mesage)>1s", "p99(message)>250", "p99(message)>250xs", "p0(message)>1s",
+        "p101(message)>1s", "q99(message)>1s", "failed", "failed>", "failed>1ms",
+        "achieved>5", "rate>5%", ">5", "failed>>5", "failed=5", "p99(message>1s",
+        "p99(message)>0.0000001ms", "failed>1.1234567%", "p99(message)>8d", "frobs>1",
+        "p99()>1s", "(message)>1s", "p99(message)>-1s", "failed>1e3", "p99(message)>1000000s",
+        "message.>1s", "failed<", "p99.(message)>1s", "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = parse(bad[i]);
+        CHECK(rc < 0 && why[0]);
+        if (rc == 0)
+            fprintf(stderr, "accepted: %s\n", bad[i]);
+    }
+    CHECK(parse("p99(mesage)>1s") < 0);
+    CHECK_STR(why, "unknown view mesage");
+    CHECK(parse("p99(message)>250") < 0);
+    CHECK_STR(why, "250: a duration needs its unit: us, ms or s");
+
+    /* The verdict's refusal names the option and lists every form. */
+    static struct verdict v;
+    char line[1024];
+    CHECK(verdict_add(&v, "frobs>1", line, sizeof(line)) < 0);
+    CHECK(strncmp(line, "--fail-if=frobs>1: unknown metric frobs (give METRIC OP VALUE", 61) == 0);
+    CHECK(strstr(line, "achieved with N% (of offered) or N/s") != 0);
+}
+
+static void message(struct stats *st, unsigned flags, enum fail_reason why_failed, uint64_t us)
+{
+    struct record r;
+    memset(&r, 0, sizeof(r));
+    r.type = REC_MESSAGE;
+    r.flags = (uint16_t)flags;
+    r.fail_reason = (uint8_t)why_failed;
+    if (flags & RF_SENT) {
+        r.phase_mask = 1u << PH_MESSAGE;
+        r.phase_us[PH_MESSAGE] = us;
+    }
+    stats_add(st, &r);
+}
+
+static struct threshold_result res;
+
+static int judged(const char *text, const struct stats *st)
+{
+    CHECK(parse(text) == 0);
+    threshold_judge(&th, st, &res);
+    return res.passed;
+}
+
+static void judging(void)
+{
+    static struct stats st;
+    /* 1000 requested: 996 sent (latencies 1..996 ms, but the largest
+     * 250 ms exactly), 2 rejected, 1 lost, 1 not done. */
+    stats_init(&st, 1000);
+    for (uint64_t i = 0; i < 996; i++)
+        message(&st, RF_SENT, FAIL_NONE, i == 995 ? 250000 : 1000 + i);
+    message(&st, 0, FAIL_REPLY, 0);
+    message(&st, 0, FAIL_REPLY, 0);
+    message(&st, 0, FAIL_LOST, 0);
+    stats_finish(&st);
+
+    /* Counts: at the limit passes, one over fails; >= fails at it. */
+    CHECK(judged("failed>3", &st) && res.known && res.value == 3);
+    CHECK_STR(res.shown, "failed 3");
+    CHECK(!judged("failed>2", &st));
+    CHECK(!judged("failed>=3", &st));
+    CHECK(judged("failed>0.3%", &st));
+    CHECK_STR(res.shown, "failed 0.3% (3 of 1000)");
+    CHECK(!judged("failed>0.29%", &st));
+    CHECK(judged("rejected>2", &st) && !judged("rejected>1", &st));
+    CHECK(judged("not_done>1", &st) && !judged("not_done>0", &st));
+    CHECK(judged("sent<996", &st) && !judged("sent<997", &st) && !judged("sent<=996", &st));
+    CHECK(judged("sent<99.6%", &st) && !judged("sent<99.7%", &st));
+    /* Latencies: the largest is 250 ms exactly. */
+    CHECK(judged("max(message)>250ms", &st) && !judged("max(message)>249.999ms", &st));
+    CHECK_STR(res.shown, "max 250.0 ms");
+    CHECK(judged("message.max>0.25s", &st) && !judged("max(message)>=250ms", &st));
+    CHECK(judged("min(message)<1ms", &st) && !judged("min(message)<1001us", &st));
+    CHECK_STR(res.shown, "min 1.000 ms");
+    uint64_t p50 = hist_quantile(&st.phase[PH_MESSAGE], 0.5);
+    char text[64];
+    snprintf(text, sizeof(text), "p50(message)>%lluus", (unsigned long long)p50);
+    CHECK(judged(text, &st));
+    snprintf(text, sizeof(text), "p50(message)>%lluus", (unsigned long long)p50 - 1);
+    CHECK(!judged(text, &st));
+    /* The mean, exactly: sum / count against the limit. */
+    uint64_t sum = st.phase[PH_MESSAGE].sum, n = st.phase[PH_MESSAGE].count;
+    CHECK(sum % n != 0);
+    snprintf(text, sizeof(text), "mean(message)>%lluus", (unsigned long long)(sum / n));
+    CHECK(!judged(text, &st));
+    snprintf(text, sizeof(text), "mean(message)>%lluus", (unsigned long long)(sum / n + 1));
+    CHECK(judged(text, &st));
+    /* Nothing measured: no value, and no failure. */
+    CHECK(judged("p99(tls)>1us", &st) && !res.known);
+    CHECK_STR(res.shown, "no value: nothing measured");
+    CHECK(judged("late>0", &st) && !res.known);
+    CHECK(judged("achieved<100%", &st) && !res.known);
+}
+
+static void scheduled(void)
+{
+    static struct stats st;
+    struct rate r = { 10, 1 };
+    stats_init(&st, 10);
+    stats_schedule(&st, &r, 10, 2, 0);
+    for (int k = 0; k < 10; k++) {
+        struct record rec;
+        memset(&rec, 0, sizeof(rec));
+        rec.type = REC_MESSAGE;
+        rec.flags = RF_SENT | RF_SCHEDULED;
+        rec.slot = k;
+        rec.intended_us = k * 100000;
+        /* Slot 9 starts 50 ms late; the others on time. */
+        rec.start_us = rec.intended_us + (k == 9 ? 50000 : 0);
+        rec.end_us = rec.start_us + 2000;
+        rec.phase_mask = 1u << PH_MESSAGE;
+        rec.phase_us[PH_MESSAGE] = 2000;
+        stats_add(&st, &rec);
+    }
+    stats_finish(&st);
+    openloop_finish(&st.ol, 1000000);
+    CHECK(judged("lag.max>50ms", &st) && !judged("lag.max>49.9ms", &st));
+    CHECK(judged("late>1", &st) && !judged("late>0", &st) && judged("late>10%", &st));
+    CHECK(judged("max(corrected)>52ms", &st) && !judged("max(corrected)>51ms", &st));
+    CHECK(judged("p99(service)>2ms", &st) && !judged("p99(service)>=2ms", &st));
+    double achieved = openloop_achieved(&st.ol);
+    CHECK(achieved > 0);
+    char text[64];
+    snprintf(text, sizeof(text), "achieved<%.6f/s", achieved - 0.000001);
+    CHECK(judged(text, &st) && res.known);
+    snprintf(text, sizeof(text), "achieved<%.6f/s", achieved + 0.001);
+    CHECK(!judged(text, &st));
+    CHECK(judged("achieved<1%", &st) && !judged("achieved<1000%", &st));
+}
+
+/* The verdict: its lines, its JSON and the exit status it leads to. */
+static void verdict(void)
+{
+    static struct stats st;
+    static struct verdict v;
+    static struct config cfg;
+    stats_init(&st, 4);
+    for (int i = 0; i < 3; i++)
+        message(&st, RF_SENT, FAIL_NONE, 41200);
+    message(&st, 0, FAIL_REPLY, 0);
+    stats_finish(&st);
+    cfg.fail_if[0] = "p99(message)>250ms";
+    cfg.fail_if[1] = "failed>0";
+    cfg.fail_if_n = 2;
+    verdict_init(&v, &cfg, 0);
+    struct run_info ri;
+    memset(&ri, 0, sizeof(ri));
+    CHECK(verdict_judge(&v, &st, &ri) == 1 && ri.thresholds_failed && ri.addendum);
+    CHECK(results_exit_status(&ri, 0) == RESULTS_EXIT_THRESHOLD && RESULTS_EXIT_THRESHOLD == 2);
+    CHECK(results_exit_status(&ri, 1) == 2);
+    ri.signal = 2;
+    CHECK(results_exit_status(&ri, 0) == 130);
+    ri.signal = 0;
+    ri.fatal = 1;
+    CHECK(results_exit_status(&ri, 0) == 1);
+
+    char *buf = 0;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    verdict_text(&v, f);
+    struct json j;
+    json_begin(&j, f);
+    json_object(&j, 0);
+    verdict_json(&v, &j);
+    json_end(&j);
+    fclose(f);
+    CHECK_STR(buf, "  threshold   p99(message)>250ms: passed (p99 41.2 ms)\n"
+                   "  threshold   failed>0: FAILED (failed 1)\n"
+                   "{\"thresholds\":[{\"expression\":\"p99(message)>250ms\",\"value\":41.200,"
+                   "\"unit\":\"ms\",\"passed\":true},{\"expression\":\"failed>0\",\"value\":1,"
+                   "\"unit\":\"\",\"passed\":false}]}");
+    free(buf);
+
+    /* No threshold given: the defaults, and none of them fails here. */
+    static const char *const defaults[] = { "failed>50%", "p99(message)>1s", 0 };
+    cfg.fail_if_n = 0;
+    verdict_init(&v, &cfg, defaults);
+    memset(&ri, 0, sizeof(ri));
+    CHECK(v.n == 2 && verdict_judge(&v, &st, &ri) == 0 && !ri.thresholds_failed);
+    CHECK(results_exit_status(&ri, 0) == 0);
+    /* No threshold at all: nothing in the report. */
+    verdict_init(&v, &cfg, 0);
+    memset(&ri, 0, sizeof(ri));
+    CHECK(verdict_judge(&v, &st, &ri) == 0 && ri.addendum == 0);
+}
+
+int main(void)
+{
+    parsing();
+    judging();
+    scheduled();
+    verdict();
+    return check_done("threshold");
+}
