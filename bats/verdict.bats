@@ -142,3 +142,74 @@ EOF
     [ "$status" -eq 1 ]
     [ "$(fake_accepts)" -eq 0 ]
 }
+
+@test "--stages: a ramp's slots per interval are the integral of the rate, and the server saw each" {
+    start_fake_script - <<'EOF2'
+banner : default
+EOF2
+    d=$(sink_dir)
+    # 0 -> 40/s over 1 s, 40/s for 1 s, 40/s -> 0 over 0.5 s: 20 + 40 + 10
+    # slots, the offered rate rising through the first second.
+    src --stages=1s:40/s,1s:40/s,0.5s:0/s -s 4 --interval=0.25 --json="$d/r.json" \
+        --plot="$d/p.svg" "$FAKE_ADDR" >"$d/out" 2>"$d/err"
+    python3 - "$d" "$(fake_dots)" <<'PY'
+import json, math, sys
+from fractions import Fraction as F
+d, seen = sys.argv[1], int(sys.argv[2])
+j = json.load(open(d + '/r.json'))
+stages = [(F(1), F(40)), (F(1), F(40)), (F(1, 2), F(0))]
+def integral(t):
+    c, a, start = F(0), F(0), F(0)
+    for length, b in stages:
+        dt = min(max(t - start, F(0)), length)
+        c += (a + (a + (b - a) * dt / length)) / 2 * dt
+        start += length
+        a = b
+    return c
+def within(t):          # slots k >= 0 with k < integral(t)
+    return min(math.ceil(integral(t)), 70)
+assert j['messages'] == {'requested': 70, 'sent': 70, 'failed': 0, 'not_done': 0}, j['messages']
+assert seen == 70, seen
+iv = j['intervals']
+for i, it in enumerate(iv[:10]):
+    due = within(F(i + 1, 4)) - within(F(i, 4))
+    assert it['due'] == due, (i, it['due'], due)
+    assert abs(it['sent'] - due) <= 2, (i, it['sent'], due)
+assert sum(it['due'] for it in iv) == 70 and sum(it['sent'] for it in iv) == 70
+# The offered rate rises through the ramp, holds, then falls.
+off = [it['offered_per_s'] for it in iv[:10]]
+assert off[0] < off[1] < off[2] < off[3] and off[4] == off[5] == off[6] == off[7] == 40, off
+assert off[8] > off[9], off
+rows = j['stages']
+assert [r['due'] for r in rows] == [20, 40, 10], rows
+assert [r['sent'] for r in rows] == [20, 40, 10], rows
+assert rows[0]['from_per_s'] == 0 and rows[0]['to_per_s'] == 40 and rows[2]['to_per_s'] == 0
+assert j['schedule']['due'] == 70, j['schedule']
+out = open(d + '/out').read()
+assert '\n  stage 1     1.000 s, 0/s -> 40/s: 20 due, offered 20.0/s, ' in out, out
+assert '\n  stage 3     0.500 s, 40/s -> 0/s: 10 due, offered 20.0/s, ' in out, out
+svg = open(d + '/p.svg').read()
+assert 'offered' in svg
+PY
+}
+
+@test "--stages: every bad stage list is refused with one line, before any connection" {
+    start_fake_script - <<'EOF2'
+banner : default
+EOF2
+    for s in '' '30s' '30s:' ':100/s' '30x:100/s' '30s:100/x' '30s:-1/s' '30s:100/s,' \
+        '30s:100/s,,10s:0/s' '0s:100/s' '30s:0/s' '8d:1/s' '30s:2000000/s' \
+        "$(printf '1s:1/s,%.0s' $(seq 1 33))1s:1/s"; do
+        run src --stages="$s" "$FAKE_ADDR"
+        [ "$status" -eq 1 ] || { echo "status $status for '$s'"; return 1; }
+        [ "${#lines[@]}" -eq 1 ] || { echo "not one line for '$s': $output"; return 1; }
+        [[ "${lines[0]}" == *"smtp-source: fatal: --stages=$s: "*" (give DURATION:RATE,... e.g. --stages=30s:100/s,60s:500/s,30s:500/s,10s:0/s: "* ]] \
+            || { echo "got: ${lines[0]}"; return 1; }
+    done
+    run src --stages=1s:10/s --rate=10 "$FAKE_ADDR"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"fatal: --stages cannot be used with --rate: the stages give the rate and the time" ]]
+    run src --stages=1s:10/s --duration=1 "$FAKE_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$(fake_accepts)" -eq 0 ]
+}

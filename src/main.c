@@ -14,6 +14,7 @@
 #include "run/startup.h"
 #include "cli/target.h"
 #include "run/workers.h"
+#include "verdict/stages.h"
 #include "verdict/verdict.h"
 
 #include <errno.h>
@@ -45,6 +46,37 @@ static void worker_body(void *arg, unsigned index, int out_fd)
 {
     const struct worker_args *w = arg;
     session_worker(w->sa, w->sh, index, out_fd);
+}
+
+/* The parent's view of the run: the report, and the stages' rows fed
+ * the same records. */
+struct parent {
+    struct report rp;
+    struct stage_rows rows;
+    int staged;
+};
+
+static void on_start(void *ctx, const struct shared *sh)
+{
+    report_start(&((struct parent *)ctx)->rp, sh);
+}
+
+static int on_record(void *ctx, const struct record *r, const char *text)
+{
+    struct parent *p = ctx;
+    if (p->staged)
+        stage_rows_add(&p->rows, r);
+    return report_record(&p->rp, r, text);
+}
+
+static void on_tick(void *ctx, int64_t watermark_us)
+{
+    report_tick(&((struct parent *)ctx)->rp, watermark_us);
+}
+
+static void on_drain(void *ctx)
+{
+    report_drain(&((struct parent *)ctx)->rp);
 }
 
 static int judge(void *ctx, const struct stats *st, struct run_info *ri)
@@ -119,17 +151,22 @@ int main(int argc, char **argv)
     int progress = cfg.progress >= 0 ? cfg.progress
                  : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
 
-    static struct report rp;
+    static struct parent pa;
     struct workers_result res;
-    report_init(&rp, &cfg, &rs.out_std, rs.records, progress);
+    report_init(&pa.rp, &cfg, &rs.out_std, rs.records, progress);
+    if (cfg.stages_on) {
+        if (stage_rows_init(&pa.rows, &cfg.stages, &cfg.shard, cfg.messages) < 0)
+            diag_fatal("out of memory");
+        pa.staged = 1;
+    }
     struct workers_hooks hooks = {
-        .on_start = report_start,
-        .on_record = report_record,
-        .on_tick = progress || cfg.interval_ns ? report_tick : 0,
-        .on_drain = report_drain,
+        .on_start = on_start,
+        .on_record = on_record,
+        .on_tick = progress || cfg.interval_ns ? on_tick : 0,
+        .on_drain = on_drain,
         /* Interval lines soon after their interval's end. */
         .tick_ms = cfg.interval_ns ? 100 : 250,
-        .ctx = &rp,
+        .ctx = &pa,
     };
     fflush(stdout);
     /* t0: the records' time base, just before the first worker exists;
@@ -139,31 +176,32 @@ int main(int argc, char **argv)
     struct worker_args wa = { &sa, sh };
     int rc = workers_run(nworkers, sh, worker_body, &wa, &hooks, &res);
     int run_errno = errno;
-    stats_finish(&rp.stats);
-    report_end(&rp);
-    rp.t0_ns = shared_t0(sh);
-    report_finish(&rp);
+    stats_finish(&pa.rp.stats);
+    report_end(&pa.rp);
+    pa.rp.t0_ns = shared_t0(sh);
+    report_finish(&pa.rp);
 
     /* A worker that died mid-message took its message with it. */
-    int64_t lost = shared_claimed(sh) - rp.stats.sent - rp.stats.failed - rp.stats.given_up;
+    struct stats *st = &pa.rp.stats;
+    int64_t lost = shared_claimed(sh) - st->sent - st->failed - st->given_up;
     if (res.crashed && lost > 0) {
-        rp.stats.failed += lost;
-        rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;
+        pa.rp.stats.failed += lost;
+        pa.rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;
     }
 
     if (cfg.counter)
         fputs("\n", stdout);
-    if (rc < 0 && !rp.fatal) {
+    if (rc < 0 && !pa.rp.fatal) {
         diag_error("fork: %s", strerror(run_errno));
-        snprintf(rp.error, sizeof(rp.error), "fork: %s", strerror(run_errno));
-        rp.fatal = 1;
+        snprintf(pa.rp.error, sizeof(pa.rp.error), "fork: %s", strerror(run_errno));
+        pa.rp.fatal = 1;
     }
     struct run_info ri = {
-        .fatal = rp.fatal,
+        .fatal = pa.rp.fatal,
         .signal = res.signal,
         .workers_died = res.crashed,
         .id = &id,
-        .error = rp.fatal ? rp.error : 0,
+        .error = pa.rp.fatal ? pa.rp.error : 0,
         .sessions = nworkers,
         .target = tgt.name,
         .rcpts_per_message = cfg.rcpts,
@@ -176,15 +214,18 @@ int main(int argc, char **argv)
     };
     results_ending(&ri);
     static char suite_names[STATS_SUITES][128];
-    for (unsigned i = 0; i < rp.stats.suites; i++) {
+    for (unsigned i = 0; i < pa.rp.stats.suites; i++) {
         snprintf(suite_names[i], sizeof(suite_names[i]), "%s %s",
-                 tls_version_name(rp.stats.suite[i].version),
-                 tls_cipher_name(sa.tls, rp.stats.suite[i].cipher));
+                 tls_version_name(pa.rp.stats.suite[i].version),
+                 tls_cipher_name(sa.tls, pa.rp.stats.suite[i].cipher));
         ri.suite_name[i] = suite_names[i];
     }
-    verdict_judge(&verdict, &rp.stats, &ri);
-    int unwritten = results_write(&rs, &cfg, &rp.stats, &ri);
+    if (pa.staged)
+        run_info_add(&ri, &pa.rows.addendum);
+    verdict_judge(&verdict, &pa.rp.stats, &ri);
+    int unwritten = results_write(&rs, &cfg, &pa.rp.stats, &ri);
     shared_destroy(sh);
+    stage_rows_free(&pa.rows);
     free(body);
     free((char *)sa.raw_body);
     if (secret) {

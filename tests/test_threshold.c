@@ -3,6 +3,7 @@
 #include "check.h"
 
 #include "report/results.h"
+#include "verdict/stages.h"
 #include "verdict/verdict.h"
 
 #include <stdlib.h>
@@ -239,8 +240,57 @@ static void verdict(void)
     CHECK(verdict_judge(&v, &st, &ri) == 0 && ri.addendum == 0);
 }
 
+/* --stages: the list parsed, its mean rate, and the rows fed records. */
+static void stage_list(void)
+{
+    static struct stages st;
+    CHECK(stages_parse("30s:100/s,60s:500/s,30s:500/s,10s:0/s", &st, why, sizeof(why)) == 0);
+    CHECK(st.n == 4 && st.v[0].len_ns == 30000000000LL && st.v[1].to.num == 500
+          && st.v[3].to.num == 0 && st.v[3].len_ns == 10000000000LL);
+    CHECK(stages_parse("0s:10/s,1.5m:3000/m,0.0s:0", &st, why, sizeof(why)) == 0);
+    CHECK(st.n == 3 && st.v[0].len_ns == 0 && st.v[1].len_ns == 90000000000LL
+          && st.v[1].to.num == 50 && st.v[1].to.den == 1 && st.v[2].to.num == 0);
+    struct rate mean = stages_mean_rate(&st);
+    CHECK(mean.num == 30 && mean.den == 1);   /* 10 -> 50 over 90 s: 2700 slots */
+    CHECK(stages_parse("30s", &st, why, sizeof(why)) < 0);
+    CHECK_STR(why, "stage 1 (30s) is not DURATION:RATE");
+    CHECK(stages_parse("1s:1/s,x:1/s", &st, why, sizeof(why)) < 0);
+    CHECK_STR(why, "stage 2 (x:1/s): duration x: not a number");
+    CHECK(stages_parse("1s:1/s,", &st, why, sizeof(why)) < 0);
+    CHECK_STR(why, "stage 2 is empty");
+    CHECK(stages_parse("10s:0/s", &st, why, sizeof(why)) < 0);
+    CHECK_STR(why, "the stages offer no message");
+    CHECK(stages_parse("0s:5/s", &st, why, sizeof(why)) < 0);
+    CHECK_STR(why, "the stages last no time");
+    CHECK(stages_parse("96h:1/s,96h:1/s", &st, why, sizeof(why)) < 0);
+    CHECK_STR(why, "the stages last more than a week");
+
+    /* 0 -> 20/s over 1 s, then 20/s for 1 s: 10 + 20 slots. */
+    CHECK(stages_parse("1s:20/s,1s:20/s", &st, why, sizeof(why)) == 0);
+    static struct stage_rows sr;
+    struct shard whole = { 0, 1 };
+    CHECK(stage_rows_init(&sr, &st, &whole, 30) == 0);
+    CHECK(sr.row[0].due == 10 && sr.row[1].due == 20);
+    struct record r;
+    memset(&r, 0, sizeof(r));
+    r.type = REC_MESSAGE;
+    r.flags = RF_SENT | RF_SCHEDULED;
+    /* Due in stage 1, started and ended in stage 2. */
+    r.intended_us = 900000;
+    r.start_us = 1000000;
+    r.end_us = 1002000;
+    stage_rows_add(&sr, &r);
+    r.flags = RF_SCHEDULED;
+    r.intended_us = r.start_us = r.end_us = 1500000;
+    stage_rows_add(&sr, &r);
+    CHECK(sr.row[0].sent == 1 && sr.row[0].started == 0 && sr.row[1].started == 2);
+    CHECK(sr.row[1].failed == 1 && sr.row[0].corrected.max == 102000 && sr.row[0].service.max == 2000);
+    stage_rows_free(&sr);
+}
+
 int main(void)
 {
+    stage_list();
     parsing();
     judging();
     scheduled();

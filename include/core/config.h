@@ -5,6 +5,7 @@
 #define CONFIG_H
 
 #include "core/shard.h"
+#include "core/stages.h"
 #include "core/units.h"
 
 #include <stdbool.h>
@@ -59,7 +60,9 @@ struct config {
     long bdat_size;          /* --bdat-size, 0: the whole message at once */
     bool smtputf8, eightbitmime;
     bool rate_on;            /* --rate: the open-loop schedule */
-    struct rate rate;
+    struct rate rate;        /* --stages: their mean rate */
+    bool stages_on;          /* --stages: the rate ramps (implies rate_on) */
+    struct stages stages;
     int64_t duration_ns;     /* --duration, 0 if not given */
     int64_t interval_ns;     /* --interval, 0 if not given */
     const char *plot;        /* --plot=FILE, or NULL */

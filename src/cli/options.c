@@ -8,6 +8,7 @@
 #include "core/startat.h"
 #include "smtp/tls.h"
 #include "cli/usage.h"
+#include "verdict/stages.h"
 #include "verdict/verdict.h"
 
 #include <getopt.h>
@@ -30,7 +31,7 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
        OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
        OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD,
-       OPT_START_AT, OPT_MERGE, OPT_FAIL_IF };
+       OPT_START_AT, OPT_MERGE, OPT_FAIL_IF, OPT_STAGES };
 
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
@@ -67,6 +68,7 @@ static const struct option long_options[] = {
     { "start-at", required_argument, 0, OPT_START_AT },
     { "merge", no_argument, 0, OPT_MERGE },
     { "fail-if", required_argument, 0, OPT_FAIL_IF },
+    { "stages", required_argument, 0, OPT_STAGES },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -129,6 +131,14 @@ static void check_start(const struct config *cfg, const char *arg)
         diag_info("starting at %s, in %.3f s (--start-at)", when, (double)ahead / 1e9);
 }
 
+static void stages(const char *arg, struct config *cfg)
+{
+    char why[256];
+    if (stages_parse(arg, &cfg->stages, why, sizeof(why)) < 0)
+        diag_fatal("--stages=%s: %s (%s)", arg, why, STAGES_FORMS);
+    cfg->stages_on = true;
+}
+
 /* --fail-if: refused at once if it does not parse; kept as written. */
 static void fail_if(const char *arg, struct config *cfg)
 {
@@ -148,7 +158,8 @@ static void check_thresholds(const struct config *cfg)
         char why[160];
         if (threshold_parse(cfg->fail_if[i], &t, why, sizeof(why)) == 0
             && threshold_needs_schedule(&t) && !cfg->rate_on)
-            diag_fatal("--fail-if=%s: the metric needs --rate: only a schedule measures it",
+            diag_fatal("--fail-if=%s: the metric needs --rate or --stages: only a schedule "
+                       "measures it",
                        cfg->fail_if[i]);
     }
 }
@@ -180,6 +191,21 @@ static int64_t duration(const char *opt, const char *arg, int64_t min_ns, const 
  * --duration (see the man page, LOAD SHAPE). */
 static void check_shape(struct config *cfg)
 {
+    if (cfg->stages_on) {
+        /* The stages are the schedule: their rate, their length. */
+        if (cfg->rate_on || cfg->duration_ns)
+            diag_fatal("--stages cannot be used with %s: the stages give the rate and the time",
+                       cfg->rate_on ? "--rate" : "--duration");
+        if (cfg->fixed_delay || cfg->random_delay)
+            diag_fatal("--stages cannot be used with %s: the schedule says when each message "
+                       "starts", cfg->fixed_delay ? "-w" : "-R");
+        int64_t slots = schedule_stages_slots(&cfg->stages);
+        if (!cfg->messages_given || slots < cfg->messages)
+            cfg->messages = slots;
+        cfg->rate = stages_mean_rate(&cfg->stages);
+        cfg->rate_on = true;
+        return;
+    }
     if (cfg->rate_on && (cfg->fixed_delay || cfg->random_delay))
         diag_fatal("--rate cannot be used with %s: the schedule says when each message starts",
                    cfg->fixed_delay ? "-w" : "-R");
@@ -367,6 +393,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_MERGE: cfg->merge = true; break;
         case OPT_FAIL_IF: fail_if(optarg, cfg); break;
+        case OPT_STAGES: stages(optarg, cfg); break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();

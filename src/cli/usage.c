@@ -70,6 +70,8 @@ static const char shape[] =
     "                  came before; R per second (50, 50/s, 0.5), /m or /h\n"
     "  --duration=T    offer work for T (10, 90s, 2.5m, 1h), then let what is in\n"
     "                  flight finish; with --rate and no -m: the slots due in T\n"
+    "  --stages=LIST   a load that changes: DURATION:RATE,... each stage ramps from\n"
+    "                  the rate before it (0 at first) to RATE: 30s:100/s,60s:500/s\n"
     "  --interval=S    a line per S seconds on standard error (at least 0.1)\n"
     "  --plot=FILE     an SVG picture of the run's rates and latencies\n"
     "\n"

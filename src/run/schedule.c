@@ -5,6 +5,7 @@
 #include "core/wide.h"
 
 #include <errno.h>
+#include <math.h>
 #include <time.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -66,4 +67,130 @@ int schedule_wait(int64_t when, int (*stop)(void *), void *ctx)
         if (e != 0)
             return stop && stop(ctx) ? -1 : 0;   /* cannot sleep: go now rather than never */
     }
+}
+
+/* --stages. A stage from rate a to rate b (per ns) over L ns holds
+ * (a + b) L / 2 slots; the integral's values are held in long double. */
+typedef long double real;
+
+static real per_ns(const struct rate *r)
+{
+    return r->num == 0 ? 0 : (real)r->num / (real)r->den / 1e9L;
+}
+
+/* Slots within a hair of a whole number are that number: an integral that
+ * is exactly k in rational terms must not lose k to rounding. */
+static real hair(real v)
+{
+    return 1e-9L + v * 1e-15L;
+}
+
+static real stage_integral(real a, real b, int64_t len)
+{
+    return (a + b) * (real)len / 2;
+}
+
+int64_t schedule_stages_len_ns(const struct stages *s)
+{
+    int64_t len = 0;
+    for (unsigned i = 0; i < s->n; i++)
+        len += s->v[i].len_ns;
+    return len;
+}
+
+static real total(const struct stages *s)
+{
+    real sum = 0, a = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        real b = per_ns(&s->v[i].to);
+        sum += stage_integral(a, b, s->v[i].len_ns);
+        a = b;
+    }
+    return sum;
+}
+
+int64_t schedule_stages_slots(const struct stages *s)
+{
+    real c = total(s);
+    real n = ceill(c - hair(c));
+    return n <= 0 ? 0 : n >= (real)INT64_MAX ? INT64_MAX : (int64_t)n;
+}
+
+int64_t schedule_stages_due_ns(const struct stages *s, int64_t k)
+{
+    if (k < 0)
+        return 0;
+    real want = (real)k, c = 0, a = 0;
+    int64_t start = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        real b = per_ns(&s->v[i].to);
+        int64_t len = s->v[i].len_ns;
+        real in = stage_integral(a, b, len);
+        if (want < c + in - hair(c + in)) {
+            real m = want - c;
+            if (m <= 0)
+                return start;
+            real disc = a * a + 2 * (b - a) * m / (real)len;
+            real tau = 2 * m / (a + sqrtl(disc > 0 ? disc : 0));
+            if (tau > (real)len)
+                tau = (real)len;
+            return start + (int64_t)floorl(tau);
+        }
+        c += in;
+        start += len;
+        a = b;
+    }
+    return SCHEDULE_MAX_NS;
+}
+
+int64_t schedule_stages_slots_within(const struct stages *s, int64_t t_ns)
+{
+    int64_t all = schedule_stages_slots(s);
+    if (t_ns <= 0)
+        return 0;
+    real c = 0, a = 0;
+    int64_t start = 0;
+    for (unsigned i = 0; i < s->n && start < t_ns; i++) {
+        real b = per_ns(&s->v[i].to);
+        int64_t len = s->v[i].len_ns;
+        int64_t in = t_ns - start < len ? t_ns - start : len;
+        /* The rate at `in` into the stage, and the slots up to it. */
+        real r = len ? a + (b - a) * (real)in / (real)len : b;
+        c += (a + r) * (real)in / 2;
+        start += len;
+        a = b;
+    }
+    real n = ceill(c - hair(c));
+    int64_t k = n <= 0 ? 0 : n >= (real)all ? all : (int64_t)n;
+    /* The count agrees with the due times themselves, whatever rounding. */
+    while (k > 0 && schedule_stages_due_ns(s, k - 1) >= t_ns)
+        k--;
+    while (k < all && schedule_stages_due_ns(s, k) < t_ns)
+        k++;
+    return k;
+}
+
+double schedule_stages_rate_at(const struct stages *s, int64_t t_ns)
+{
+    real a = 0;
+    int64_t start = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        real b = per_ns(&s->v[i].to);
+        int64_t len = s->v[i].len_ns;
+        if (t_ns < start + len)
+            return (double)((a + (b - a) * (real)(t_ns - start) / (real)len) * 1e9L);
+        start += len;
+        a = b;
+    }
+    return (double)(a * 1e9L);
+}
+
+int64_t schedule_offer_due_ns(const struct rate *r, const struct stages *st, int64_t k)
+{
+    return st ? schedule_stages_due_ns(st, k) : schedule_due_ns(r, k);
+}
+
+int64_t schedule_offer_slots_within(const struct rate *r, const struct stages *st, int64_t t_ns)
+{
+    return st ? schedule_stages_slots_within(st, t_ns) : schedule_slots_within(r, t_ns);
 }

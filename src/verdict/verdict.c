@@ -28,7 +28,7 @@ void verdict_init(struct verdict *v, const struct config *cfg, const char *const
         verdict_add(v, cfg->fail_if[i], why, sizeof(why));
     for (unsigned i = 0; cfg->fail_if_n == 0 && defaults && defaults[i]; i++)
         verdict_add(v, defaults[i], why, sizeof(why));
-    v->addendum = (struct report_addendum){ verdict_text, verdict_json, v };
+    v->addendum = (struct report_addendum){ verdict_text, verdict_json, v, 0 };
 }
 
 int verdict_judge(struct verdict *v, const struct stats *st, struct run_info *ri)
@@ -40,7 +40,7 @@ int verdict_judge(struct verdict *v, const struct stats *st, struct run_info *ri
     }
     v->judged = 1;
     if (ri && v->n) {
-        ri->addendum = &v->addendum;
+        run_info_add(ri, &v->addendum);
         ri->thresholds_failed = v->failed;
     }
     return v->failed;
