@@ -213,3 +213,87 @@ EOF2
     [ "$status" -eq 1 ]
     [ "$(fake_accepts)" -eq 0 ]
 }
+
+# A capacity search against the fake server of capacity C (see the
+# capacity directive atop tests/fakeserver.c); the objective: the median
+# corrected latency under 150 ms, no failure. Past C the queue grows by
+# (R - C) a second, so a step of 3 s at 1.1 C fails it and one at C passes.
+find_capacity() {
+    local c=$1 range=$2
+    start_fake_script - <<EOF2
+capacity $c
+EOF2
+    d=$(sink_dir)
+    src --find-rate="$range" --step=3s -d -s 40 --fail-if='p50(corrected)>150ms' \
+        --fail-if='failed>1%' --json="$d/r.json" "$FAKE_ADDR" >"$d/out" 2>"$d/err" || rc=$?
+    [ "${rc:-0}" -eq 0 ] || { cat "$d/out" "$d/err"; return 1; }
+    python3 - "$d" "$c" "$(fake_dots)" <<'PY'
+import json, sys
+d, c, seen = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+s = json.load(open(d + '/r.json'))['search']
+assert s['outcome'] == 'found', s
+assert 0.9 * c <= s['rate_per_s'] <= 1.1 * c, (s['rate_per_s'], c, s['steps'])
+steps = s['steps']
+assert sum(p['sent'] + p['failed'] for p in steps) == seen, (steps, seen)
+# Rising geometric steps until the first failure, then bisection.
+first_fail = next(i for i, p in enumerate(steps) if not p['passed'])
+assert all(steps[i + 1]['offered_per_s'] == 2 * steps[i]['offered_per_s'] for i in range(first_fail)), steps
+passed = [p['offered_per_s'] for p in steps if p['passed']]
+failed = [p['offered_per_s'] for p in steps if not p['passed']]
+assert s['rate_per_s'] == max(passed) and min(failed) <= 1.05 * max(passed) + 0.001, steps
+out = open(d + '/out').read()
+assert out.startswith('smtp-source: capacity search, ') and ': found: ' in out, out
+PY
+}
+
+@test "--find-rate finds a server's capacity within 10%: 20/s" {
+    find_capacity 20 5-80
+}
+
+@test "--find-rate finds a server's capacity within 10%: 50/s" {
+    find_capacity 50 15-200
+}
+
+@test "--find-rate: passed even at TO (exit 4), failed already at FROM (exit 2)" {
+    start_fake_script - <<'EOF2'
+capacity 20
+EOF2
+    d=$(sink_dir)
+    run src --find-rate=2-4 --step=1s -d -s 10 --fail-if='p50(corrected)>150ms' "$FAKE_ADDR"
+    [ "$status" -eq 4 ]
+    [[ "$output" == *"
+smtp-source: capacity search, 2/s to 4/s: passed at TO: even 4/s met every threshold
+"* ]]
+    run src --find-rate=60-400 --step=1s -d -s 40 --fail-if='p50(corrected)>150ms' --json "$FAKE_ADDR"
+    [ "$status" -eq 2 ]
+    python3 - "$output" <<'PY'
+import json, sys
+s = json.loads(next(l for l in sys.argv[1].split('\n') if l.startswith('{')))['search']
+assert s['outcome'] == 'failed at FROM' and s['rate_per_s'] is None, s
+assert len(s['steps']) == 1 and not s['steps'][0]['passed'] and s['steps'][0]['offered_per_s'] == 60, s
+PY
+}
+
+@test "--find-rate: bad ranges and the options it excludes are refused before any connection" {
+    start_fake_script - <<'EOF2'
+banner : default
+EOF2
+    for r in '' '10' '10-' '-10' '20-10' '10-10' 'x-10' '10-20/x' '0-10'; do
+        run src --find-rate="$r" "$FAKE_ADDR"
+        [ "$status" -eq 1 ] || { echo "status $status for '$r'"; return 1; }
+        [ "${#lines[@]}" -eq 1 ] || { echo "not one line for '$r': $output"; return 1; }
+        [[ "${lines[0]}" == *"smtp-source: fatal: --find-rate=$r: "*" (give FROM-TO, rates as --rate takes them, FROM less than TO: e.g. --find-rate=50-2000)" ]] \
+            || { echo "got: ${lines[0]}"; return 1; }
+    done
+    for o in --rate=10 --stages=1s:1/s --duration=1 -m5 --shard=0/2; do
+        run src --find-rate=1-10 "$o" "$FAKE_ADDR"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"fatal: --find-rate cannot be used with "*": each step is a --rate run of --step" ]]
+    done
+    run src --step=1s -m 1 "$FAKE_ADDR"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"fatal: --step needs --find-rate" ]]
+    run src --find-rate=1-10 --step=0.5s "$FAKE_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$(fake_accepts)" -eq 0 ]
+}

@@ -14,10 +14,14 @@
 #include "run/startup.h"
 #include "cli/target.h"
 #include "run/workers.h"
+#include "run/schedule.h"
+#include "report/statsjson.h"
+#include "verdict/search.h"
 #include "verdict/stages.h"
 #include "verdict/verdict.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -84,6 +88,112 @@ static int judge(void *ctx, const struct stats *st, struct run_info *ri)
     return verdict_judge(ctx, st, ri);
 }
 
+/* One run of cfg's schedule: workers made, run and reaped, the report's
+ * numbers final in pa. Returns workers_run's status (errno in run_errno). */
+static int run_once(const struct config *cfg, struct session_args *sa, struct results *rs,
+                    int progress, struct parent *pa, struct workers_result *res, int *run_errno)
+{
+    sa->cfg = cfg;
+    unsigned nworkers = config_workers(cfg);
+    struct shared *sh = shared_create(config_slots(cfg), &cfg->shard, nworkers);
+    if (sh == 0)
+        diag_fatal("shared memory: %s", strerror(errno));
+
+    report_init(&pa->rp, cfg, &rs->out_std, rs->records, progress);
+    if (cfg->stages_on) {
+        if (stage_rows_init(&pa->rows, &cfg->stages, &cfg->shard, cfg->messages) < 0)
+            diag_fatal("out of memory");
+        pa->staged = 1;
+    }
+    struct workers_hooks hooks = {
+        .on_start = on_start,
+        .on_record = on_record,
+        .on_tick = progress || cfg->interval_ns ? on_tick : 0,
+        .on_drain = on_drain,
+        /* Interval lines soon after their interval's end. */
+        .tick_ms = cfg->interval_ns ? 100 : 250,
+        .ctx = pa,
+    };
+    fflush(stdout);
+    /* t0: the records' time base, just before the first worker exists;
+     * under --rate the schedule's origin, once the last one does; with
+     * --start-at, that instant. */
+    shared_clock(sh, cfg->rate_on, cfg->duration_ns, cfg->start_at_on ? &cfg->start_at_ns : 0);
+    struct worker_args wa = { sa, sh };
+    int rc = workers_run(nworkers, sh, worker_body, &wa, &hooks, res);
+    *run_errno = errno;
+    stats_finish(&pa->rp.stats);
+    report_end(&pa->rp);
+    pa->rp.t0_ns = shared_t0(sh);
+    report_finish(&pa->rp);
+
+    /* A worker that died mid-message took its message with it. */
+    struct stats *st = &pa->rp.stats;
+    int64_t lost = shared_claimed(sh) - st->sent - st->failed - st->given_up;
+    if (res->crashed && lost > 0) {
+        pa->rp.stats.failed += lost;
+        pa->rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;
+    }
+    shared_destroy(sh);
+    return rc;
+}
+
+/* --find-rate: the steps, each a --rate run of --step with its own
+ * workers, judged by the thresholds (the defaults if none was given); a
+ * pause between them lets the server drain. */
+static int find_rate(const struct config *cfg, struct session_args *sa, struct results *rs,
+                     struct verdict *v)
+{
+    static const char *const defaults[] = { SEARCH_DEFAULT_THRESHOLDS, 0 };
+    static struct search s;
+    static struct parent pa;
+    static struct config step;
+    struct workers_result res;
+    double rate;
+    int run_errno, signal = 0;
+    verdict_init(v, cfg, defaults);
+    search_init(&s, cfg->find_from, cfg->find_to);
+    while (!signal && search_next(&s, &rate)) {
+        if (s.n > 0 && workers_pause(cfg->step_ns / 5 < 500000000 ? 500000000 : cfg->step_ns / 5,
+                                     &signal) != 0)
+            break;
+        step = *cfg;
+        step.rate = (struct rate){ (uint64_t)llround(rate * 1000), 1000 };
+        step.duration_ns = cfg->step_ns;
+        step.messages = schedule_slots_within(&step.rate, step.duration_ns);
+        int rc = run_once(&step, sa, rs, 0, &pa, &res, &run_errno);
+        if (rc < 0 || pa.rp.fatal || res.crashed)
+            diag_fatal("--find-rate: the step at %g/s %s", rate,
+                       rc < 0 ? "could not start its workers" : pa.rp.fatal ? pa.rp.error
+                                                              : "lost a worker");
+        signal = res.signal;
+        int failed = verdict_judge(v, &pa.rp.stats, 0);
+        search_record(&s, rate, &pa.rp.stats, !failed, config_workers(&step));
+        const struct search_step *p = &s.step[s.n - 1];
+        diag_info("step %u: %g/s offered, %.1f/s achieved, corrected p99 %.1f ms: %s%s", s.n,
+                  rate, p->achieved, (double)p->corrected_p99 / 1000.0,
+                  failed ? "FAILED" : "passed",
+                  p->short_of_sessions ? " (short of sessions: raise -s)" : "");
+    }
+    if (!cfg->quiet && rs->json != &rs->out_std)
+        search_text(&s, stdout);
+    if (rs->json) {
+        struct json j;
+        json_begin(&j, rs->json->f);
+        json_object(&j, 0);
+        json_int(&j, "version", STATSJSON_VERSION);
+        json_string(&j, "status", signal ? "interrupted" : "completed");
+        search_json(&s, &j);
+        json_end(&j);
+        fputc('\n', rs->json->f);
+    }
+    struct run_info ri = { .signal = signal };
+    int unwritten = results_close(rs);
+    if (signal)
+        return 128 + signal;
+    return unwritten ? results_exit_status(&ri, unwritten) : search_exit_status(&s);
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
@@ -141,54 +251,16 @@ int main(int argc, char **argv)
     sa.raw_body_len = sa_raw_len;
     if (cfg.bdat && sa.raw_body == 0)
         diag_fatal("out of memory building the message");
-    unsigned nworkers = config_workers(&cfg);
-    struct shared *sh = shared_create(config_slots(&cfg), &cfg.shard, nworkers);
-    if (sh == 0)
-        diag_fatal("shared memory: %s", strerror(errno));
-
     static struct results rs;
     results_open(&rs, &cfg);
     int progress = cfg.progress >= 0 ? cfg.progress
                  : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
+    if (cfg.find_rate_on)
+        return find_rate(&cfg, &sa, &rs, &verdict);
 
     static struct parent pa;
     struct workers_result res;
-    report_init(&pa.rp, &cfg, &rs.out_std, rs.records, progress);
-    if (cfg.stages_on) {
-        if (stage_rows_init(&pa.rows, &cfg.stages, &cfg.shard, cfg.messages) < 0)
-            diag_fatal("out of memory");
-        pa.staged = 1;
-    }
-    struct workers_hooks hooks = {
-        .on_start = on_start,
-        .on_record = on_record,
-        .on_tick = progress || cfg.interval_ns ? on_tick : 0,
-        .on_drain = on_drain,
-        /* Interval lines soon after their interval's end. */
-        .tick_ms = cfg.interval_ns ? 100 : 250,
-        .ctx = &pa,
-    };
-    fflush(stdout);
-    /* t0: the records' time base, just before the first worker exists;
-     * under --rate the schedule's origin, once the last one does; with
-     * --start-at, that instant. */
-    shared_clock(sh, cfg.rate_on, cfg.duration_ns, cfg.start_at_on ? &cfg.start_at_ns : 0);
-    struct worker_args wa = { &sa, sh };
-    int rc = workers_run(nworkers, sh, worker_body, &wa, &hooks, &res);
-    int run_errno = errno;
-    stats_finish(&pa.rp.stats);
-    report_end(&pa.rp);
-    pa.rp.t0_ns = shared_t0(sh);
-    report_finish(&pa.rp);
-
-    /* A worker that died mid-message took its message with it. */
-    struct stats *st = &pa.rp.stats;
-    int64_t lost = shared_claimed(sh) - st->sent - st->failed - st->given_up;
-    if (res.crashed && lost > 0) {
-        pa.rp.stats.failed += lost;
-        pa.rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;
-    }
-
+    int run_errno, rc = run_once(&cfg, &sa, &rs, progress, &pa, &res, &run_errno);
     if (cfg.counter)
         fputs("\n", stdout);
     if (rc < 0 && !pa.rp.fatal) {
@@ -202,7 +274,7 @@ int main(int argc, char **argv)
         .workers_died = res.crashed,
         .id = &id,
         .error = pa.rp.fatal ? pa.rp.error : 0,
-        .sessions = nworkers,
+        .sessions = config_workers(&cfg),
         .target = tgt.name,
         .rcpts_per_message = cfg.rcpts,
         .lmtp = cfg.lmtp,
@@ -224,7 +296,6 @@ int main(int argc, char **argv)
         run_info_add(&ri, &pa.rows.addendum);
     verdict_judge(&verdict, &pa.rp.stats, &ri);
     int unwritten = results_write(&rs, &cfg, &pa.rp.stats, &ri);
-    shared_destroy(sh);
     stage_rows_free(&pa.rows);
     free(body);
     free((char *)sa.raw_body);

@@ -3,6 +3,7 @@
 #include "check.h"
 
 #include "report/results.h"
+#include "verdict/search.h"
 #include "verdict/stages.h"
 #include "verdict/verdict.h"
 
@@ -288,8 +289,43 @@ static void stage_list(void)
     stage_rows_free(&sr);
 }
 
+/* The search's rates against a server that passes up to `cap`. */
+static int searched(double from, double to, double cap, double *found)
+{
+    static struct search s;
+    static struct stats st;
+    double rate, last = 0;
+    stats_init(&st, 1);
+    search_init(&s, from, to);
+    while (search_next(&s, &rate)) {
+        if (rate == last || s.n >= SEARCH_STEPS_MAX)
+            return -1;
+        search_record(&s, rate, &st, rate <= cap, 1);
+        last = rate;
+    }
+    *found = search_rate(&s);
+    return search_exit_status(&s);
+}
+
+static void search(void)
+{
+    double from, to, found;
+    char reason[160];
+    CHECK(search_parse("10-400", &from, &to, reason, sizeof(reason)) == 0 && from == 10 && to == 400);
+    CHECK(search_parse("3000/m-2/s", &from, &to, reason, sizeof(reason)) < 0);
+    CHECK_STR(reason, "FROM must be less than TO");
+    CHECK(search_parse("10", &from, &to, reason, sizeof(reason)) < 0);
+    CHECK_STR(reason, "not FROM-TO");
+    CHECK(searched(10, 400, 20, &found) == SEARCH_EXIT_FOUND && found >= 19 && found <= 20);
+    CHECK(searched(10, 400, 77.7, &found) == 0 && found > 77.7 / 1.05 && found <= 77.7);
+    CHECK(searched(10, 400, 500, &found) == SEARCH_EXIT_PASSED_AT_TO && found == 400);
+    CHECK(searched(10, 400, 5, &found) == SEARCH_EXIT_FAILED_AT_FROM && found == 0);
+    CHECK(SEARCH_EXIT_FAILED_AT_FROM == RESULTS_EXIT_THRESHOLD && SEARCH_EXIT_PASSED_AT_TO == 4);
+}
+
 int main(void)
 {
+    search();
     stage_list();
     parsing();
     judging();

@@ -73,6 +73,9 @@ struct config {
     const char *target;      /* the operand */
     const char *fail_if[THRESHOLDS_MAX];   /* --fail-if, as written */
     int fail_if_n;
+    bool find_rate_on;       /* --find-rate=FROM-TO: the capacity search */
+    double find_from, find_to;   /* messages a second */
+    int64_t step_ns;         /* --step, 10 s by default */
     bool merge;              /* --merge: the operands are reports, not a target */
     char *const *merge_files;
     int merge_n;

@@ -38,6 +38,10 @@ void results_ending(struct run_info *ri);
 int results_write(struct results *rs, const struct config *cfg, const struct stats *st,
                   const struct run_info *ri);
 
+/* Closes every output, checking each. Returns 1 if any of them could not
+ * be written in full, else 0. */
+int results_close(struct results *rs);
+
 /* The exit status of a run that failed a --fail-if threshold but had no
  * failure of its own and was not interrupted (see EXIT STATUS). */
 #define RESULTS_EXIT_THRESHOLD 2

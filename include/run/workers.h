@@ -45,4 +45,9 @@ struct workers_hooks {
 int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
                 const struct workers_hooks *hooks, struct workers_result *res);
 
+/* Between runs (--find-rate's steps): waits ns, or less if SIGINT,
+ * SIGTERM or SIGHUP comes meanwhile (*signal: that signal; 0 none).
+ * Returns 0 after the whole wait, -1 after a signal. */
+int workers_pause(int64_t ns, int *signal);
+
 #endif

@@ -8,6 +8,7 @@
 #include "core/startat.h"
 #include "smtp/tls.h"
 #include "cli/usage.h"
+#include "verdict/search.h"
 #include "verdict/stages.h"
 #include "verdict/verdict.h"
 
@@ -31,7 +32,7 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
        OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
        OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD,
-       OPT_START_AT, OPT_MERGE, OPT_FAIL_IF, OPT_STAGES };
+       OPT_START_AT, OPT_MERGE, OPT_FAIL_IF, OPT_STAGES, OPT_FIND_RATE, OPT_STEP };
 
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
@@ -69,6 +70,8 @@ static const struct option long_options[] = {
     { "merge", no_argument, 0, OPT_MERGE },
     { "fail-if", required_argument, 0, OPT_FAIL_IF },
     { "stages", required_argument, 0, OPT_STAGES },
+    { "find-rate", required_argument, 0, OPT_FIND_RATE },
+    { "step", required_argument, 0, OPT_STEP },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -137,6 +140,38 @@ static void stages(const char *arg, struct config *cfg)
     if (stages_parse(arg, &cfg->stages, why, sizeof(why)) < 0)
         diag_fatal("--stages=%s: %s (%s)", arg, why, STAGES_FORMS);
     cfg->stages_on = true;
+}
+
+static void find_rate(const char *arg, struct config *cfg)
+{
+    char why[160];
+    if (search_parse(arg, &cfg->find_from, &cfg->find_to, why, sizeof(why)) < 0)
+        diag_fatal("--find-rate=%s: %s (give FROM-TO, rates as --rate takes them, FROM less "
+                   "than TO: e.g. --find-rate=50-2000)", arg, why);
+    cfg->find_rate_on = true;
+}
+
+/* --find-rate runs --rate steps of its own: what would shape them
+ * otherwise is refused. */
+static void check_search(struct config *cfg)
+{
+    if (cfg->step_ns && !cfg->find_rate_on)
+        diag_fatal("--step needs --find-rate");
+    if (!cfg->find_rate_on)
+        return;
+    const char *other = cfg->rate_on ? "--rate" : cfg->stages_on ? "--stages"
+                      : cfg->duration_ns ? "--duration" : cfg->messages_given ? "-m"
+                      : cfg->sharded ? "--shard" : cfg->start_at_on ? "--start-at"
+                      : cfg->records ? "--records" : cfg->interval_ns ? "--interval"
+                      : cfg->fixed_delay ? "-w" : cfg->random_delay ? "-R" : 0;
+    if (other)
+        diag_fatal("--find-rate cannot be used with %s: each step is a --rate run of --step",
+                   other);
+    if (cfg->step_ns == 0)
+        cfg->step_ns = 10000000000LL;
+    cfg->rate_on = true;
+    cfg->rate = (struct rate){ (uint64_t)(cfg->find_from * 1000 + 0.5), 1000 };
+    cfg->duration_ns = cfg->step_ns;
 }
 
 /* --fail-if: refused at once if it does not parse; kept as written. */
@@ -394,6 +429,8 @@ void options_parse(int argc, char **argv, struct config *cfg)
         case OPT_MERGE: cfg->merge = true; break;
         case OPT_FAIL_IF: fail_if(optarg, cfg); break;
         case OPT_STAGES: stages(optarg, cfg); break;
+        case OPT_FIND_RATE: find_rate(optarg, cfg); break;
+        case OPT_STEP: cfg->step_ns = duration("step", optarg, 1000000000LL, "a second"); break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();
@@ -407,6 +444,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
         usage_short();
     cfg->target = argv[optind];
     check_together(cfg);
+    check_search(cfg);
     check_shape(cfg);
     check_thresholds(cfg);
     if (cfg->start_at_on)

@@ -87,7 +87,11 @@ static const char verdict[] =
     "Verdict:\n"
     "  --fail-if=EXPR  a threshold: exit 2 if EXPR holds at the end (repeatable):\n"
     "                  p99(message)>250ms, max(connect)>1s, failed>0.1%, rejected>5,\n"
-    "                  achieved<95% (--rate); also with --merge, on the merged run\n";
+    "                  achieved<95% (--rate); also with --merge, on the merged run\n"
+    "  --find-rate=FROM-TO  search the highest rate that meets the thresholds\n"
+    "                  (failed>1%, p99(corrected)>1s if none): exit 0 found,\n"
+    "                  4 passed even at TO, 2 failed already at FROM\n"
+    "  --step=T        each --find-rate step's length (10s)\n";
 
 static const char protocol[] =
     "\n"

@@ -323,6 +323,12 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
     pid_t *pids = calloc(n, sizeof(*pids));
     if (pids == 0)
         return -1;
+    /* The last run's signal pipe (--find-rate runs several). */
+    if (sig_pipe[0] >= 0) {
+        close(sig_pipe[0]);
+        close(sig_pipe[1]);
+        sig_pipe[0] = sig_pipe[1] = -1;
+    }
     if (pipe(fds) < 0 || pipe(sig_pipe) < 0) {
         free(pids);
         return -1;
@@ -379,4 +385,24 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         return -1;
     }
     return 0;
+}
+
+int workers_pause(int64_t ns, int *signal)
+{
+    *signal = 0;
+    int64_t end = schedule_now_ns() + ns;
+    for (;;) {
+        int64_t left = end - schedule_now_ns();
+        if (left <= 0)
+            return 0;
+        struct pollfd pf = { sig_pipe[0], POLLIN, 0 };
+        if (poll(&pf, sig_pipe[0] >= 0, (int)(left / 1000000 + 1)) > 0) {
+            unsigned char b;
+            while (read(sig_pipe[0], &b, 1) == 1)
+                if (b != SIGCHLD) {
+                    *signal = b;
+                    return -1;
+                }
+        }
+    }
 }
