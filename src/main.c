@@ -279,10 +279,9 @@ int main(int argc, char **argv)
         .rcpts_per_message = cfg.rcpts,
         .lmtp = cfg.lmtp,
         .reuse = cfg.reuse,
-        .tls = cfg.starttls ? 1 : cfg.smtps ? 2 : 0,
-        .tls_verify = cfg.tls_verify,
-        .auth_mech = !cfg.auth_user ? 0 : cfg.auth_mech ? auth_mech_name(cfg.auth_mech)
-                   : "PLAIN or LOGIN, as offered",
+        .tls = id.settings.tls,
+        .tls_verify = id.settings.tls_verify,
+        .auth_mech = id.settings.auth,
     };
     results_ending(&ri);
     static char suite_names[STATS_SUITES][128];
