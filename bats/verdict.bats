@@ -137,7 +137,7 @@ EOF
     # A metric of the schedule needs one.
     run src --fail-if='achieved<95%' -m 1 "$FAKE_ADDR"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"smtp-source: fatal: --fail-if=achieved<95%: the metric needs --rate: only a schedule measures it" ]]
+    [[ "$output" == *"smtp-source: fatal: --fail-if=achieved<95%: the metric needs --rate or --stages: only a schedule measures it" ]]
     run src --fail-if='p99(corrected)>1s' -m 1 "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [ "$(fake_accepts)" -eq 0 ]
