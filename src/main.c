@@ -1,22 +1,21 @@
 /* smtp-source: a parallel SMTP/LMTP load generator, a drop-in for
  * Postfix's smtp-source(1). argv -> config -> message, target, names ->
  * workers -> summary -> exit status. See man/smtp-source.1. */
-#include "smtp/auth.h"
+#include "app/findrate.h"
+#include "app/parent.h"
+#include "cli/options.h"
+#include "cli/target.h"
 #include "core/diag.h"
 #include "core/hostname.h"
 #include "merge/merge.h"
-#include "metrics/server.h"
-#include "smtp/message.h"
-#include "cli/options.h"
-#include "report/report.h"
-#include "report/results.h"
-#include "run/session.h"
-#include "run/shared.h"
+#include "report/runid.h"
 #include "run/startup.h"
-#include "cli/target.h"
-#include "run/workers.h"
+#include "smtp/auth.h"
+#include "smtp/message.h"
+#include "verdict/verdict.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,35 +35,9 @@ static const char *own_hostname(const struct config *cfg)
     return name;
 }
 
-/* --metrics: the server listens before any worker exists, so that a port
- * that cannot be had stops the run before it starts. */
-static struct metrics *metrics_start(const struct config *cfg)
+static int judge(void *ctx, const struct stats *st, struct run_info *ri)
 {
-    struct target t;
-    struct sockaddr_storage addr;
-    socklen_t len;
-    char err[256];
-
-    if (!cfg->metrics)
-        return 0;
-    if (target_parse(cfg->metrics, &t, err, sizeof(err)) < 0
-        || target_resolve(&t, AF_UNSPEC, &addr, &len, err, sizeof(err)) < 0)
-        diag_fatal("--metrics=%s: %s", cfg->metrics, err);
-    struct metrics *m = metrics_listen((struct sockaddr *)&addr, len, err, sizeof(err));
-    if (m == 0)
-        diag_fatal("--metrics=%s: %s", cfg->metrics, err);
-    return m;
-}
-
-struct worker_args {
-    const struct session_args *sa;
-    struct shared *sh;
-};
-
-static void worker_body(void *arg, unsigned index, int out_fd)
-{
-    const struct worker_args *w = arg;
-    session_worker(w->sa, w->sh, index, out_fd);
+    return verdict_judge(ctx, st, ri);
 }
 
 int main(int argc, char **argv)
@@ -77,8 +50,10 @@ int main(int argc, char **argv)
 
     diag_init(argv[0]);
     options_parse(argc, argv, &cfg);
+    static struct verdict verdict;
+    verdict_init(&verdict, &cfg, 0);
     if (cfg.merge)
-        return merge_run(&cfg);
+        return merge_run(&cfg, &(struct results_judge){ judge, &verdict });
 
     size_t body_len;
     char *body = startup_body(&cfg, &body_len);
@@ -122,73 +97,37 @@ int main(int argc, char **argv)
     sa.raw_body_len = sa_raw_len;
     if (cfg.bdat && sa.raw_body == 0)
         diag_fatal("out of memory building the message");
-    unsigned nworkers = config_workers(&cfg);
-    struct shared *sh = shared_create(config_slots(&cfg), &cfg.shard, nworkers);
-    if (sh == 0)
-        diag_fatal("shared memory: %s", strerror(errno));
-
     static struct results rs;
     results_open(&rs, &cfg);
     int progress = cfg.progress >= 0 ? cfg.progress
                  : isatty(STDERR_FILENO) && !cfg.counter && !cfg.verbose;
-
-    static struct report rp;
-    struct workers_result res;
-    report_init(&rp, &cfg, &rs.out_std, rs.records, progress);
-    struct metrics *mx = metrics_start(&cfg);
+    static struct parent pa;
     char run_text[RUNID_TEXT];
     runid_text(&id, run_text);
-    if (mx)
-        metrics_source(mx, &rp, sh, run_text);
-    struct workers_hooks hooks = {
-        .on_start = report_start,
-        .on_record = report_record,
-        .on_tick = progress || cfg.interval_ns ? report_tick : 0,
-        .on_drain = report_drain,
-        /* Interval lines soon after their interval's end. */
-        .tick_ms = cfg.interval_ns ? 100 : 250,
-        .ctx = &rp,
-        .poll_fds = mx ? metrics_poll_fds : 0,
-        .on_poll = mx ? metrics_on_poll : 0,
-        .poll_ctx = mx,
-    };
-    fflush(stdout);
-    /* t0: the records' time base, just before the first worker exists;
-     * under --rate the schedule's origin, once the last one does; with
-     * --start-at, that instant. */
-    shared_clock(sh, cfg.rate_on, cfg.duration_ns, cfg.start_at_on ? &cfg.start_at_ns : 0);
-    struct worker_args wa = { &sa, sh };
-    int rc = workers_run(nworkers, sh, worker_body, &wa, &hooks, &res);
-    int run_errno = errno;
-    stats_finish(&rp.stats);
-    report_end(&rp);
-    rp.t0_ns = shared_t0(sh);
-    report_finish(&rp);
-
-    /* A worker that died mid-message took its message with it. */
-    int64_t lost = shared_claimed(sh) - rp.stats.sent - rp.stats.failed - rp.stats.given_up;
-    if (res.crashed && lost > 0) {
-        rp.stats.failed += lost;
-        rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;
+    pa.run_text = run_text;
+    pa.mx = parent_metrics(&cfg);
+    if (cfg.find_rate_on) {
+        int status = findrate_run(&cfg, &sa, &rs, &verdict, &pa);
+        parent_linger(&cfg, &pa);
+        return status;
     }
 
-    if (mx)
-        metrics_ended(mx);
-
+    struct workers_result res;
+    int run_errno, rc = parent_run(&cfg, &sa, &rs, progress, &pa, &res, &run_errno);
     if (cfg.counter)
         fputs("\n", stdout);
-    if (rc < 0 && !rp.fatal) {
+    if (rc < 0 && !pa.rp.fatal) {
         diag_error("fork: %s", strerror(run_errno));
-        snprintf(rp.error, sizeof(rp.error), "fork: %s", strerror(run_errno));
-        rp.fatal = 1;
+        snprintf(pa.rp.error, sizeof(pa.rp.error), "fork: %s", strerror(run_errno));
+        pa.rp.fatal = 1;
     }
     struct run_info ri = {
-        .fatal = rp.fatal,
+        .fatal = pa.rp.fatal,
         .signal = res.signal,
         .workers_died = res.crashed,
         .id = &id,
-        .error = rp.fatal ? rp.error : 0,
-        .sessions = nworkers,
+        .error = pa.rp.fatal ? pa.rp.error : 0,
+        .sessions = config_workers(&cfg),
         .target = tgt.name,
         .rcpts_per_message = cfg.rcpts,
         .lmtp = cfg.lmtp,
@@ -199,20 +138,18 @@ int main(int argc, char **argv)
     };
     results_ending(&ri);
     static char suite_names[STATS_SUITES][128];
-    for (unsigned i = 0; i < rp.stats.suites; i++) {
+    for (unsigned i = 0; i < pa.rp.stats.suites; i++) {
         snprintf(suite_names[i], sizeof(suite_names[i]), "%s %s",
-                 tls_version_name(rp.stats.suite[i].version),
-                 tls_cipher_name(sa.tls, rp.stats.suite[i].cipher));
+                 tls_version_name(pa.rp.stats.suite[i].version),
+                 tls_cipher_name(sa.tls, pa.rp.stats.suite[i].cipher));
         ri.suite_name[i] = suite_names[i];
     }
-    int unwritten = results_write(&rs, &cfg, &rp.stats, &ri);
-    if (mx) {
-        /* The report is out; the last scrapes see the totals. */
-        fflush(stdout);
-        workers_linger(&hooks, cfg.metrics_linger_ns);
-        metrics_close(mx);
-    }
-    shared_destroy(sh);
+    if (pa.staged)
+        run_info_add(&ri, &pa.rows.addendum);
+    verdict_judge(&verdict, &pa.rp.stats, &ri);
+    int unwritten = results_write(&rs, &cfg, &pa.rp.stats, &ri);
+    parent_linger(&cfg, &pa);
+    stage_rows_free(&pa.rows);
     free(body);
     free((char *)sa.raw_body);
     if (secret) {

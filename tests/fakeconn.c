@@ -117,8 +117,26 @@ struct ctx {
 static void run(const struct rule *r, const struct ctx *c);
 
 /* The end of a message's content: the dot event, then a new transaction. */
+/* capacity N: this message's turn in the server's one queue. */
+static void wait_turn(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, at, done;
+    at = atomic_load(srv->free_at);
+    do {
+        done = (at > now ? at : now) + 1000000000LL / sc->capacity;
+    } while (!atomic_compare_exchange_weak(srv->free_at, &at, done));
+    ts.tv_sec = (time_t)(done / 1000000000LL);
+    ts.tv_nsec = (long)(done % 1000000000LL);
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, 0) == EINTR)
+        ;
+}
+
 static void end_of_data(int only_rule)
 {
+    if (sc->capacity)
+        wait_turn();
     struct ev e = count("dot", 0);
     log_ev(&e);
     const struct rule *r = find_rule(&e, NULL, ".", 1);

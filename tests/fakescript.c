@@ -362,6 +362,12 @@ static int parse_directive(struct script *sc, const char *line)
         *(life ? &sc->lifetime : rcv ? &sc->rcvbuf : &sc->backlog) = (int)n;
         return word(&p, v, sizeof(v)) ? bad("%s takes one number", w) : 0;
     }
+    if (strcmp(w, "capacity") == 0) {
+        if (!word(&p, v, sizeof(v)) || number(v, 1, 100000, &n) < 0 || word(&p, v, sizeof(v)))
+            return bad("capacity needs one number: ends of data a second");
+        sc->capacity = (long)n;
+        return 0;
+    }
     if (strcmp(w, "stall-window") == 0) {
         if (!word(&p, v, sizeof(v)) || number(v, 0, LLONG_MAX / 2, &n) < 0
             || !word(&p, v, sizeof(v)) || number(v, 0, LLONG_MAX / 2, &m) < 0

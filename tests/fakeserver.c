@@ -41,7 +41,10 @@
  * lifetime SECONDS (up to 600), lmtp, stall-window START_MS LEN_MS,
  * nodelay (always on now: kept for old scripts), tiny-writes, bare-lf
  * (reply lines end in LF alone), backlog N,
- * never-accept.
+ * never-accept, capacity N (a server of N messages a second: each end of
+ * data waits in one queue shared by every connection, first come first
+ * served, and is answered 1/N s after the one before it, or after its
+ * own arrival if the server was idle; past N a second, latency climbs).
  * The default: banner 220; EHLO/LHLO the keywords; HELO, MAIL 250; RCPT
  * 250 in a transaction, else 503; DATA 354 if a recipient was accepted,
  * else 503; end of data 250 (LMTP: one reply per accepted recipient; 554
@@ -295,7 +298,7 @@ int main(int argc, char **argv)
     if (bad)
         return 2;
 
-    struct server srv = { &sc, NULL, -1, logdir, { 0, 0 } };
+    struct server srv = { &sc, NULL, NULL, -1, logdir, { 0, 0 } };
     clock_gettime(CLOCK_MONOTONIC, &srv.start);
     /* gnth counters, shared by the children: made before the first fork. */
     size_t gsize = (size_t)(sc.ncounters + 1) * sizeof(atomic_ulong);
@@ -306,6 +309,13 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i <= sc.ncounters; i++)
         atomic_init(&srv.gcount[i], 0);
+    srv.free_at = mmap(0, sizeof(atomic_llong), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                       -1, 0);
+    if (srv.free_at == MAP_FAILED) {
+        perror("fakeserver: mmap");
+        return 1;
+    }
+    atomic_init(srv.free_at, 0);
     if (logdir) {
         char path[4096];
         mkdir(logdir, 0755);

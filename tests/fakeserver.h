@@ -55,6 +55,7 @@ struct script {
     int lifetime;        /* seconds */
     int lmtp, nodelay, tiny_writes, bare_lf, never_accept;
     int backlog;
+    long capacity;       /* capacity N: ends of data served a second, 0: no bound */
     struct window *windows;
     int nwindows;
     char **counters;     /* the distinct event names of the rules */
@@ -75,6 +76,7 @@ int spec_has(const struct spec *s, unsigned long v);
 struct server {
     const struct script *sc;
     atomic_ulong *gcount;   /* sc->ncounters counters in shared memory */
+    atomic_llong *free_at;  /* capacity: when the server is next free (CLOCK_MONOTONIC ns) */
     int events_fd;          /* LOGDIR/events, or -1 */
     const char *logdir;     /* NULL: no logs */
     struct timespec start;  /* CLOCK_MONOTONIC, for stall-window */

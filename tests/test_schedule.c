@@ -2,8 +2,10 @@
 #include "run/schedule.h"
 #include "core/units.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int rate_is(const char *s, uint64_t num, uint64_t den)
 {
@@ -48,8 +50,110 @@ static int64_t due_ref(const struct rate *r, int64_t k)
 }
 #endif
 
+/* The integral of the stages' rate from 0 to t ns, in slots, computed
+ * afresh (per millisecond steps summed exactly within each stage). */
+static long double integral(const struct stages *s, int64_t t)
+{
+    long double c = 0, a = 0;
+    int64_t start = 0;
+    for (unsigned i = 0; i < s->n && start < t; i++) {
+        long double b = s->v[i].to.num ? (long double)s->v[i].to.num / s->v[i].to.den : 0;
+        int64_t len = s->v[i].len_ns, in = t - start < len ? t - start : len;
+        long double r = len ? a + (b - a) * in / len : b;
+        c += (a + r) / 2 * in / 1e9L;
+        start += len;
+        a = b;
+    }
+    return c;
+}
+
+static struct stages stages_of(int n, const int64_t *len_s, const uint64_t *num,
+                               const uint64_t *den)
+{
+    struct stages s;
+    memset(&s, 0, sizeof(s));
+    s.n = (unsigned)n;
+    for (int i = 0; i < n; i++)
+        s.v[i] = (struct stage){ len_s[i], { num[i], den[i] } };
+    return s;
+}
+
+/* Every slot k of the stages is due where the integral reaches k: at the
+ * due time it is at most k, a microsecond later at least k. */
+static int due_exact(const struct stages *s, int64_t step)
+{
+    int64_t all = schedule_stages_slots(s);
+    for (int64_t k = 0; k < all; k += step) {
+        int64_t t = schedule_stages_due_ns(s, k);
+        if (t >= SCHEDULE_MAX_NS || integral(s, t) > (long double)k + 1e-6L
+            || (k > 0 && integral(s, t + 1000) < (long double)k)) {
+            fprintf(stderr, "slot %lld due %lld: integral %Lf\n", (long long)k, (long long)t,
+                    integral(s, t));
+            return 0;
+        }
+        if (k + 1 < all && schedule_stages_due_ns(s, k + 1) < t)
+            return 0;
+    }
+    return schedule_stages_due_ns(s, all) == SCHEDULE_MAX_NS;
+}
+
+/* The count of slots due before t is the count of due times before t. */
+static int within_agrees(const struct stages *s, int64_t step_ns)
+{
+    int64_t all = schedule_stages_slots(s), end = schedule_stages_len_ns(s), k = 0;
+    for (int64_t t = 0; t <= end + step_ns; t += step_ns) {
+        while (k < all && schedule_stages_due_ns(s, k) < t)
+            k++;
+        if (schedule_stages_slots_within(s, t) != k)
+            return 0;
+    }
+    return 1;
+}
+
+static void stages(void)
+{
+    const int64_t S = 1000000000;
+    /* 0 to 100/s over 30 s: 1500 slots, slot k at sqrt(0.6 k) s. */
+    struct stages ramp = stages_of(1, (int64_t[]){ 30 * S }, (uint64_t[]){ 100 }, (uint64_t[]){ 1 });
+    CHECK(schedule_stages_slots(&ramp) == 1500 && schedule_stages_len_ns(&ramp) == 30 * S);
+    CHECK(schedule_stages_due_ns(&ramp, 0) == 0);
+    CHECK(llabs(schedule_stages_due_ns(&ramp, 1000) - (int64_t)(sqrtl(600.0L) * 1e9L)) <= 1);
+    CHECK(llabs(schedule_stages_due_ns(&ramp, 1499) - (int64_t)(sqrtl(0.6L * 1499) * 1e9L)) <= 1);
+    CHECK(schedule_stages_due_ns(&ramp, 1500) == SCHEDULE_MAX_NS);
+    CHECK(schedule_stages_rate_at(&ramp, 15 * S) == 50.0);
+    CHECK(due_exact(&ramp, 1) && within_agrees(&ramp, S / 10));
+    /* A step to 100/s, 10 s of it: --rate=100's times. */
+    struct stages flat = stages_of(2, (int64_t[]){ 0, 10 * S }, (uint64_t[]){ 100, 100 },
+                                   (uint64_t[]){ 1, 1 });
+    struct rate r100 = { 100, 1 };
+    CHECK(schedule_stages_slots(&flat) == 1000);
+    int same = 1;
+    for (int64_t k = 0; k < 1000; k++)
+        same &= llabs(schedule_stages_due_ns(&flat, k) - schedule_due_ns(&r100, k)) <= 1;
+    CHECK(same);
+    CHECK(schedule_offer_due_ns(&r100, 0, 7) == schedule_due_ns(&r100, 7));
+    CHECK(schedule_offer_due_ns(&r100, &flat, 7) == schedule_stages_due_ns(&flat, 7));
+    /* The example: up, hold, down; 1/3 rates, an odd length. */
+    struct stages up_down = stages_of(4, (int64_t[]){ 30 * S, 60 * S, 30 * S, 10 * S },
+                                      (uint64_t[]){ 100, 500, 500, 0 }, (uint64_t[]){ 1, 1, 1, 1 });
+    CHECK(schedule_stages_slots(&up_down) == 1500 + 18000 + 15000 + 2500);
+    CHECK(due_exact(&up_down, 7) && within_agrees(&up_down, S / 3));
+    struct stages odd = stages_of(3, (int64_t[]){ 7 * S + 123456789, 0, 3 * S + 1 },
+                                  (uint64_t[]){ 10, 1, 0 }, (uint64_t[]){ 3, 7, 1 });
+    CHECK(due_exact(&odd, 1) && within_agrees(&odd, S / 7));
+    /* A week of the fastest ramp keeps the microsecond. */
+    struct stages week = stages_of(2, (int64_t[]){ 3 * 24 * 3600 * S, 4 * 24 * 3600 * S },
+                                   (uint64_t[]){ 1000000, 999999 }, (uint64_t[]){ 1, 1 });
+    CHECK(due_exact(&week, 7919 * 1000003LL));
+    /* Nothing offered: no slot. */
+    struct stages none = stages_of(1, (int64_t[]){ 10 * S }, (uint64_t[]){ 0 }, (uint64_t[]){ 1 });
+    CHECK(schedule_stages_slots(&none) == 0 && schedule_stages_due_ns(&none, 0) == SCHEDULE_MAX_NS);
+    CHECK(schedule_stages_slots_within(&none, 5 * S) == 0);
+}
+
 int main(void)
 {
+    stages();
     /* Rates: a fraction per second, in lowest terms. */
     CHECK(rate_is("50", 50, 1));
     CHECK(rate_is("50/s", 50, 1));

@@ -5,10 +5,14 @@
 #define CONFIG_H
 
 #include "core/shard.h"
+#include "core/stages.h"
 #include "core/units.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+
+/* --fail-if expressions a run may have. */
+#define THRESHOLDS_MAX 32
 
 /* cfg->messages of a run that --duration alone bounds. */
 #define MESSAGES_UNBOUNDED INT64_MAX
@@ -56,7 +60,9 @@ struct config {
     long bdat_size;          /* --bdat-size, 0: the whole message at once */
     bool smtputf8, eightbitmime;
     bool rate_on;            /* --rate: the open-loop schedule */
-    struct rate rate;
+    struct rate rate;        /* --stages: their mean rate */
+    bool stages_on;          /* --stages: the rate ramps (implies rate_on) */
+    struct stages stages;
     int64_t duration_ns;     /* --duration, 0 if not given */
     int64_t interval_ns;     /* --interval, 0 if not given */
     const char *plot;        /* --plot=FILE, or NULL */
@@ -67,6 +73,11 @@ struct config {
     const char *metrics;     /* --metrics, as ADDR:PORT; NULL: no server */
     int64_t metrics_linger_ns;   /* --metrics-linger (default 5 s) */
     const char *target;      /* the operand */
+    const char *fail_if[THRESHOLDS_MAX];   /* --fail-if, as written */
+    int fail_if_n;
+    bool find_rate_on;       /* --find-rate=FROM-TO: the capacity search */
+    double find_from, find_to;   /* messages a second */
+    int64_t step_ns;         /* --step, 10 s by default */
     bool merge;              /* --merge: the operands are reports, not a target */
     char *const *merge_files;
     int merge_n;

@@ -25,6 +25,13 @@ int units_rate(const char *s, struct rate *r, char *why, size_t len);
  * the nanosecond (at most 9 decimals). 0, or -1 with the reason in why. */
 int units_duration(const char *s, int64_t *ns, char *why, size_t len);
 
+/* A decimal number "I[.F]" with at most max_dec decimals, as mantissa and
+ * decimal count; the integer part is held to max_int so that the mantissa
+ * cannot overflow. The rest of the string is left in *end. 0, or -1 with
+ * the reason in why. */
+int units_decimal(const char *s, int max_dec, uint64_t max_int, uint64_t *mant, int *dec,
+                  const char **end, char *why, size_t len);
+
 /* The rate as a double, for reports (the schedule itself never uses it). */
 double units_rate_per_s(const struct rate *r);
 

@@ -8,6 +8,7 @@
 #define MERGE_H
 
 #include "core/config.h"
+#include "report/results.h"
 #include "report/runid.h"
 #include "report/stats.h"
 
@@ -47,9 +48,10 @@ void merge_print_missing(const struct merged *m, FILE *out);
  * MERGE_EXIT_PARTIAL if shards are missing, else the outputs' (results.h). */
 int merge_exit_status(const struct merge_result *res, int unwritten);
 
-/* --merge: reads cfg's files ("-": standard input), merges them, writes
- * the report as a run does, and returns the exit status. A refusal ends
- * the program with one line and status 1. */
-int merge_run(const struct config *cfg);
+/* --merge: reads cfg's files ("-": standard input), merges them, has the
+ * merged run judged (judge: NULL for none), writes the report as a run
+ * does, and returns the exit status. A refusal ends the program with one
+ * line and status 1. */
+int merge_run(const struct config *cfg, const struct results_judge *judge);
 
 #endif

@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "core/record.h"
 #include "core/shard.h"
+#include "core/stages.h"
 #include "core/units.h"
 
 #include <stddef.h>
@@ -37,6 +38,7 @@ struct intervals {
     int64_t len_us;
     int scheduled;             /* --rate: due counts and corrected latencies */
     struct rate rate;
+    const struct stages *stages;   /* --stages, or NULL */
     int64_t slots;             /* the whole run's slots, for the due counts */
     struct shard shard;        /* of which this run's are k = j*N + I */
     struct interval *v;
@@ -49,6 +51,8 @@ struct intervals {
 /* rate NULL: not scheduled. */
 void intervals_init(struct intervals *iv, int64_t len_ns, const struct rate *rate, int64_t slots);
 void intervals_free(struct intervals *iv);
+/* --stages: the slots due in each interval are the stages'. */
+void intervals_stages(struct intervals *iv, const struct stages *st);
 /* A shard's intervals: the slots due in each are the shard's own. */
 void intervals_shard(struct intervals *iv, const struct shard *sh);
 

@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "core/record.h"
 #include "core/shard.h"
+#include "core/stages.h"
 #include "core/units.h"
 
 #include <stdint.h>
@@ -20,7 +21,8 @@
 #define OPENLOOP_SHORTFALL 0.97
 
 struct openloop {
-    struct rate rate;         /* the whole run's rate */
+    struct rate rate;         /* the whole run's rate (--stages: its mean) */
+    const struct stages *stages;   /* --stages, or NULL */
     struct shard shard;       /* this run's part of it: 0/1 for all of it */
     int64_t due;              /* this run's (or shard's) slots */
     int64_t run_slots;        /* the whole run's */
@@ -37,6 +39,8 @@ struct openloop {
 /* duration_ns: --duration, 0 if none. */
 void openloop_init(struct openloop *ol, const struct rate *rate, int64_t due, unsigned sessions,
                    int64_t duration_ns);
+/* --stages: the slots' times are the stages' (rate: their mean). */
+void openloop_stages(struct openloop *ol, const struct stages *st);
 /* A shard's part of a run of run_slots slots (see shard.h): it offers
  * R/N, its slots are the run's k = j*N + I, and its offer ends with the
  * whole run's. */

@@ -16,6 +16,14 @@ struct results {
     struct output *json, *records, *plot;
 };
 
+/* A judgement of the run's final numbers (verdict/), made before its
+ * results are written: it may hang an addendum and thresholds_failed on
+ * ri. */
+struct results_judge {
+    int (*judge)(void *ctx, const struct stats *st, struct run_info *ri);
+    void *ctx;
+};
+
 /* Opens what cfg asks for, or ends the program with one line (before any
  * worker exists). */
 void results_open(struct results *rs, const struct config *cfg);
@@ -29,6 +37,14 @@ void results_ending(struct run_info *ri);
  * any of them could not be written in full, else 0. */
 int results_write(struct results *rs, const struct config *cfg, const struct stats *st,
                   const struct run_info *ri);
+
+/* Closes every output, checking each. Returns 1 if any of them could not
+ * be written in full, else 0. */
+int results_close(struct results *rs);
+
+/* The exit status of a run that failed a --fail-if threshold but had no
+ * failure of its own and was not interrupted (see EXIT STATUS). */
+#define RESULTS_EXIT_THRESHOLD 2
 
 /* The exit status of a run that ended as ri says (see EXIT STATUS). */
 int results_exit_status(const struct run_info *ri, int unwritten);

@@ -5,6 +5,7 @@
 #ifndef STATS_H
 #define STATS_H
 
+#include "core/json.h"
 #include "report/hist.h"
 #include "report/intervals.h"
 #include "report/openloop.h"
@@ -44,6 +45,15 @@ struct stats {
     struct intervals iv;
 };
 
+/* What a part above the report (verdict/) adds to it: lines after the
+ * numbers, members at the end of the JSON object. */
+struct report_addendum {
+    void (*text)(const void *ctx, FILE *out);
+    void (*json)(const void *ctx, struct json *j);
+    const void *ctx;
+    struct report_addendum *next;   /* the next part, in the report's order */
+};
+
 /* What the report says about the run besides the numbers. */
 struct run_info {
     int fatal;                /* a fatal error stopped the run */
@@ -62,7 +72,13 @@ struct run_info {
     const char *auth_mech;    /* NULL without AUTH */
     const struct run_id *id;  /* the run's identity (NULL: no "run" in the JSON) */
     const struct merged *merged;  /* a merge's shards, or NULL */
+    struct report_addendum *addendum;   /* a list, NULL: none (see run_info_add) */
+    int thresholds_failed;    /* a --fail-if threshold failed (verdict/) */
 };
+
+/* Appends a part to ri's report, after those added before (a part already
+ * on the list stays where it is). */
+void run_info_add(struct run_info *ri, struct report_addendum *a);
 
 /* requested: MESSAGES_UNBOUNDED (options.h) when --duration alone bounds the run. */
 void stats_init(struct stats *st, int64_t requested);
@@ -72,6 +88,8 @@ void stats_schedule(struct stats *st, const struct rate *rate, int64_t due, unsi
                     int64_t duration_ns);
 /* --interval, --plot: intervals of len_ns from t0 (rate: NULL, or --rate's). */
 void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, int64_t slots);
+/* --stages (after stats_schedule and stats_intervals): the slots' times. */
+void stats_stages(struct stats *st, const struct stages *stages);
 /* A shard's stats (after stats_schedule and stats_intervals), in a run
  * of run_slots slots. */
 void stats_shard(struct stats *st, const struct shard *sh, int64_t run_slots);

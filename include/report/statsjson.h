@@ -13,7 +13,8 @@
  * message), "outcome", "merged", and exact integers beside the rounded
  * milliseconds (min_us, max_us, last_start_us, ...), for --merge; 3:
  * run.settings, and a merge's settings per shard (merged.parts[].settings,
- * merged.settings_differ). */
+ * merged.settings_differ), "thresholds" (--fail-if), "stages" (--stages)
+ * and, for --find-rate, "search". */
 #define STATSJSON_VERSION 3
 
 void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);

@@ -6,6 +6,7 @@
 #ifndef SCHEDULE_H
 #define SCHEDULE_H
 
+#include "core/stages.h"
 #include "core/units.h"
 
 #include <stdint.h>
@@ -22,6 +23,26 @@ int64_t schedule_due_ns(const struct rate *r, int64_t k);
 /* How many slots are due less than t_ns after t0: the k >= 0 with
  * k / R < t, that is ceil(t * R). */
 int64_t schedule_slots_within(const struct rate *r, int64_t t_ns);
+
+/* --stages: slot k is due when the integral of the offered rate from t0
+ * reaches k, the rate ramping linearly within each stage. Each stage's
+ * quadratic is solved in long double (64-bit mantissa) in the stable form
+ * 2m / (a + sqrt(a^2 + 2(b-a)m/L)): the error is far below 1 us over a
+ * week (test_schedule checks it against the integral). A slot whose
+ * integral is reached only at the stages' end, or never, has no time:
+ * SCHEDULE_MAX_NS. */
+int64_t schedule_stages_due_ns(const struct stages *s, int64_t k);
+/* The slots due less than t_ns after t0 (all of them: t_ns past the end). */
+int64_t schedule_stages_slots_within(const struct stages *s, int64_t t_ns);
+/* The stages' whole length, and their slots (those due before the end). */
+int64_t schedule_stages_len_ns(const struct stages *s);
+int64_t schedule_stages_slots(const struct stages *s);
+/* The offered rate at t_ns after t0, messages per second. */
+double schedule_stages_rate_at(const struct stages *s, int64_t t_ns);
+
+/* Either schedule: the stages if st is not NULL, else the rate's. */
+int64_t schedule_offer_due_ns(const struct rate *r, const struct stages *st, int64_t k);
+int64_t schedule_offer_slots_within(const struct rate *r, const struct stages *st, int64_t t_ns);
 
 /* The monotonic clock, in nanoseconds. */
 int64_t schedule_now_ns(void);

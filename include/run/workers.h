@@ -57,8 +57,10 @@ struct workers_hooks {
 int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
                 const struct workers_hooks *hooks, struct workers_result *res);
 
-/* After the run: serves the hooks' descriptors (poll_fds, on_poll) for
- * linger_ns more, or until a stop signal (SIGINT, SIGTERM, SIGHUP). */
-void workers_linger(const struct workers_hooks *hooks, int64_t linger_ns);
+/* Between runs (--find-rate's steps) and after the last (--metrics-linger):
+ * waits ns, serving the hooks' descriptors (poll_fds, on_poll; hooks may be
+ * NULL), or less if SIGINT, SIGTERM or SIGHUP comes meanwhile (*signal:
+ * that signal; 0 none). Returns 0 after the whole wait, -1 after a signal. */
+int workers_pause(const struct workers_hooks *hooks, int64_t ns, int *signal);
 
 #endif

@@ -9,6 +9,9 @@
 #include "smtp/tls.h"
 #include "cli/target.h"
 #include "cli/usage.h"
+#include "verdict/search.h"
+#include "verdict/stages.h"
+#include "verdict/verdict.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -30,7 +33,8 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
        OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
        OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD,
-       OPT_START_AT, OPT_MERGE, OPT_METRICS, OPT_METRICS_LINGER };
+       OPT_START_AT, OPT_MERGE, OPT_METRICS, OPT_METRICS_LINGER,
+       OPT_FAIL_IF, OPT_STAGES, OPT_FIND_RATE, OPT_STEP };
 
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
@@ -68,6 +72,10 @@ static const struct option long_options[] = {
     { "merge", no_argument, 0, OPT_MERGE },
     { "metrics", required_argument, 0, OPT_METRICS },
     { "metrics-linger", required_argument, 0, OPT_METRICS_LINGER },
+    { "fail-if", required_argument, 0, OPT_FAIL_IF },
+    { "stages", required_argument, 0, OPT_STAGES },
+    { "find-rate", required_argument, 0, OPT_FIND_RATE },
+    { "step", required_argument, 0, OPT_STEP },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -149,6 +157,71 @@ static void check_start(const struct config *cfg, const char *arg)
         diag_info("starting at %s, in %.3f s (--start-at)", when, (double)ahead / 1e9);
 }
 
+static void stages(const char *arg, struct config *cfg)
+{
+    char why[256];
+    if (stages_parse(arg, &cfg->stages, why, sizeof(why)) < 0)
+        diag_fatal("--stages=%s: %s (%s)", arg, why, STAGES_FORMS);
+    cfg->stages_on = true;
+}
+
+static void find_rate(const char *arg, struct config *cfg)
+{
+    char why[160];
+    if (search_parse(arg, &cfg->find_from, &cfg->find_to, why, sizeof(why)) < 0)
+        diag_fatal("--find-rate=%s: %s (give FROM-TO, rates as --rate takes them, FROM less "
+                   "than TO: e.g. --find-rate=50-2000)", arg, why);
+    cfg->find_rate_on = true;
+}
+
+/* --find-rate runs --rate steps of its own: what would shape them
+ * otherwise is refused. */
+static void check_search(struct config *cfg)
+{
+    if (cfg->step_ns && !cfg->find_rate_on)
+        diag_fatal("--step needs --find-rate");
+    if (!cfg->find_rate_on)
+        return;
+    const char *other = cfg->rate_on ? "--rate" : cfg->stages_on ? "--stages"
+                      : cfg->duration_ns ? "--duration" : cfg->messages_given ? "-m"
+                      : cfg->sharded ? "--shard" : cfg->start_at_on ? "--start-at"
+                      : cfg->records ? "--records" : cfg->interval_ns ? "--interval"
+                      : cfg->fixed_delay ? "-w" : cfg->random_delay ? "-R" : 0;
+    if (other)
+        diag_fatal("--find-rate cannot be used with %s: each step is a --rate run of --step",
+                   other);
+    if (cfg->step_ns == 0)
+        cfg->step_ns = 10000000000LL;
+    cfg->rate_on = true;
+    cfg->rate = (struct rate){ (uint64_t)(cfg->find_from * 1000 + 0.5), 1000 };
+    cfg->duration_ns = cfg->step_ns;
+}
+
+/* --fail-if: refused at once if it does not parse; kept as written. */
+static void fail_if(const char *arg, struct config *cfg)
+{
+    static struct verdict check;
+    char why[1024];
+    if (verdict_add(&check, arg, why, sizeof(why)) < 0)
+        diag_fatal("%s", why);
+    cfg->fail_if[cfg->fail_if_n++] = arg;
+}
+
+/* A threshold on what only a schedule measures needs one (a merge's
+ * reports say for themselves whether they had one). */
+static void check_thresholds(const struct config *cfg)
+{
+    for (int i = 0; i < cfg->fail_if_n; i++) {
+        struct threshold t;
+        char why[160];
+        if (threshold_parse(cfg->fail_if[i], &t, why, sizeof(why)) == 0
+            && threshold_needs_schedule(&t) && !cfg->rate_on)
+            diag_fatal("--fail-if=%s: the metric needs --rate or --stages: only a schedule "
+                       "measures it",
+                       cfg->fail_if[i]);
+    }
+}
+
 /* --merge reads reports and writes one: of the options, only those of
  * the outputs that a report makes mean anything to it. */
 static void merge_operands(struct config *cfg, int n, char *const *files)
@@ -178,6 +251,21 @@ static int64_t duration(const char *opt, const char *arg, int64_t min_ns, const 
  * --duration (see the man page, LOAD SHAPE). */
 static void check_shape(struct config *cfg)
 {
+    if (cfg->stages_on) {
+        /* The stages are the schedule: their rate, their length. */
+        if (cfg->rate_on || cfg->duration_ns)
+            diag_fatal("--stages cannot be used with %s: the stages give the rate and the time",
+                       cfg->rate_on ? "--rate" : "--duration");
+        if (cfg->fixed_delay || cfg->random_delay)
+            diag_fatal("--stages cannot be used with %s: the schedule says when each message "
+                       "starts", cfg->fixed_delay ? "-w" : "-R");
+        int64_t slots = schedule_stages_slots(&cfg->stages);
+        if (!cfg->messages_given || slots < cfg->messages)
+            cfg->messages = slots;
+        cfg->rate = stages_mean_rate(&cfg->stages);
+        cfg->rate_on = true;
+        return;
+    }
     if (cfg->rate_on && (cfg->fixed_delay || cfg->random_delay))
         diag_fatal("--rate cannot be used with %s: the schedule says when each message starts",
                    cfg->fixed_delay ? "-w" : "-R");
@@ -372,6 +460,10 @@ void options_parse(int argc, char **argv, struct config *cfg)
             cfg->metrics_linger_ns = strcmp(optarg, "0") == 0 ? 0
                                    : duration("metrics-linger", optarg, 1, "a nanosecond");
             break;
+        case OPT_FAIL_IF: fail_if(optarg, cfg); break;
+        case OPT_STAGES: stages(optarg, cfg); break;
+        case OPT_FIND_RATE: find_rate(optarg, cfg); break;
+        case OPT_STEP: cfg->step_ns = duration("step", optarg, 1000000000LL, "a second"); break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();
@@ -387,7 +479,9 @@ void options_parse(int argc, char **argv, struct config *cfg)
         usage_short();
     cfg->target = argv[optind];
     check_together(cfg);
+    check_search(cfg);
     check_shape(cfg);
+    check_thresholds(cfg);
     if (cfg->start_at_on)
         check_start(cfg, start_text);
 }

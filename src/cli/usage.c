@@ -74,6 +74,8 @@ static const char shape[] =
     "                  came before; R per second (50, 50/s, 0.5), /m or /h\n"
     "  --duration=T    offer work for T (10, 90s, 2.5m, 1h), then let what is in\n"
     "                  flight finish; with --rate and no -m: the slots due in T\n"
+    "  --stages=LIST   a load that changes: DURATION:RATE,... each stage ramps from\n"
+    "                  the rate before it (0 at first) to RATE: 30s:100/s,60s:500/s\n"
     "  --interval=S    a line per S seconds on standard error (at least 0.1)\n"
     "  --plot=FILE     an SVG picture of the run's rates and latencies\n"
     "\n"
@@ -83,6 +85,17 @@ static const char shape[] =
     "                  zone) or @1796119200[.5] (Unix seconds); at most 24 h on\n"
     "  --merge REPORT... (no target) the one report of the shards' --json files\n"
     "                  (- for standard input), as one machine would have made it\n";
+
+static const char verdict[] =
+    "\n"
+    "Verdict:\n"
+    "  --fail-if=EXPR  a threshold: exit 2 if EXPR holds at the end (repeatable):\n"
+    "                  p99(message)>250ms, max(connect)>1s, failed>0.1%, rejected>5,\n"
+    "                  achieved<95% (--rate); also with --merge, on the merged run\n"
+    "  --find-rate=FROM-TO  search the highest rate that meets the thresholds\n"
+    "                  (failed>1%, p99(corrected)>1s if none): exit 0 found,\n"
+    "                  4 passed even at TO, 2 failed already at FROM\n"
+    "  --step=T        each --find-rate step's length (10s)\n";
 
 static const char protocol[] =
     "\n"
@@ -131,6 +144,7 @@ _Noreturn void usage_help(void)
     fputs(letters, stdout);
     fputs(output, stdout);
     fputs(shape, stdout);
+    fputs(verdict, stdout);
     fputs(protocol, stdout);
     if (tls_built())
         fputs(tls_auth, stdout);

@@ -4,10 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A decimal number "I[.F]" with at most max_dec decimals, as mantissa and
- * decimal count; the integer part is held to max_int so that the mantissa
- * cannot overflow. The rest of the string is left in *end. */
-static int decimal(const char *s, int max_dec, uint64_t max_int, uint64_t *mant, int *dec,
+int units_decimal(const char *s, int max_dec, uint64_t max_int, uint64_t *mant, int *dec,
                    const char **end, char *why, size_t len)
 {
     uint64_t v = 0;
@@ -65,7 +62,7 @@ int units_rate(const char *s, struct rate *r, char *why, size_t len)
 
     /* 10^11 an hour is 2.8e7 a second: beyond the limit, yet small enough
      * that six decimals more still fit 64 bits. */
-    if (decimal(s, RATE_DECIMALS, 100000000000ULL, &mant, &dec, &end, why, len) < 0)
+    if (units_decimal(s, RATE_DECIMALS, 100000000000ULL, &mant, &dec, &end, why, len) < 0)
         return -1;
     if (strcmp(end, "/m") == 0)
         unit = 60;
@@ -97,7 +94,7 @@ int units_duration(const char *s, int64_t *ns, char *why, size_t len)
     const char *end;
 
     /* A week is 604800 s: an integer part beyond that is refused anyway. */
-    if (decimal(s, 9, 1000000000ULL, &mant, &dec, &end, why, len) < 0)
+    if (units_decimal(s, 9, 1000000000ULL, &mant, &dec, &end, why, len) < 0)
         return -1;
     if (strcmp(end, "m") == 0)
         unit = 60;

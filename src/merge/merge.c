@@ -330,7 +330,7 @@ static char *slurp(const char *name, size_t *len)
     return buf;
 }
 
-int merge_run(const struct config *cfg)
+int merge_run(const struct config *cfg, const struct results_judge *judge)
 {
     size_t n = (size_t)cfg->merge_n;
     struct merge_input *in = calloc(n, sizeof(*in));
@@ -369,6 +369,8 @@ int merge_run(const struct config *cfg)
     char line[256];
     if (res.st->scheduled && openloop_shortfall_line(&res.st->ol, line, sizeof(line)))
         diag_warn("%s", line);
+    if (judge)
+        judge->judge(judge->ctx, res.st, &res.ri);
     static struct results rs;
     results_open(&rs, cfg);
     int status = merge_exit_status(&res, results_write(&rs, cfg, res.st, &res.ri));

@@ -169,6 +169,11 @@ void intervals_init(struct intervals *iv, int64_t len_ns, const struct rate *rat
     iv->end_us = -1;
 }
 
+void intervals_stages(struct intervals *iv, const struct stages *st)
+{
+    iv->stages = st;
+}
+
 void intervals_shard(struct intervals *iv, const struct shard *sh)
 {
     iv->shard = *sh;
@@ -261,7 +266,7 @@ size_t intervals_finish(struct intervals *iv, int64_t end_us)
 
 static int64_t due_before(const struct intervals *iv, int64_t t_us)
 {
-    int64_t k = schedule_slots_within(&iv->rate, t_us * 1000);
+    int64_t k = schedule_offer_slots_within(&iv->rate, iv->stages, t_us * 1000);
     return shard_owned(&iv->shard, k < iv->slots ? k : iv->slots);
 }
 

@@ -12,7 +12,8 @@
  * that the shards' achieved rates add up to the run's. */
 static void offer_end(struct openloop *ol)
 {
-    int64_t end = schedule_due_ns(&ol->rate, ol->run_slots - 1) + schedule_due_ns(&ol->rate, 1);
+    int64_t end = ol->stages ? schedule_stages_len_ns(ol->stages)
+                : schedule_due_ns(&ol->rate, ol->run_slots - 1) + schedule_due_ns(&ol->rate, 1);
     if (ol->duration_ns && ol->duration_ns < end)
         end = ol->duration_ns;
     ol->offer_end_us = end / 1000;
@@ -32,6 +33,12 @@ void openloop_init(struct openloop *ol, const struct rate *rate, int64_t due, un
     hist_init(&ol->lag);
     hist_init(&ol->service);
     hist_init(&ol->corrected);
+}
+
+void openloop_stages(struct openloop *ol, const struct stages *st)
+{
+    ol->stages = st;
+    offer_end(ol);
 }
 
 void openloop_shard(struct openloop *ol, const struct shard *sh, int64_t run_slots)
@@ -107,7 +114,8 @@ uint64_t openloop_sessions_needed(const struct openloop *ol)
     double lag_s = (double)ol->lag.max / 1e6;
     if (ol->started < ol->due) {
         double waited = (double)ol->offer_end_us / 1e6
-                      - (double)schedule_due_ns(&ol->rate, shard_slot(&ol->shard, ol->started)) / 1e9;
+                      - (double)schedule_offer_due_ns(&ol->rate, ol->stages,
+                                                       shard_slot(&ol->shard, ol->started)) / 1e9;
         lag_s = waited > lag_s ? waited : lag_s;
     }
     return round_up(openloop_offered(ol) * (lag_s + service_s));

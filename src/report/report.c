@@ -26,6 +26,8 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
     if (cfg->interval_ns || cfg->plot)
         stats_intervals(&rp->stats, cfg->interval_ns ? cfg->interval_ns : 1000000000,
                         cfg->rate_on ? &cfg->rate : 0, cfg->messages);
+    if (cfg->stages_on)
+        stats_stages(&rp->stats, &cfg->stages);
     stats_shard(&rp->stats, &cfg->shard, cfg->messages);
     rp->interval_lines = cfg->interval_ns != 0;
 }

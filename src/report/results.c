@@ -72,6 +72,11 @@ int results_write(struct results *rs, const struct config *cfg, const struct sta
                  ri->sessions, ri->status);
         plot_svg(rs->plot->f, st, title);
     }
+    return results_close(rs);
+}
+
+int results_close(struct results *rs)
+{
     /* Every result must reach its file in full, or the run says so. */
     int unwritten = 0;
     struct output *own[] = { rs->json, rs->records, rs->plot };
@@ -88,5 +93,7 @@ int results_exit_status(const struct run_info *ri, int unwritten)
         return 1;
     if (ri->signal)
         return 128 + ri->signal;
+    if (ri->thresholds_failed)
+        return RESULTS_EXIT_THRESHOLD;
     return unwritten ? EXIT_UNWRITTEN : 0;
 }

@@ -55,6 +55,25 @@ void stats_intervals(struct stats *st, int64_t len_ns, const struct rate *rate, 
     intervals_init(&st->iv, len_ns, rate, slots);
 }
 
+void run_info_add(struct run_info *ri, struct report_addendum *a)
+{
+    struct report_addendum **p = &ri->addendum;
+    while (*p && *p != a)
+        p = &(*p)->next;
+    if (*p == 0) {
+        a->next = 0;
+        *p = a;
+    }
+}
+
+void stats_stages(struct stats *st, const struct stages *stages)
+{
+    if (st->scheduled)
+        openloop_stages(&st->ol, stages);
+    if (st->has_intervals)
+        intervals_stages(&st->iv, stages);
+}
+
 void stats_shard(struct stats *st, const struct shard *sh, int64_t run_slots)
 {
     if (st->scheduled)
@@ -322,5 +341,8 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
         row(out, "corrected", &st->ol.corrected);
         row(out, "start lag", &st->ol.lag);
     }
+    for (const struct report_addendum *a = ri->addendum; a; a = a->next)
+        if (a->text)
+            a->text(a->ctx, out);
     fflush(out);
 }

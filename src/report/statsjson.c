@@ -237,6 +237,9 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_string(&j, "unit", "us");
     json_uint(&j, "sub_buckets", HIST_SUB);
     json_end(&j);
+    for (const struct report_addendum *a = ri->addendum; a; a = a->next)
+        if (a->json)
+            a->json(a->ctx, &j);
     json_end(&j);
     fputc('\n', out);
     fflush(out);

@@ -2,55 +2,14 @@
  * what late means. */
 #include "run/schedule.h"
 
+#include "core/wide.h"
+
 #include <errno.h>
+#include <math.h>
 #include <time.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
-
-/* 64 x 64 -> 128 bits and 128 / 64 -> 64 bits, by hand: C11 has no
- * 128-bit type, and doubles would drift by a microsecond within hours. */
-struct u128 {
-    uint64_t hi, lo;
-};
-
-static struct u128 mul64(uint64_t a, uint64_t b)
-{
-    uint64_t a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
-    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-    uint64_t mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
-    struct u128 r = { p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32),
-                      (mid << 32) | (p00 & 0xffffffffu) };
-    return r;
-}
-
-static struct u128 add64(struct u128 a, uint64_t b)
-{
-    a.lo += b;
-    if (a.lo < b)
-        a.hi++;
-    return a;
-}
-
-/* n / d, or UINT64_MAX when the quotient does not fit 64 bits. */
-static uint64_t div64(struct u128 n, uint64_t d)
-{
-    if (n.hi >= d)
-        return UINT64_MAX;
-    uint64_t rem = n.hi, q = 0;
-    for (int i = 63; i >= 0; i--) {
-        /* rem < d before the shift; a carry out of bit 63 means that the
-         * true remainder is past 2^64, so above d: wrapping is exact. */
-        uint64_t carry = rem >> 63;
-        rem = (rem << 1) | ((n.lo >> i) & 1u);
-        q <<= 1;
-        if (carry || rem >= d) {
-            rem -= d;
-            q |= 1;
-        }
-    }
-    return q;
-}
 
 #define NS_PER_S 1000000000u
 
@@ -59,7 +18,7 @@ int64_t schedule_due_ns(const struct rate *r, int64_t k)
     if (k <= 0)
         return 0;
     /* den <= 3.6e9 (six decimals, per hour): 1e9 * den fits 64 bits. */
-    uint64_t q = div64(mul64((uint64_t)k, NS_PER_S * r->den), r->num);
+    uint64_t q = wide_div(wide_mul((uint64_t)k, NS_PER_S * r->den), r->num);
     return q >= (uint64_t)SCHEDULE_MAX_NS ? SCHEDULE_MAX_NS : (int64_t)q;
 }
 
@@ -68,7 +27,7 @@ int64_t schedule_slots_within(const struct rate *r, int64_t t_ns)
     if (t_ns <= 0)
         return 0;
     uint64_t d = NS_PER_S * r->den;
-    uint64_t q = div64(add64(mul64((uint64_t)t_ns, r->num), d - 1), d);
+    uint64_t q = wide_div(wide_add(wide_mul((uint64_t)t_ns, r->num), d - 1), d);
     return q > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)q;
 }
 
@@ -108,4 +67,130 @@ int schedule_wait(int64_t when, int (*stop)(void *), void *ctx)
         if (e != 0)
             return stop && stop(ctx) ? -1 : 0;   /* cannot sleep: go now rather than never */
     }
+}
+
+/* --stages. A stage from rate a to rate b (per ns) over L ns holds
+ * (a + b) L / 2 slots; the integral's values are held in long double. */
+typedef long double real;
+
+static real per_ns(const struct rate *r)
+{
+    return r->num == 0 ? 0 : (real)r->num / (real)r->den / 1e9L;
+}
+
+/* Slots within a hair of a whole number are that number: an integral that
+ * is exactly k in rational terms must not lose k to rounding. */
+static real hair(real v)
+{
+    return 1e-9L + v * 1e-15L;
+}
+
+static real stage_integral(real a, real b, int64_t len)
+{
+    return (a + b) * (real)len / 2;
+}
+
+int64_t schedule_stages_len_ns(const struct stages *s)
+{
+    int64_t len = 0;
+    for (unsigned i = 0; i < s->n; i++)
+        len += s->v[i].len_ns;
+    return len;
+}
+
+static real total(const struct stages *s)
+{
+    real sum = 0, a = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        real b = per_ns(&s->v[i].to);
+        sum += stage_integral(a, b, s->v[i].len_ns);
+        a = b;
+    }
+    return sum;
+}
+
+int64_t schedule_stages_slots(const struct stages *s)
+{
+    real c = total(s);
+    real n = ceill(c - hair(c));
+    return n <= 0 ? 0 : n >= (real)INT64_MAX ? INT64_MAX : (int64_t)n;
+}
+
+int64_t schedule_stages_due_ns(const struct stages *s, int64_t k)
+{
+    if (k < 0)
+        return 0;
+    real want = (real)k, c = 0, a = 0;
+    int64_t start = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        real b = per_ns(&s->v[i].to);
+        int64_t len = s->v[i].len_ns;
+        real in = stage_integral(a, b, len);
+        if (want < c + in - hair(c + in)) {
+            real m = want - c;
+            if (m <= 0)
+                return start;
+            real disc = a * a + 2 * (b - a) * m / (real)len;
+            real tau = 2 * m / (a + sqrtl(disc > 0 ? disc : 0));
+            if (tau > (real)len)
+                tau = (real)len;
+            return start + (int64_t)floorl(tau);
+        }
+        c += in;
+        start += len;
+        a = b;
+    }
+    return SCHEDULE_MAX_NS;
+}
+
+int64_t schedule_stages_slots_within(const struct stages *s, int64_t t_ns)
+{
+    int64_t all = schedule_stages_slots(s);
+    if (t_ns <= 0)
+        return 0;
+    real c = 0, a = 0;
+    int64_t start = 0;
+    for (unsigned i = 0; i < s->n && start < t_ns; i++) {
+        real b = per_ns(&s->v[i].to);
+        int64_t len = s->v[i].len_ns;
+        int64_t in = t_ns - start < len ? t_ns - start : len;
+        /* The rate at `in` into the stage, and the slots up to it. */
+        real r = len ? a + (b - a) * (real)in / (real)len : b;
+        c += (a + r) * (real)in / 2;
+        start += len;
+        a = b;
+    }
+    real n = ceill(c - hair(c));
+    int64_t k = n <= 0 ? 0 : n >= (real)all ? all : (int64_t)n;
+    /* The count agrees with the due times themselves, whatever rounding. */
+    while (k > 0 && schedule_stages_due_ns(s, k - 1) >= t_ns)
+        k--;
+    while (k < all && schedule_stages_due_ns(s, k) < t_ns)
+        k++;
+    return k;
+}
+
+double schedule_stages_rate_at(const struct stages *s, int64_t t_ns)
+{
+    real a = 0;
+    int64_t start = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        real b = per_ns(&s->v[i].to);
+        int64_t len = s->v[i].len_ns;
+        if (t_ns < start + len)
+            return (double)((a + (b - a) * (real)(t_ns - start) / (real)len) * 1e9L);
+        start += len;
+        a = b;
+    }
+    return (double)(a * 1e9L);
+}
+
+int64_t schedule_offer_due_ns(const struct rate *r, const struct stages *st, int64_t k)
+{
+    return st ? schedule_stages_due_ns(st, k) : schedule_due_ns(r, k);
+}
+
+int64_t schedule_offer_slots_within(const struct rate *r, const struct stages *st, int64_t t_ns)
+{
+    return st ? schedule_stages_slots_within(st, t_ns) : schedule_slots_within(r, t_ns);
 }

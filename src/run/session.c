@@ -88,7 +88,8 @@ static int64_t claim_rcpts(void *sh, unsigned who, int64_t k, int64_t n)
 static int keep_time(struct sess *s, int64_t slot)
 {
     struct record *r = &s->out.msg.rec;
-    int64_t due = schedule_due_ns(&s->cfg->rate, slot);
+    const struct config *cfg = s->cfg;
+    int64_t due = schedule_offer_due_ns(&cfg->rate, cfg->stages_on ? &cfg->stages : 0, slot);
     r->flags |= RF_SCHEDULED;
     r->intended_us = due / 1000;
     return schedule_wait(s->run_t0 + due, stopping, region);

@@ -337,6 +337,12 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
     pid_t *pids = calloc(n, sizeof(*pids));
     if (pids == 0)
         return -1;
+    /* The last run's signal pipe (--find-rate runs several). */
+    if (sig_pipe[0] >= 0) {
+        close(sig_pipe[0]);
+        close(sig_pipe[1]);
+        sig_pipe[0] = sig_pipe[1] = -1;
+    }
     if (pipe(fds) < 0 || pipe(sig_pipe) < 0) {
         free(pids);
         return -1;
@@ -395,25 +401,30 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
     return 0;
 }
 
-void workers_linger(const struct workers_hooks *hk, int64_t linger_ns)
+int workers_pause(const struct workers_hooks *hk, int64_t ns, int *signal)
 {
-    if (!hk->poll_fds || sig_pipe[0] < 0)
-        return;
-    int64_t until = schedule_now_ns() + linger_ns;
-    for (int64_t now; (now = schedule_now_ns()) < until;) {
+    *signal = 0;
+    int64_t end = schedule_now_ns() + ns;
+    for (int64_t now; (now = schedule_now_ns()) < end;) {
         struct pollfd pf[1 + WORKERS_POLL_MAX] = { { sig_pipe[0], POLLIN, 0 } };
-        unsigned own = hk->poll_fds(hk->poll_ctx, pf + 1, WORKERS_POLL_MAX);
+        unsigned own = hk && hk->poll_fds ? hk->poll_fds(hk->poll_ctx, pf + 1, WORKERS_POLL_MAX)
+                                          : 0;
         /* Waits of at most a second: the hooks' idle connections time out. */
-        int64_t wait = (until - now + 999999) / 1000000;
+        int64_t wait = (end - now + 999999) / 1000000;
         if (poll(pf, 1 + own, (int)(wait < 1000 ? wait : 1000)) < 0) {
             if (errno == EINTR)
                 continue;
-            return;
+            return 0;
         }
         if (own)
             hk->on_poll(hk->poll_ctx, pf + 1, own);
-        unsigned char sig;
-        if ((pf[0].revents & POLLIN) && read(sig_pipe[0], &sig, 1) == 1 && sig != SIGCHLD)
-            return;
+        unsigned char b;
+        if (pf[0].revents & POLLIN)
+            while (read(sig_pipe[0], &b, 1) == 1)
+                if (b != SIGCHLD) {
+                    *signal = b;
+                    return -1;
+                }
     }
+    return 0;
 }
