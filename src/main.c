@@ -133,8 +133,7 @@ int main(int argc, char **argv)
     int run_errno = errno;
     stats_finish(&rp.stats);
     report_end(&rp);
-    rp.t0_ns = shared_t0(sh);
-    report_finish(&rp);
+    report_finish(&rp, sh);
 
     /* A worker that died mid-message took its message with it. */
     int64_t lost = shared_claimed(sh) - rp.stats.sent - rp.stats.failed - rp.stats.given_up;

@@ -5,6 +5,7 @@
 
 #include "core/config.h"
 #include "report/statsjson.h"
+#include "run/schedule.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -227,6 +228,40 @@ static void run(struct rd *r, const struct jr_node *root, struct part *p)
         bad(r, o, "\"run\" holds a negative time");
 }
 
+/* "timeline": the bins in which messages ended; the slots due in each
+ * follow from the schedule. They must hold every message that started. */
+static void timeline(struct rd *r, const struct jr_node *root, struct part *p)
+{
+    static const char w[] = "timeline.";
+    struct openloop *ol = &p->st->ol;
+    const struct jr_node *o = member(r, root, "", "timeline", JR_OBJECT, 0);
+    int64_t bin_us = get_i(r, o, w, "bin_us", 0, 0);
+    const struct jr_node *arr = member(r, o, w, "bins", JR_ARRAY, 0);
+    uint64_t ended = 0, sent = 0;
+    for (const struct jr_node *b = jr_first(r->d, arr); b && !r->bad; b = jr_next(r->d, b)) {
+        const struct jr_node *x = jr_first(r->d, b), *y = jr_next(r->d, x), *z = jr_next(r->d, y);
+        uint64_t i, e, s;
+        if (b->type != JR_ARRAY || b->count != 3 || jr_uint(r->d, x, &i) < 0
+            || jr_uint(r->d, y, &e) < 0 || jr_uint(r->d, z, &s) < 0 || e > UINT32_MAX
+            || timeline_put(&ol->tl, bin_us, (size_t)(i < SIZE_MAX ? i : SIZE_MAX), (uint32_t)e,
+                            (uint32_t)s) < 0) {
+            bad(r, b, "\"timeline.bins\": a bin is not [index, ended, sent <= ended], rising, "
+                "on bins of 10^k ms");
+            return;
+        }
+        ended += e;
+        sent += s;
+    }
+    if (!r->bad && (ended != (uint64_t)ol->started || sent != (uint64_t)p->st->sent))
+        bad(r, arr, "\"timeline.bins\" hold %llu ended and %llu sent, \"schedule.started\" and "
+            "\"messages.sent\" say %lld and %lld", (unsigned long long)ended,
+            (unsigned long long)sent, (long long)ol->started, (long long)p->st->sent);
+    if (!r->bad && (timeline_finish(&ol->tl, p->elapsed_us) < 0
+                    || timeline_due(&ol->tl, &ol->rate, &ol->shard, ol->run_slots,
+                                    ol->offer_end_us, 0) < 0))
+        bad(r, o, "\"timeline\": out of memory, or beyond the bins' reach");
+}
+
 static void schedule(struct rd *r, const struct jr_node *root, struct part *p)
 {
     static const char w[] = "schedule.";
@@ -234,15 +269,26 @@ static void schedule(struct rd *r, const struct jr_node *root, struct part *p)
     const struct jr_node *o = member(r, root, "", "schedule", JR_OBJECT, 0);
     int64_t due = get_i(r, o, w, "due", 0, 0);
     stats_schedule(p->st, &p->id.rate, due, p->sessions, p->id.duration_ns);
-    ol->shard = p->shard;
+    openloop_shard(ol, &p->shard, p->id.messages);
+    ol->due = due;
     ol->started = get_i(r, o, w, "started", 0, 0);
+    ol->sent = p->st->sent;
     ol->last_start_us = get_i(r, o, w, "last_start_us", 0, 0);
     ol->offer_end_us = get_i(r, o, w, "offer_end_us", 0, 0);
+    ol->stopped = get_b(r, o, w, "offer_stopped");
     ol->late = get_u(r, o, w, "late");
+    /* The offer's end is what the due slots are counted to. */
+    int64_t k = ol->offer_end_us > 0 ? schedule_slots_within(&ol->rate, ol->offer_end_us * 1000) : 0;
+    if (!r->bad && (ol->offer_end_us < 0 || ol->offer_end_us > SCHEDULE_MAX_NS / 1000
+                    || ol->started < 0 || ol->started > due
+                    || due != shard_owned(&ol->shard, k < ol->run_slots ? k : ol->run_slots)))
+        bad(r, o, "\"schedule\": \"due\" is not the slots due before \"offer_end_us\", "
+            "or \"started\" is out of range");
     const struct jr_node *lat = member(r, root, "", "latency_ms", JR_OBJECT, 0);
     histogram(r, lat, "latency_ms.", "service", &ol->service, 0);
     histogram(r, lat, "latency_ms.", "corrected", &ol->corrected, 0);
     histogram(r, lat, "latency_ms.", "start_lag", &ol->lag, 0);
+    timeline(r, root, p);
 }
 
 static void intervals(struct rd *r, const struct jr_node *root, struct part *p)
@@ -270,6 +316,12 @@ static void intervals(struct rd *r, const struct jr_node *root, struct part *p)
         it.sent = get_i(r, o, w, "sent", 0, 0);
         it.failed = get_i(r, o, w, "failed", 0, 0);
         it.not_done = get_i(r, o, w, "not_done", 0, 0);
+        if (id->rate_on) {
+            it.due = get_i(r, o, w, "due", 0, 0);
+            it.started = get_i(r, o, w, "started", 0, 0);
+            if (!r->bad && (it.started < 0 || it.not_done != it.due - it.started))
+                bad(r, o, "\"%snot_done\" is not \"due\" less \"started\"", w);
+        }
         histogram(r, o, w, "service_ms", 0, &it.service);
         if (id->rate_on)
             histogram(r, o, w, "corrected_ms", 0, &it.corrected);
@@ -405,8 +457,7 @@ int part_read(struct part *p, const char *text, size_t len, char *why, size_t wh
 void part_free(struct part *p)
 {
     if (p->st) {
-        if (p->st->has_intervals)
-            intervals_free(&p->st->iv);
+        stats_free(p->st);
         free(p->st);
     }
     jr_free(&p->doc);
