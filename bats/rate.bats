@@ -253,12 +253,13 @@ EOF
     [[ "$table" =~ $'\n'"  service            20 "[^$'\n']*$'\n'"  corrected          20 "[^$'\n']*$'\n'"  start lag          20 "[^$'\n']*$'\n'"  (service: from the actual start; corrected: from the intended start)"$ ]]
 }
 
-# Replies held from 1 s to 3.5 s after the server starts; every other
-# reply at once.
+# Replies held from 2 s to 4 s after the server starts (the run starts
+# less than 2 s after it, however long its forks take on a busy machine);
+# every other reply at once.
 stall_script() {
     start_fake_script - <<'EOF'
 nodelay
-stall-window 1000 2500
+stall-window 2000 2000
 EOF
 }
 
@@ -309,14 +310,13 @@ EOF
     assert_no_workers
 }
 
-@test "a stall hidden by the catch-up: the longest stall, the worst second, one warning line" {
+@test "a stall the average hides: the longest stall, the worst second, one warning line" {
     stall_script
     d=$(sink_dir)
-    # 20 sessions are stuck in the stall; the slots due meanwhile start late
-    # after it, and the average recovers.
-    src -d --rate=100 --duration=5 -s 20 --records="$d/rec" --json="$d/r.json" "$FAKE_ADDR" \
+    # 20/s, and sessions enough for the 40 slots due in the stall: every
+    # slot starts on time, every message is sent, 20/s is achieved.
+    src -d --rate=20 --duration=5 -s 60 --records="$d/rec" --json="$d/r.json" "$FAKE_ADDR" \
         >"$d/out" 2>"$d/err"
-    grep 'achieved from' "$d/err" >"$d/warn" || true
     python3 - "$d" <<'EOF'
 import json, re, sys
 d = sys.argv[1]
@@ -324,16 +324,16 @@ j = json.load(open(d + '/r.json'))
 recs = [json.loads(l) for l in open(d + '/rec')]
 sch, bin_us = j['schedule'], j['timeline']['bin_us']
 due = sch['due']
-assert due == 500 and j['messages']['sent'] == 500 and sch['achieved_per_s'] == 100, (sch, j['messages'])
+assert due == 100 and j['messages']['sent'] == 100 and sch['achieved_per_s'] == 20, (sch, j['messages'])
+assert not sch['shortfall'] and sch['sessions_needed'] is None, sch
 # From the records: the stretches with no message sent while some slot was
 # due and had not ended.
-ev = [(k * 10000, 1, 0) for k in range(due)]
+ev = [(k * 50000, 1, False) for k in range(due)]
 ev += [(r['end_us'], -1, r['result'] == 'sent') for r in recs if r['result'] != 'not_done']
 ev.sort()
 h, start, stalls, i = 0, None, [], 0
 while i < len(ev):
-    t = ev[i][0]
-    sent = False
+    t, sent = ev[i][0], False
     while i < len(ev) and ev[i][0] == t:
         h += ev[i][1]
         sent = sent or ev[i][2]
@@ -341,17 +341,14 @@ while i < len(ev):
     if start is not None and (sent or h == 0):
         stalls.append((start, t))
         start = None
-    if start is None and h > 0 and not sent:
-        start = t
-    elif start is None and h > 0:
+    if start is None and h > 0:
         start = t
 a, b = max(stalls, key=lambda s: s[1] - s[0])
 ls = sch['longest_stall']
-assert b - a >= 2000000, (a, b)
-assert abs(ls['length_s'] * 1e6 - (b - a)) <= 2 * bin_us, (ls, a, b)
+assert b - a >= 1900000, (a, b)
 assert abs(ls['from_s'] * 1e6 - a) <= bin_us and abs(ls['to_s'] * 1e6 - b) <= bin_us, (ls, a, b)
-# The worst second (whole seconds from t0 with slots due): messages sent
-# in it, exactly.
+# The worst second (whole seconds from t0, all with slots due): messages
+# sent in it, exactly.
 sent = [r['end_us'] for r in recs if r['result'] == 'sent']
 per = [sum(1 for e in sent if s * 1000000 <= e < (s + 1) * 1000000) for s in range(5)]
 w = sch['worst']
@@ -362,40 +359,41 @@ out = open(d + '/out').read()
 assert ('\n  stalls      longest %.3f s with no message completed (%.3f s to %.3f s)\n'
         '  worst       second %.1f/s (%g s to %g s)\n' % (ls['length_s'], ls['from_s'], ls['to_s'],
         min(per), w['start_s'], w['start_s'] + 1)) in out, out
-# One warning line, of the stall: when and how long.
-warn = open(d + '/warn').read().splitlines()
+# One warning, of the stall: when and how long.
+warn = [l for l in open(d + '/err').read().splitlines() if ' warning: ' in l]
 assert len(warn) == 1, warn
-g = re.search(r'smtp-source: warning: ([0-9.]+)/s achieved from ([0-9.]+) s to ([0-9.]+) s \(100/s offered\)$', warn[0])
+g = re.search(r'smtp-source: warning: ([0-9.]+)/s achieved from ([0-9.]+) s to ([0-9.]+) s \(20/s offered\)$', warn[0])
 assert g and g[1] == '0.0', warn
 assert abs(float(g[2]) - a / 1e6) <= 0.05 + bin_us / 1e6 and abs(float(g[3]) - b / 1e6) <= 0.05 + bin_us / 1e6, (warn, a, b)
-assert sch['below_half']['achieved_per_s'] == 0 and sch['below_half']['stretches'] == 1, sch['below_half']
+bh = sch['below_half']
+assert bh['achieved_per_s'] == 0 and bh['stretches'] == 1 and bh['from_s'] == ls['from_s'], bh
 EOF
 }
 
 @test "the sessions advice holds the rate: a rerun with -s from it falls short no more" {
     stall_script
     d=$(sink_dir)
-    # 20 sessions for 100/s: stuck in the stall, while the slots due in it
-    # wait for a session; they start late, after it.
-    src -d --rate=100 --duration=5 -s 20 --json="$d/r1.json" "$FAKE_ADDR" >"$d/out1" 2>"$d/err1"
+    # 5 sessions for 20/s: stuck in the stall, while the 40 slots due in it
+    # wait for a session.
+    src -d --rate=20 --duration=5 -s 5 --json="$d/r1.json" "$FAKE_ADDR" >"$d/out1" 2>"$d/err1"
     need=$(python3 - "$d" <<'EOF'
 import json, re, sys
 d = sys.argv[1]
 sch = json.load(open(d + '/r1.json'))['schedule']
 need, peak = sch['sessions_needed'], sch['peak_due_unfinished']
-# Had every slot started on time, those due in the stall (250) would all
-# have been in flight at its end.
-assert sch['shortfall'] and 250 <= peak <= 260 and need >= peak * 1.1, sch
+# Had every slot started on time, those due in the stall would all have
+# been in flight at its end.
+assert sch['shortfall'] and peak >= 40 and need >= peak * 1.1, sch
 # One figure, the same on standard error and in the report.
 err, out = open(d + '/err1').read(), open(d + '/out1').read()
-assert re.search(r'warning: achieved [0-9.]+/s of 100/s offered; %d messages were due and unfinished at once, for 20 sessions: about %d sessions \(-s\) would hold it\n' % (peak, need), err), err
-assert '\n  sessions    20, ' in out and '; about %d (-s) would hold the rate\n' % need in out, out
+assert re.search(r'warning: achieved [0-9.]+/s of 20/s offered; %d messages were due and unfinished at once, for 5 sessions: about %d sessions \(-s\) would hold it\n' % (peak, need), err), err
+assert '\n  sessions    5, ' in out and '; about %d (-s) would hold the rate\n' % need in out, out
 print(need)
 EOF
 )
     stop_fake
     stall_script
-    src -d --rate=100 --duration=5 -s "$need" --records="$d/rec" --json="$d/r2.json" "$FAKE_ADDR" \
+    src -d --rate=20 --duration=5 -s "$need" --records="$d/rec" --json="$d/r2.json" "$FAKE_ADDR" \
         >"$d/out2" 2>"$d/err2"
     python3 - "$d" "$(fake_dots)" "$need" <<'EOF'
 import json, sys
@@ -403,8 +401,8 @@ d, dots, need = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 sch = json.load(open(d + '/r2.json'))['schedule']
 recs = [json.loads(l) for l in open(d + '/rec')]
 # Every slot due was sent, and the server has each one.
-assert sorted(r['slot'] for r in recs if r['result'] == 'sent') == list(range(500)), 'every slot sent'
-assert dots == 500 and sch['due'] == sch['started'] == 500, (sch, dots)
+assert sorted(r['slot'] for r in recs if r['result'] == 'sent') == list(range(100)), 'every slot sent'
+assert dots == 100 and sch['due'] == sch['started'] == 100, (sch, dots)
 # No slot waited for a session: never more due and unfinished than sessions.
 assert sch['peak_due_unfinished'] <= need and not sch['shortfall'], sch
 assert sch['sessions_needed'] is None, sch

@@ -111,7 +111,7 @@ wait_workers() {
 import json, sys
 j, at = json.load(open(sys.argv[1])), int(sys.argv[2])
 run = j['run']
-assert j['version'] == 2 and run['shard'] is None, run
+assert j['version'] == 3 and run['shard'] is None, run
 assert run['identity']['start_at_unix_us'] == run['t0_unix_us'] == at * 1000000, run
 # The gate opened at the instant or after it, never before.
 assert run['start_lag_us'] >= 0, run

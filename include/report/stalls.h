@@ -43,8 +43,10 @@ struct stretch {
 int stalls_worst_window(const struct timeline *tl, int64_t window_us, struct stretch *w);
 
 /* The windows (as above) in which fewer messages were sent than half the
- * slots due, run together, each widened to the stalls that cross its
- * edges: the longest such stretch in *s, and how many there are (0: none). */
+ * slots due, run together into stretches: how many stretches there are
+ * (0: none), and in *s the longest stall that overlaps one of those
+ * windows if it lasted half a window or more (a stall is what such a
+ * window was), else the longest stretch. */
 unsigned stalls_below_half(const struct timeline *tl, int64_t window_us, struct stretch *s);
 
 /* The most messages due and not yet ended at one time: low, exactly, at

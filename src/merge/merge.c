@@ -347,7 +347,8 @@ int merge_reports(const struct merge_input *in, size_t n, struct merge_result *r
         intervals_finish(&st->iv, (int64_t)(st->end_us - st->start_us));
     if (st->scheduled && (timeline_finish(&st->ol.tl, (int64_t)(st->end_us - st->start_us)) < 0
                           || schedule_missing(res) < 0)) {
-        refuse(why, len, "out of memory, or a timeline's count beyond 32 bits");
+        refuse(why, len, "%s: out of memory, or the run's timeline beyond its bins' reach",
+               in[n - 1].name);
         goto out;
     }
     res->ri.error = res->error[0] ? res->error : 0;

@@ -3,7 +3,6 @@
 #include "report/stalls.h"
 
 #include <stdbool.h>
-#include <stdlib.h>
 
 /* Bin i is stalled: nothing sent in it, and by its end more slots due
  * than messages ended before it. due and ended: the sums before bin i. */
@@ -106,47 +105,50 @@ static bool below_half(const struct stretch *w)
     return w->due > 0 && w->to_us > w->from_us && 2 * w->sent < w->due;
 }
 
-/* Marks the bins that are in a stall; NULL if memory ran out. */
-static bool *stall_map(const struct timeline *tl)
-{
-    bool *m = malloc(tl->n ? tl->n : 1);
-    struct stall_cursor c = { 0, 0, 0 };
-    for (; m && c.bin < tl->n; step(tl, &c))
-        m[c.bin] = stalled_at(tl, &c);
-    return m;
-}
-
-/* Widens [from, to) to the stalls that cross its edges. */
-static void widen_to_stalls(const struct timeline *tl, const bool *map, struct stretch *s)
-{
-    size_t a = (size_t)(s->from_us / tl->bin_us), b = (size_t)(s->to_us / tl->bin_us);
-    if (map == 0 || s->from_us % tl->bin_us || s->to_us % tl->bin_us)
-        return;
-    if (a < tl->n && map[a])
-        while (a > 0 && map[a - 1])
-            s->from_us = edge(tl, --a);
-    if (b > 0 && b < tl->n && map[b - 1])
-        while (b < tl->n && map[b])
-            s->to_us = edge(tl, ++b);
-}
-
-/* Counts a stretch and keeps the longest. */
-static void take(const struct timeline *tl, struct stretch *s, struct stretch *best,
-                 unsigned *count)
+static void sums(const struct timeline *tl, struct stretch *s)
 {
     uint64_t ended;
     timeline_sum(tl, s->from_us, s->to_us, &s->due, &ended, &s->sent);
-    if (*count == 0 || s->to_us - s->from_us > best->to_us - best->from_us)
-        *best = *s;
-    (*count)++;
+}
+
+/* Window k is below half: it had slots due, and fewer messages sent than
+ * half of them. */
+static bool low_window(const struct timeline *tl, int64_t window_us, int64_t k)
+{
+    struct stretch w;
+    return window(tl, window_us, k, &w) && below_half(&w);
+}
+
+/* The longest stall that overlaps a window below half, if it is at least
+ * half a window long: a stall is what such a window was. */
+static int stall_in_low(const struct timeline *tl, int64_t window_us, struct stretch *s)
+{
+    struct stretch w;
+    window(tl, window_us, 0, &w);
+    int64_t len = w.to_us - w.from_us;
+    struct stall st;
+    struct stall_cursor c = { 0, 0, 0 };
+    int found = 0;
+    while (stalls_next(tl, &c, &st)) {
+        if (st.to_us - st.from_us < (len + 1) / 2 || (found && st.to_us - st.from_us <= s->to_us - s->from_us))
+            continue;
+        int low = 0;
+        for (int64_t k = st.from_us / len; k * len < st.to_us && !low; k++)
+            low = low_window(tl, window_us, k);
+        if (low) {
+            s->from_us = st.from_us;
+            s->to_us = st.to_us;
+            found = 1;
+        }
+    }
+    return found;
 }
 
 unsigned stalls_below_half(const struct timeline *tl, int64_t window_us, struct stretch *best)
 {
-    struct stretch cur, run = { 0, 0, 0, 0 }, prev = { 0, 0, 0, 0 };
+    struct stretch cur, run = { 0, 0, 0, 0 };
     unsigned count = 0;
-    bool open = false, have_prev = false;
-    bool *map = stall_map(tl);
+    bool open = false;
     for (int64_t k = 0;; k++) {
         int more = window(tl, window_us, k, &cur);
         if (more && below_half(&cur)) {
@@ -157,24 +159,18 @@ unsigned stalls_below_half(const struct timeline *tl, int64_t window_us, struct 
             continue;
         }
         if (open) {
-            widen_to_stalls(tl, map, &run);
-            /* Widened into the one before: one stretch. */
-            if (have_prev && run.from_us <= prev.to_us) {
-                prev.to_us = run.to_us > prev.to_us ? run.to_us : prev.to_us;
-            } else {
-                if (have_prev)
-                    take(tl, &prev, best, &count);
-                prev = run;
-                have_prev = true;
-            }
+            if (count == 0 || run.to_us - run.from_us > best->to_us - best->from_us)
+                *best = run;
+            count++;
             open = false;
         }
         if (!more)
             break;
     }
-    if (have_prev)
-        take(tl, &prev, best, &count);
-    free(map);
+    if (count)
+        stall_in_low(tl, window_us, best);
+    if (count)
+        sums(tl, best);
     return count;
 }
 
