@@ -312,7 +312,7 @@ PY
     run src --shard=1/2 -m 4 -s 2 --json="$d/other.json" "$SINK_ADDR"
     [ "$status" -eq 0 ]
     echo 'not json' >"$d/text"
-    sed 's/^{"version":3,/{"version":2,/' "$d/s1.json" >"$d/v2.json"
+    sed 's/^{"version":3,/{"version":4,/' "$d/s1.json" >"$d/v4.json"
     sed 's/"latency_ms":{"connect":{"count":2,/"latency_ms":{"connect":{"count":12,/' "$d/s1.json" >"$d/hist.json"
     check_refusal() {
         local want=$1
@@ -323,7 +323,7 @@ PY
         [[ "${lines[0]}" == *"smtp-source: fatal: $want"* ]] || { echo "got: ${lines[0]}"; return 1; }
     }
     check_refusal "$d/text: line 1, column 1: not a value" "$d/s0.json" "$d/text"
-    check_refusal "$d/v2.json: line 1: format version 2, not 3" "$d/s0.json" "$d/v2.json"
+    check_refusal "$d/v4.json: line 1: format version 4, not 3" "$d/s0.json" "$d/v4.json"
     check_refusal "$d/other.json: another run than $d/s0.json: \"run.identity.sessions\" differs (2, not 1)" \
         "$d/s0.json" "$d/other.json"
     check_refusal "$d/s0.json: shard 0/2 twice (also $d/s0.json)" "$d/s0.json" "$d/s0.json"

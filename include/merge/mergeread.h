@@ -25,6 +25,9 @@ struct part {
     unsigned sessions;
     int tls, tls_verify;              /* 0 none, 1 STARTTLS, 2 implicit */
     const char *suite_name[STATS_SUITES];
+    unsigned settings_n;              /* run.settings, key by key */
+    const char *setting_key[SETTINGS_MAX];
+    struct setting_value setting[SETTINGS_MAX];
     int64_t elapsed_us;
     struct stats *st;                 /* its numbers (heap: the histograms are large) */
 };

@@ -11,11 +11,13 @@
 
 /* 1: the first; 2: "run" (identity, shard, t0, start lag, first and last
  * message), "outcome", "merged", and exact integers beside the rounded
- * milliseconds (min_us, max_us, last_start_us, ...), for --merge; 3: the
- * message phase holds the messages sent only; under --rate, "due" ends
- * with the offer (a stop ends it), "achieved" is the messages sent, the
- * intervals count their slots due, started and not done by due time, and
- * "timeline" and the stall figures of "schedule" are new. */
+ * milliseconds (min_us, max_us, last_start_us, ...), for --merge; 3:
+ * run.settings, and a merge's settings per shard (merged.parts[].settings,
+ * merged.settings_differ); the message phase holds the messages sent
+ * only; under --rate, "due" ends with the offer (a stop ends it),
+ * "achieved" is the messages sent, the intervals count their slots due,
+ * started and not done by due time, and "timeline" and the stall figures
+ * of "schedule" are new. */
 #define STATSJSON_VERSION 3
 
 void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);
