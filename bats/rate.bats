@@ -295,6 +295,8 @@ started = [r for r in recs if r['result'] != 'not_done']
 assert sch['due'] == sum(1 for k in range(1000) if k * 10000 < end) < 1000, (sch['due'], end)
 assert sch['started'] == len(started) == m['sent'] + m['failed'], (sch, m)
 assert all(r['intended_us'] < end for r in started), 'a started slot was due'
+# The stop ended the offer, and the report says when.
+assert sch['offer_stopped'] and '\n  offer       stopped at %.3f s\n' % (end / 1e6) in open(d + '/out').read()
 assert m['sent'] == dots and m['not_done'] == 1000 - m['sent'] - m['failed'], (m, dots)
 # The intervals add up exactly: due, started (by their due time), sent and
 # failed (by their end), not done (due and never started).
