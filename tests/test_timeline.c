@@ -29,13 +29,15 @@ static const int SENT = RF_SENT | RF_SCHEDULED;
 static const struct rate hundred = { 100, 1 }, ten = { 10, 1 };
 
 /* 100/s for 5 s, every message 1 ms, except that nothing ends from 1 s
- * to 3.5 s: the 250 slots due meanwhile all end at 3.5 s. */
+ * to 3.5 s: the 250 slots due meanwhile all end at 3.5 s. With fewer
+ * sessions than that, those due once all were stuck start at 3.5 s. */
 static void stall_run(struct openloop *ol, unsigned sessions)
 {
     openloop_init(ol, &hundred, 500, sessions, 5000000000LL);
     for (int64_t k = 0; k < 500; k++) {
         int64_t due = k * 10000, end = k >= 100 && k < 350 ? 3500000 + k : due + 1000;
-        struct record r = rec(k, SENT, due, due, end);
+        int64_t start = k >= 100 + (int64_t)sessions && k < 350 ? 3500000 : due;
+        struct record r = rec(k, SENT, due, start, end);
         openloop_add(ol, &r);
     }
     CHECK(openloop_finish(ol, 5001000, -1) == 0);
@@ -124,6 +126,14 @@ static void stalls(void)
     CHECK(openloop_sessions_needed(&ol) == 0 && !openloop_shortfall(&ol));
     CHECK(openloop_shortfall_line(&ol, line, sizeof(line)) == 0);
     CHECK(openloop_below_half_line(&ol, line, sizeof(line)) == 1);
+    openloop_free(&ol);
+    /* 240 sessions: 10 slots waited, 2% of those due, late: a moment's
+     * wait, no shortfall. 230 sessions: 20, 4%: one. */
+    stall_run(&ol, 240);
+    CHECK(ol.late == 10 && openloop_sessions_needed(&ol) == 0 && !openloop_shortfall(&ol));
+    openloop_free(&ol);
+    stall_run(&ol, 230);
+    CHECK(ol.late == 20 && openloop_sessions_needed(&ol) == 277 && openloop_shortfall(&ol));
     openloop_free(&ol);
 }
 

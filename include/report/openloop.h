@@ -80,10 +80,12 @@ double openloop_achieved(const struct openloop *ol);
 uint64_t openloop_peak(const struct openloop *ol);
 /* Sessions that would hold the rate, 0 if the sessions were enough: when
  * at some moment more messages were due and unfinished than there were
- * sessions, the peak and OPENLOOP_MARGIN more, rounded up. */
+ * sessions (a slot waited for one), and more than 1 - OPENLOOP_SHORTFALL
+ * of the slots due started late or never, the peak and OPENLOOP_MARGIN
+ * more, rounded up. */
 uint64_t openloop_sessions_needed(const struct openloop *ol);
 /* The rate was not held: fewer sent than OPENLOOP_SHORTFALL of the slots
- * due, or slots waited for a session. */
+ * due, or slots waited for a session (openloop_sessions_needed). */
 int openloop_shortfall(const struct openloop *ol);
 /* The warning a shortfall deserves ("achieved 6.1/s of 200/s offered;
  * 75 messages were due and unfinished at once, for 20 sessions: about 83

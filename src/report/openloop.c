@@ -129,9 +129,12 @@ uint64_t openloop_sessions_needed(const struct openloop *ol)
     if (ol->missing_shards)
         return 0;
     /* The low figure is exact at the bins' edges: above the sessions, a
-     * slot certainly waited for one. */
+     * slot certainly waited for one. That matters when it made more than
+     * the shortfall's share of the slots late, or never start: a moment's
+     * wait (the connections of the first messages) is no shortfall. */
     stalls_peak(&ol->tl, &low, &high);
-    if (low <= ol->sessions)
+    double slipped = (double)ol->late + (double)(ol->due > ol->started ? ol->due - ol->started : 0);
+    if (low <= ol->sessions || slipped <= (1 - OPENLOOP_SHORTFALL) * (double)ol->due)
         return 0;
     double want = (double)high * (1 + OPENLOOP_MARGIN);
     uint64_t n = (uint64_t)want;
