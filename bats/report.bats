@@ -235,3 +235,33 @@ fault_run() {
     [ "$(dump_count)" -eq 1 ]
     [ "$(grep -c '^X-Rcpt-Args: ' "$SINK_DUMP")" -eq 300 ]
 }
+
+@test "the message latency holds the messages sent, not the failed ones, with and without --rate" {
+    start_fake_script - <<'EOF'
+nodelay
+MAIL gnth=2,4,6,8,10 : sleep 200; reply 550 5.1.0 no
+EOF
+    d=$(sink_dir)
+    run src -A -s 2 -m 10 --json="$d/c.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ $'\n'"  message             5 " ]]
+    stop_fake
+    start_fake_script "$SINK_DIR/fake.script"
+    run src -A -s 2 -m 10 --rate=50 --json="$d/r.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ $'\n'"  service             5 " ]]
+    python3 - "$d" <<'EOF'
+import json, sys
+d = sys.argv[1]
+for name in ('c', 'r'):
+    j = json.load(open('%s/%s.json' % (d, name)))
+    m, lat = j['messages'], j['latency_ms']
+    assert m['sent'] == 5 and m['failed'] == 5, (name, m)
+    # A refused message's 200 ms are in its mail phase, not in a message's time.
+    assert lat['message']['count'] == m['sent'] and lat['message']['max'] < 200, (name, lat['message'])
+    assert lat['mail']['count'] == 10, (name, lat['mail'])
+    if name == 'r':
+        assert lat['service']['count'] == lat['corrected']['count'] == m['sent'], lat['service']
+        assert lat['start_lag']['count'] == 10, lat['start_lag']
+EOF
+}

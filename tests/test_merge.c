@@ -59,6 +59,7 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
     stats_init(st, owned);
     stats_schedule(st, &id.rate, owned, (unsigned)pl->sessions, 0);
     stats_intervals(st, 1000000000, &id.rate, TOTAL);
+    st->per_interval = 1;
     stats_shard(st, &pl->shard, TOTAL);
     stats_clock(st, 5000000000, pl->t0_unix_us, 0);
     int64_t end = 0;
@@ -84,7 +85,8 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
     }
     st->end_us = st->start_us + (uint64_t)end + 50;
     intervals_finish(&st->iv, end + 50);
-    openloop_finish(&st->ol, end + 50);
+    openloop_finish(&st->ol, end + 50, -1);
+    intervals_due(&st->iv, &pl->shard, TOTAL, st->ol.offer_end_us);
     struct run_info ri = { .fatal = pl->fatal, .signal = pl->signal, .sessions = (unsigned)pl->sessions,
                            .target = "127.0.0.1:25", .rcpts_per_message = 1, .id = &id,
                            .tls = pl->tls, .tls_verify = pl->tls_verify };
@@ -100,7 +102,7 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
     if (keep) {
         *keep = st;
     } else {
-        intervals_free(&st->iv);
+        stats_free(st);
         free(st);
     }
     return text;
@@ -150,8 +152,16 @@ static void whole(void)
     CHECK(m->iv.n == all->iv.n);
     for (size_t i = 0; i < m->iv.n && i < all->iv.n; i++) {
         CHECK(m->iv.v[i].sent == all->iv.v[i].sent);
+        CHECK(m->iv.v[i].due == all->iv.v[i].due && m->iv.v[i].started == all->iv.v[i].started);
+        CHECK(m->iv.v[i].not_done == all->iv.v[i].not_done);
         CHECK(shist_quantile(&m->iv.v[i].service, 0.99) == shist_quantile(&all->iv.v[i].service, 0.99));
     }
+    /* The timeline, bin by bin: the stalls and the advice are the run's. */
+    CHECK(m->ol.tl.bin_us == all->ol.tl.bin_us && m->ol.tl.n == all->ol.tl.n && m->ol.tl.n > 0);
+    CHECK(m->ol.tl.n == all->ol.tl.n
+          && memcmp(m->ol.tl.bin, all->ol.tl.bin, all->ol.tl.n * sizeof(*all->ol.tl.bin)) == 0);
+    CHECK(m->ol.due == all->ol.due && m->ol.sent == all->ol.sent);
+    CHECK(openloop_sessions_needed(&m->ol) == openloop_sessions_needed(&all->ol));
     /* The text report is the run's, line for line, but for the shards'. */
     char *merged = 0;
     size_t len = 0;
@@ -178,7 +188,7 @@ static void whole(void)
     merge_result_free(&again);
     free(merged);
     free(text);
-    intervals_free(&all->iv);
+    stats_free(all);
     free(all);
     for (int i = 0; i < 3; i++)
         free(t[i]);
@@ -235,7 +245,7 @@ static void refusals(void)
     refused(s0, e = edit(s1, version, "\"version\":1"), not_version);
     free(e);
     refused(s0, other_s, "b.json: another run than a.json: \"run.identity.sessions\" differs (3, not 2)");
-    refused(s0, e = edit(s1, "\"rate_fraction\":[100,1]", "\"rate_fraction\":[50,1]"),
+    refused(s0, e = edit(s1, "\"rate_fraction\":[100,1]", "\"rate_fraction\":[200,2]"),
             "b.json: another run than a.json: \"run.identity.rate_fraction\" differs");
     free(e);
     refused(s0, e = edit(s1, ",\"start_at_unix_us\":null", ""),
@@ -266,6 +276,25 @@ static void refusals(void)
             "b.json: line 1: \"run.shard\" is not a shard of the identity's 2");
     free(e);
     refused(s0, e = edit(s1, "\"sub_buckets\":128", "\"sub_buckets\":64"), "another histogram geometry");
+    free(e);
+    /* The schedule: due is what the offer's end makes it; the timeline
+     * holds every message that started; an interval's not done are its
+     * due slots that did not start. */
+    refused(s0, e = edit(s1, "\"offer_end_us\":9000000", "\"offer_end_us\":4000000"),
+            "b.json: line 1: \"schedule.due\" is not the slots due before \"offer_end_us\"");
+    free(e);
+    refused(s0, e = edit(s1, "\"bins\":[[", "\"bins\":[[999999999,1,1],["),
+            "b.json: line 1: \"timeline.bins\": a bin is not [index, ended, sent <= ended], rising");
+    free(e);
+    refused(s0, e = edit(s1, "\"timeline\":{\"bin_us\":1000", "\"timeline\":{\"bin_us\":2000"),
+            "on bins of 10^k ms");
+    free(e);
+    refused(s0, e = edit(s1, "\"bins\":[[", "\"bins\":[[0,1,0],["),
+            "b.json: line 1: \"timeline.bins\" hold 451 ended and 450 sent, \"schedule.started\" and "
+            "\"messages.sent\" say 450 and 450");
+    free(e);
+    refused(s0, e = edit(s1, "\"not_done\":0,\"offered_per_s\"", "\"not_done\":1,\"offered_per_s\""),
+            "\"intervals[0].not_done\" is not \"due\" less \"started\"");
     free(e);
     free(s0), free(s1), free(whole_run), free(zero_of_one), free(other_s);
 }
@@ -444,6 +473,18 @@ static void missing(void)
     free(line);
     CHECK(merge_exit_status(&res, 0) == MERGE_EXIT_PARTIAL);
     CHECK(res.st->sent == 450 && res.st->requested == TOTAL);
+    /* The missing shards' slots were due: the shortfall is theirs, and no
+     * figure of sessions can be given. */
+    CHECK(res.st->ol.due == TOTAL && res.st->ol.started == 450 && res.st->ol.missing_shards == 2);
+    CHECK(openloop_shortfall(&res.st->ol) && openloop_sessions_needed(&res.st->ol) == 0);
+    int64_t due = 0;
+    for (size_t i = 0; i < res.st->iv.n; i++)
+        due += res.st->iv.v[i].due;
+    CHECK(due == TOTAL);
+    char warn[320];
+    CHECK(openloop_shortfall_line(&res.st->ol, warn, sizeof(warn)) == 1);
+    CHECK_STR(warn, "achieved 50.0/s of 100/s offered; the shortfall comes from the missing shards "
+              "(0/4, 2/4)");
     f = open_memstream(&line, &len);
     stats_json(res.st, f, &res.ri);
     fclose(f);

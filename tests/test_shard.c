@@ -119,11 +119,12 @@ int main(void)
             struct record r = rec(k, due, due, due + 500);
             openloop_add(&ol, &r);
         }
-        openloop_finish(&ol, schedule_due_ns(&hundred, shard_slot(&sh, ol.due - 1)) / 1000 + 500);
+        openloop_finish(&ol, schedule_due_ns(&hundred, shard_slot(&sh, ol.due - 1)) / 1000 + 500, -1);
         shares = shares && openloop_offered(&ol) == 25.0 && openloop_achieved(&ol) == 25.0
               && ol.offer_end_us == 400000 && !openloop_shortfall(&ol) && ol.late == 0;
         /* 40 slots, 10 each. */
         shares = shares && ol.due == 10;
+        openloop_free(&ol);
     }
     CHECK(shares);
 
@@ -131,13 +132,16 @@ int main(void)
      * interval (30/s does not divide a second evenly). */
     struct rate thirty = { 30, 1 };
     struct intervals run, part[3];
+    struct shard whole = { 0, 1 };
     intervals_init(&run, 100000000LL, &thirty, 50);
     intervals_finish(&run, 2000000);
+    intervals_due(&run, &whole, 50, 1666667);
     for (uint32_t i = 0; i < 3; i++) {
         struct shard sh = { i, 3 };
         intervals_init(&part[i], 100000000LL, &thirty, 50);
         intervals_shard(&part[i], &sh);
         intervals_finish(&part[i], 2000000);
+        intervals_due(&part[i], &sh, 50, 1666667);
     }
     int sums = run.n == 20;
     int64_t all = 0;

@@ -177,8 +177,10 @@ static void planted_report(void)
     stats_finish(&st);
     st.start_us = 1000000;
     st.end_us = 3500000;
-    openloop_finish(&st.ol, 2500000);
+    openloop_finish(&st.ol, 2500000, -1);
     intervals_finish(&st.iv, 2500000);
+    intervals_due(&st.iv, &st.iv.shard, 25, st.ol.offer_end_us);
+    st.per_interval = 1;
     struct run_info ri = { .status = "completed", .sessions = 3, .target = "127.0.0.1:25",
                            .rcpts_per_message = 2, .lmtp = 1, .reuse = 1, .tls = 1, .tls_verify = 1,
                            .suite_name = { "TLSv1.2 AES", "TLSv1.3 AES", "TLSv1.2 CHACHA" },
@@ -193,7 +195,7 @@ static void planted_report(void)
     fclose(f);
     blank_rss();
     golden("stats-report.json");
-    intervals_free(&st.iv);
+    stats_free(&st);
 
     /* BDAT carried every message (no data, dot lines), --duration alone
      * (no count requested), stopped with slots given up; SMTP, no TLS. */

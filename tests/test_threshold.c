@@ -170,7 +170,7 @@ static void scheduled(void)
         stats_add(&st, &rec);
     }
     stats_finish(&st);
-    openloop_finish(&st.ol, 1000000);
+    CHECK(openloop_finish(&st.ol, 1000000, -1) == 0);
     CHECK(judged("lag.max>50ms", &st) && !judged("lag.max>49.9ms", &st));
     CHECK(judged("late>1", &st) && !judged("late>0", &st) && judged("late>10%", &st));
     CHECK(judged("max(corrected)>52ms", &st) && !judged("max(corrected)>51ms", &st));

@@ -17,6 +17,7 @@ struct parent {
     struct report rp;
     struct stage_rows rows;      /* --stages: a row per stage */
     int staged;
+    int ran;                     /* parent_run has run before */
     struct metrics *mx;          /* --metrics, or NULL */
     const char *run_text;        /* the run's id, the metrics' label */
     struct workers_hooks hooks;  /* the last run's: the linger serves its descriptors */

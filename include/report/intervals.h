@@ -2,7 +2,9 @@
  * message belongs to the interval in which it ended, by the completion
  * time its worker stamped (not by when its record arrived), so the
  * intervals' counts add up exactly to the run's. Per interval: messages
- * sent, failed, given up; slots due (--rate); the service and corrected
+ * sent and failed; under --rate, the slots due in it (up to the offer's
+ * end) and, of those, how many started and how many never did (not
+ * done); else the messages given up in it; the service and corrected
  * latencies as sparse histograms on hist.h's buckets, so that the
  * intervals of runs sharing t0 can be added bucket by bucket. Pure. */
 #ifndef INTERVALS_H
@@ -31,6 +33,7 @@ struct shist {
 
 struct interval {
     int64_t sent, failed, not_done;
+    int64_t due, started;      /* --rate: by the slots' due times */
     struct shist service, corrected;
 };
 
@@ -67,10 +70,21 @@ size_t intervals_close(struct intervals *iv, int64_t upto_us);
  * one partial. Returns how many there are. */
 size_t intervals_finish(struct intervals *iv, int64_t end_us);
 
+/* --rate: adds to each interval the slots due in it that shard sh owns
+ * of the run's run_slots, due before offer_end_us (us since t0); the
+ * interval's not done are then its due slots that did not start. -1 if
+ * memory ran out. */
+int intervals_due(struct intervals *iv, const struct shard *sh, int64_t run_slots,
+                  int64_t offer_end_us);
+
+/* --rate: the interval with slots due that achieved the least (messages
+ * sent per second of it; the first of equals). 0 if none had slots due. */
+int intervals_worst(const struct intervals *iv, size_t *worst);
+
 /* What a line, the JSON and the plot say of interval i. */
 struct interval_figures {
     double start_s, len_s;
-    int64_t due, sent, failed, not_done;
+    int64_t due, started, sent, failed, not_done;
     double offered_per_s, achieved_per_s;
     uint64_t service[3], corrected[3];   /* p50, p99, max in us; 0 if none */
 };

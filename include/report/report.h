@@ -52,8 +52,10 @@ void report_drain(void *ctx);
 /* Clears the progress line, if any. */
 void report_end(struct report *rp);
 
-/* After the run: the last interval lines, and the warning of a --rate
- * run that fell short of its rate. */
-void report_finish(struct report *rp);
+/* After the run (sh: its region, for t0 and the moment a stop ended the
+ * offer): the last interval lines, and under --rate the warnings of the
+ * stretches that achieved less than half the offered rate and of a run
+ * that did not hold its rate. */
+void report_finish(struct report *rp, const struct shared *sh);
 
 #endif

@@ -42,6 +42,7 @@ struct stats {
     int scheduled;                 /* --rate: ol holds its figures */
     struct openloop ol;
     int has_intervals;             /* --interval or --plot: iv holds them */
+    int per_interval;              /* --interval itself: the worst figures are per interval */
     struct intervals iv;
 };
 
@@ -99,6 +100,8 @@ void stats_clock(struct stats *st, int64_t t0_ns, int64_t t0_unix_us, int64_t st
 void stats_add(struct stats *st, const struct record *r);
 void stats_add_samples(struct stats *st, enum phase ph, const uint32_t *us, size_t n);
 void stats_finish(struct stats *st);
+/* The memory of the intervals and the schedule's timeline. */
+void stats_free(struct stats *st);
 double stats_elapsed(const struct stats *st);   /* seconds, so far or in all */
 
 /* The phase names used in reports: "connect", "banner", ... "message". */

@@ -13,7 +13,11 @@
  * message), "outcome", "merged", and exact integers beside the rounded
  * milliseconds (min_us, max_us, last_start_us, ...), for --merge; 3:
  * run.settings, and a merge's settings per shard (merged.parts[].settings,
- * merged.settings_differ), "thresholds" (--fail-if), "stages" (--stages)
+ * merged.settings_differ); the message phase holds the messages sent
+ * only; under --rate, "due" ends with the offer (a stop ends it),
+ * "achieved" is the messages sent, the intervals count their slots due,
+ * started and not done by due time, and "timeline" and the stall figures
+ * of "schedule" are new; "thresholds" (--fail-if), "stages" (--stages)
  * and, for --find-rate, "search". */
 #define STATSJSON_VERSION 3
 

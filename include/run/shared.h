@@ -58,6 +58,8 @@ int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t k, int64_t n
 /* Asks every worker to stop claiming; in-flight messages finish. */
 void shared_stop(struct shared *sh);
 int shared_stopping(struct shared *sh);
+/* When the first stop was asked for (the monotonic clock, ns), 0 if none. */
+int64_t shared_stopped_ns(const struct shared *sh);
 
 /* A worker's record on its way, for shared_watermark: done_begin before
  * the worker reads the clock for the record's completion, done_at with

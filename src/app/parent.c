@@ -74,6 +74,11 @@ int parent_run(const struct config *cfg, struct session_args *sa, struct results
     if (sh == 0)
         diag_fatal("shared memory: %s", strerror(errno));
 
+    /* A step of --find-rate: the last step's numbers were judged and the
+     * metrics served them through the pause; the new run starts afresh. */
+    if (pa->ran)
+        stats_free(&pa->rp.stats);
+    pa->ran = 1;
     report_init(&pa->rp, cfg, &rs->out_std, rs->records, progress);
     if (cfg->stages_on) {
         if (stage_rows_init(&pa->rows, &cfg->stages, &cfg->shard, cfg->messages) < 0)
@@ -104,8 +109,7 @@ int parent_run(const struct config *cfg, struct session_args *sa, struct results
     *run_errno = errno;
     stats_finish(&pa->rp.stats);
     report_end(&pa->rp);
-    pa->rp.t0_ns = shared_t0(sh);
-    report_finish(&pa->rp);
+    report_finish(&pa->rp, sh);
 
     /* A worker that died mid-message took its message with it. */
     struct stats *st = &pa->rp.stats;

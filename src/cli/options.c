@@ -269,6 +269,8 @@ static void check_shape(struct config *cfg)
     if (cfg->rate_on && (cfg->fixed_delay || cfg->random_delay))
         diag_fatal("--rate cannot be used with %s: the schedule says when each message starts",
                    cfg->fixed_delay ? "-w" : "-R");
+    if (cfg->rate_on && !cfg->duration_ns && !cfg->messages_given)
+        diag_fatal("--rate needs --duration or -m: without either the run would be one message");
     if (cfg->duration_ns && cfg->rate_on) {
         int64_t due = schedule_slots_within(&cfg->rate, cfg->duration_ns);
         if (!cfg->messages_given || due < cfg->messages)

@@ -8,6 +8,7 @@
 #include "merge/mergeadd.h"
 #include "merge/mergeread.h"
 #include "report/results.h"
+#include "run/schedule.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -163,6 +164,7 @@ static int setup(struct merge_result *res, const struct survey *sv)
     }
     if (id->interval_us)
         stats_intervals(st, id->interval_us * 1000, id->rate_on ? &id->rate : 0, id->messages);
+    st->per_interval = id->interval_us != 0;
     st->start_us = 1;   /* elapsed is end_us - start_us, and end_us 0 means "not yet" */
     st->end_us = 1;
     st->t0_unix_us = sv->t0;
@@ -199,6 +201,40 @@ static int missing(struct merge_result *res, const struct survey *sv)
     for (uint32_t k = 0; k < m->expected; k++)
         if (!sv->owner[k])
             m->missing[m->missing_n++] = k;
+    return 0;
+}
+
+/* Under --rate, the missing shards' slots were due all the same, to the
+ * end of the offer the others saw: the run's due counts them, and the
+ * figures that need every message are not given. */
+static int schedule_missing(struct merge_result *res)
+{
+    struct stats *st = res->st;
+    struct openloop *ol = &st->ol;
+    const struct merged *m = &res->merged;
+    if (!st->scheduled || m->missing_n == 0)
+        return 0;
+    ol->missing_shards = m->missing_n;
+    size_t used = 0;
+    for (uint32_t i = 0; i < m->missing_n; i++) {
+        struct shard sh = { m->missing[i], m->expected };
+        int64_t k = schedule_slots_within(&ol->rate, ol->offer_end_us * 1000);
+        ol->due += shard_owned(&sh, k < ol->run_slots ? k : ol->run_slots);
+        if (timeline_due(&ol->tl, &ol->rate, 0, &sh, ol->run_slots, ol->offer_end_us, 0) < 0)
+            return -1;
+        if (st->has_intervals && intervals_due(&st->iv, &sh, ol->run_slots, ol->offer_end_us) < 0)
+            return -1;
+        /* The names, as many as fit. */
+        int n = snprintf(ol->missing + used, sizeof(ol->missing) - used, "%s%u/%u",
+                         i ? ", " : "", sh.index, sh.count);
+        if (n < 0 || (size_t)n >= sizeof(ol->missing) - used) {
+            snprintf(ol->missing + (used < sizeof(ol->missing) - 4 ? used : sizeof(ol->missing) - 4),
+                     4, "...");
+            used = sizeof(ol->missing) - 1;
+        } else {
+            used += (size_t)n;
+        }
+    }
     return 0;
 }
 
@@ -255,13 +291,19 @@ int merge_reports(const struct merge_input *in, size_t n, struct merge_result *r
             goto out;
         }
         if (e < 0) {
-            refuse(why, len, "out of memory");
+            refuse(why, len, "%s: out of memory, or a timeline's count beyond 32 bits", in[i].name);
             goto out;
         }
     }
     struct stats *st = res->st;
     if (st->has_intervals)
         intervals_finish(&st->iv, (int64_t)(st->end_us - st->start_us));
+    if (st->scheduled && (timeline_finish(&st->ol.tl, (int64_t)(st->end_us - st->start_us)) < 0
+                          || schedule_missing(res) < 0)) {
+        refuse(why, len, "%s: out of memory, or the run's timeline beyond its bins' reach",
+               in[n - 1].name);
+        goto out;
+    }
     res->ri.error = res->error[0] ? res->error : 0;
     results_ending(&res->ri);
     rc = 0;
@@ -278,8 +320,7 @@ out:
 void merge_result_free(struct merge_result *res)
 {
     if (res->st) {
-        if (res->st->has_intervals)
-            intervals_free(&res->st->iv);
+        stats_free(res->st);
         free(res->st);
     }
     free(res->merged.shard);
@@ -365,8 +406,10 @@ int merge_run(const struct config *cfg, const struct results_judge *judge)
         settings_text(&ms->key[k], res.merged.n, text, sizeof(text));
         diag_warn("the shards differ in %s: %s", ms->key[k].key, text);
     }
-    /* The whole run's shortfall, as one run would have said it. */
-    char line[256];
+    /* The whole run's stalls and shortfall, as one run would have said them. */
+    char line[320];
+    if (res.st->scheduled && openloop_below_half_line(&res.st->ol, line, sizeof(line)))
+        diag_warn("%s", line);
     if (res.st->scheduled && openloop_shortfall_line(&res.st->ol, line, sizeof(line)))
         diag_warn("%s", line);
     if (judge)

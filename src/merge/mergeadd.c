@@ -73,11 +73,15 @@ static int add_schedule(struct openloop *ol, const struct openloop *o, int64_t o
         ol->last_start_us = max_time(ol->last_start_us, o->last_start_us + off);
     ol->offer_end_us = max_time(ol->offer_end_us, o->offer_end_us + off);
     SUM_I(ol->started, o->started, "schedule.started");
+    SUM_I(ol->sent, o->sent, "messages.sent");
     SUM_U(ol->late, o->late, "schedule.late");
+    ol->stopped |= o->stopped;
     HIST(ol->lag, o->lag, "latency_ms.start_lag");
     HIST(ol->service, o->service, "latency_ms.service");
     HIST(ol->corrected, o->corrected, "latency_ms.corrected");
-    return 0;
+    /* Bin by bin (a bin's count beyond 32 bits, or a run beyond the bins'
+     * reach, cannot be added: told as memory is). */
+    return timeline_merge(&ol->tl, &o->tl, off) < 0 ? MERGEADD_NOMEM : 0;
 }
 
 static int add_intervals(struct intervals *iv, const struct intervals *from, int64_t off,

@@ -6,6 +6,7 @@
 #include "core/config.h"
 #include "merge/fields.h"
 #include "report/statsjson.h"
+#include "run/schedule.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -136,6 +137,40 @@ static void run(struct rd *r, const struct jr_node *root, struct part *p)
     settings(r, rd_member(r, o, w, "settings", JR_OBJECT, 0), p);
 }
 
+/* "timeline": the bins in which messages ended; the slots due in each
+ * follow from the schedule. They must hold every message that started. */
+static void timeline(struct rd *r, const struct jr_node *root, struct part *p)
+{
+    static const char w[] = "timeline.";
+    struct openloop *ol = &p->st->ol;
+    const struct jr_node *o = rd_member(r, root, "", "timeline", JR_OBJECT, 0);
+    int64_t bin_us = rd_i(r, o, w, "bin_us", 0, 0);
+    const struct jr_node *arr = rd_member(r, o, w, "bins", JR_ARRAY, 0);
+    uint64_t ended = 0, sent = 0;
+    for (const struct jr_node *b = jr_first(r->d, arr); b && !r->bad; b = jr_next(r->d, b)) {
+        const struct jr_node *x = jr_first(r->d, b), *y = jr_next(r->d, x), *z = jr_next(r->d, y);
+        uint64_t i, e, s;
+        if (b->type != JR_ARRAY || b->count != 3 || jr_uint(r->d, x, &i) < 0
+            || jr_uint(r->d, y, &e) < 0 || jr_uint(r->d, z, &s) < 0 || e > UINT32_MAX
+            || timeline_put(&ol->tl, bin_us, (size_t)(i < SIZE_MAX ? i : SIZE_MAX), (uint32_t)e,
+                            (uint32_t)s) < 0) {
+            rd_bad(r, b, "\"timeline.bins\": a bin is not [index, ended, sent <= ended], rising, "
+                "on bins of 10^k ms");
+            return;
+        }
+        ended += e;
+        sent += s;
+    }
+    if (!r->bad && (ended != (uint64_t)ol->started || sent != (uint64_t)p->st->sent))
+        rd_bad(r, arr, "\"timeline.bins\" hold %llu ended and %llu sent, \"schedule.started\" and "
+            "\"messages.sent\" say %lld and %lld", (unsigned long long)ended,
+            (unsigned long long)sent, (long long)ol->started, (long long)p->st->sent);
+    if (!r->bad && (timeline_finish(&ol->tl, p->elapsed_us) < 0
+                    || timeline_due(&ol->tl, &ol->rate, 0, &ol->shard, ol->run_slots,
+                                    ol->offer_end_us, 0) < 0))
+        rd_bad(r, o, "\"timeline\": out of memory, or beyond the bins' reach");
+}
+
 static void schedule(struct rd *r, const struct jr_node *root, struct part *p)
 {
     static const char w[] = "schedule.";
@@ -143,14 +178,19 @@ static void schedule(struct rd *r, const struct jr_node *root, struct part *p)
     const struct jr_node *o = rd_member(r, root, "", "schedule", JR_OBJECT, 0);
     int64_t due = rd_count(r, o, w, "due");
     stats_schedule(p->st, &p->id.rate, due, p->sessions, p->id.duration_ns);
-    ol->shard = p->shard;
+    openloop_shard(ol, &p->shard, p->id.messages);
+    ol->due = due;
     ol->started = rd_count(r, o, w, "started");
+    ol->sent = p->st->sent;
     ol->last_start_us = rd_time(r, o, w, "last_start_us", 0);
     ol->offer_end_us = rd_time(r, o, w, "offer_end_us", 0);
+    ol->stopped = rd_b(r, o, w, "offer_stopped");
     ol->late = rd_u(r, o, w, "late");
     const struct stats *st = p->st;
     if (r->bad)
         return;
+    /* The offer's end is what the due slots are counted to. */
+    int64_t k = schedule_slots_within(&ol->rate, ol->offer_end_us * 1000);
     if (st->requested != MESSAGES_UNBOUNDED && due > st->requested)
         rd_bad(r, o, "\"schedule.due\" is above \"messages.requested\"");
     else if (ol->started > due)
@@ -159,10 +199,13 @@ static void schedule(struct rd *r, const struct jr_node *root, struct part *p)
         rd_bad(r, o, "\"schedule.started\" is above \"messages.sent\" and \"failed\"");
     else if (ol->late > (uint64_t)ol->started)
         rd_bad(r, o, "\"schedule.late\" is above \"schedule.started\"");
+    else if (due != shard_owned(&ol->shard, k < ol->run_slots ? k : ol->run_slots))
+        rd_bad(r, o, "\"schedule.due\" is not the slots due before \"offer_end_us\"");
     const struct jr_node *lat = rd_member(r, root, "", "latency_ms", JR_OBJECT, 0);
     rd_histogram(r, lat, "latency_ms.", "service", &ol->service, 0);
     rd_histogram(r, lat, "latency_ms.", "corrected", &ol->corrected, 0);
     rd_histogram(r, lat, "latency_ms.", "start_lag", &ol->lag, 0);
+    timeline(r, root, p);
 }
 
 static void intervals(struct rd *r, const struct jr_node *root, struct part *p)
@@ -198,6 +241,12 @@ static void intervals(struct rd *r, const struct jr_node *root, struct part *p)
         }
         sent += r->bad ? 0 : it.sent;
         failed += r->bad ? 0 : it.failed;
+        if (id->rate_on) {
+            it.due = rd_count(r, o, w, "due");
+            it.started = rd_count(r, o, w, "started");
+            if (!r->bad && it.not_done != it.due - it.started)
+                rd_bad(r, o, "\"%snot_done\" is not \"due\" less \"started\"", w);
+        }
         rd_histogram(r, o, w, "service_ms", 0, &it.service);
         if (id->rate_on)
             rd_histogram(r, o, w, "corrected_ms", 0, &it.corrected);
@@ -354,8 +403,7 @@ int part_read(struct part *p, const char *text, size_t len, char *why, size_t wh
 void part_free(struct part *p)
 {
     if (p->st) {
-        if (p->st->has_intervals)
-            intervals_free(&p->st->iv);
+        stats_free(p->st);
         free(p->st);
     }
     jr_free(&p->doc);

@@ -97,6 +97,9 @@ void metrics_ended(struct metrics *m)
     if (!m->ended)
         m->end_ns = schedule_now_ns();
     m->ended = 1;
+    /* The region goes with the run: from now on the report's final
+     * numbers say everything. */
+    m->sh = 0;
 }
 
 static void conn_close(struct conn *c)
@@ -112,9 +115,13 @@ static int64_t due_now(const struct metrics *m, int64_t now)
 {
     const struct report *rp = m->rp;
     const struct openloop *ol = &rp->stats.ol;
+    /* A stop ends the offer: nothing is due after it (as in the report). */
+    int64_t stop = m->sh ? shared_stopped_ns(m->sh) : 0;
+    if (stop && stop < now)
+        now = stop;
     if (!rp->started || now <= rp->t0_ns)
         return 0;
-    int64_t whole = schedule_slots_within(&ol->rate, now - rp->t0_ns);
+    int64_t whole = schedule_offer_slots_within(&ol->rate, ol->stages, now - rp->t0_ns);
     if (whole > ol->run_slots)
         whole = ol->run_slots;
     int64_t own = shard_owned(&ol->shard, whole);
@@ -137,7 +144,7 @@ static void view(const struct metrics *m, struct metrics_view *v)
         v->in_flight = left > 0 ? left : 0;
     }
     if (st->scheduled)
-        v->due = due_now(m, now);
+        v->due = m->ended ? st->ol.due : due_now(m, now);
     if (rp->started)
         v->elapsed_us = (uint64_t)(stats_elapsed(st) * 1e6 + 0.5);
 }

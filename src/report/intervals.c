@@ -150,7 +150,8 @@ int intervals_merge(struct intervals *iv, size_t i, const struct interval *from)
         return -1;
     struct interval *it = &iv->v[i];
     if (add_count(&it->sent, from->sent) < 0 || add_count(&it->failed, from->failed) < 0
-        || add_count(&it->not_done, from->not_done) < 0)
+        || add_count(&it->not_done, from->not_done) < 0 || add_count(&it->due, from->due) < 0
+        || add_count(&it->started, from->started) < 0)
         return INTERVALS_OVERFLOW;
     int e = shist_merge(&it->service, &from->service);
     return e < 0 ? e : shist_merge(&it->corrected, &from->corrected);
@@ -213,15 +214,28 @@ static int grow(struct intervals *iv, size_t n)
     return 0;
 }
 
+/* The interval holding time t_us, made to exist; NULL beyond the last. */
+static struct interval *at(struct intervals *iv, int64_t t_us)
+{
+    size_t i = (size_t)((t_us > 0 ? t_us : 0) / iv->len_us);
+    return grow(iv, i + 1) < 0 ? 0 : &iv->v[i];
+}
+
 int intervals_add(struct intervals *iv, const struct record *r)
 {
-    int64_t end = r->end_us > 0 ? r->end_us : 0;
-    size_t i = (size_t)(end / iv->len_us);
-    if (grow(iv, i + 1) < 0) {
+    int scheduled = iv->scheduled && (r->flags & RF_SCHEDULED);
+    /* Under --rate a slot that never started is counted by its due time,
+     * with those that nobody claimed (see intervals_due). */
+    if (iv->scheduled && (r->flags & RF_NOT_DONE))
+        return 0;
+    struct interval *due = scheduled ? at(iv, r->intended_us) : 0;
+    struct interval *it = at(iv, r->end_us);
+    if (it == 0 || (scheduled && due == 0)) {
         iv->dropped++;
         return -1;
     }
-    struct interval *it = &iv->v[i];
+    if (due)
+        due->started++;
     if (r->flags & RF_NOT_DONE) {
         it->not_done++;
         return 0;
@@ -264,10 +278,49 @@ size_t intervals_finish(struct intervals *iv, int64_t end_us)
     return iv->closed;
 }
 
-static int64_t due_before(const struct intervals *iv, int64_t t_us)
+/* Of the run's first `last` slots, those shard sh owns due before t_us. */
+static int64_t due_before(const struct intervals *iv, const struct shard *sh, int64_t last,
+                          int64_t t_us)
 {
-    int64_t k = schedule_offer_slots_within(&iv->rate, iv->stages, t_us * 1000);
-    return shard_owned(&iv->shard, k < iv->slots ? k : iv->slots);
+    int64_t k = t_us > 0 ? schedule_offer_slots_within(&iv->rate, iv->stages, t_us * 1000) : 0;
+    return shard_owned(sh, k < last ? k : last);
+}
+
+int intervals_due(struct intervals *iv, const struct shard *sh, int64_t run_slots,
+                  int64_t offer_end_us)
+{
+    if (!iv->scheduled)
+        return 0;
+    int64_t last = offer_end_us > 0 ? schedule_offer_slots_within(&iv->rate, iv->stages, offer_end_us * 1000) : 0;
+    if (last > run_slots)
+        last = run_slots;
+    if (last > 0 && at(iv, schedule_offer_due_ns(&iv->rate, iv->stages, last - 1) / 1000) == 0)
+        return -1;
+    for (size_t i = 0; i < iv->n; i++) {
+        struct interval *it = &iv->v[i];
+        int64_t start = (int64_t)i * iv->len_us;
+        it->due += due_before(iv, sh, last, start + iv->len_us) - due_before(iv, sh, last, start);
+        it->not_done = it->due > it->started ? it->due - it->started : 0;
+    }
+    return 0;
+}
+
+int intervals_worst(const struct intervals *iv, size_t *worst)
+{
+    int found = 0;
+    double least = 0;
+    for (size_t i = 0; i < iv->n; i++) {
+        struct interval_figures f;
+        intervals_figures(iv, i, &f);
+        if (f.due == 0)
+            continue;
+        if (!found || f.achieved_per_s < least) {
+            least = f.achieved_per_s;
+            *worst = i;
+        }
+        found = 1;
+    }
+    return found;
 }
 
 static void put3(const struct shist *h, uint64_t out[3])
@@ -289,7 +342,8 @@ void intervals_figures(const struct intervals *iv, size_t i, struct interval_fig
     f->start_s = (double)start / 1e6;
     f->len_s = (double)len / 1e6;
     if (iv->scheduled) {
-        f->due = due_before(iv, start + len) - due_before(iv, start);
+        f->due = it->due;
+        f->started = it->started;
         f->offered_per_s = (double)f->due / f->len_s;
     }
     f->sent = it->sent;
@@ -323,7 +377,9 @@ void intervals_line(const struct intervals *iv, size_t i, char *buf, size_t len)
     int n = snprintf(buf, len, "interval %zu: %lld messages, %lld failed, %.1f/s", i,
                      (long long)f.sent, (long long)f.failed, f.achieved_per_s);
     size_t used = n > 0 && (size_t)n < len ? (size_t)n : len;
-    if (f.not_done && used < len) {
+    /* Under --rate the slots due in an interval may still start after
+     * its line: their count is the JSON's, once the run is over. */
+    if (f.not_done && !iv->scheduled && used < len) {
         n = snprintf(buf + used, len - used, ", %lld not done", (long long)f.not_done);
         used += n > 0 && (size_t)n < len - used ? (size_t)n : len - used;
     }
@@ -383,8 +439,10 @@ void intervals_json(const struct intervals *iv, struct json *j)
         json_uint(j, "index", i);
         json_double(j, "start_s", f.start_s, 6);
         json_double(j, "length_s", f.len_s, 6);
-        if (iv->scheduled)
+        if (iv->scheduled) {
             json_int(j, "due", f.due);
+            json_int(j, "started", f.started);
+        }
         json_int(j, "sent", f.sent);
         json_int(j, "failed", f.failed);
         json_int(j, "not_done", f.not_done);

@@ -30,6 +30,7 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
         stats_stages(&rp->stats, &cfg->stages);
     stats_shard(&rp->stats, &cfg->shard, cfg->messages);
     rp->interval_lines = cfg->interval_ns != 0;
+    rp->stats.per_interval = cfg->interval_ns != 0;
 }
 
 void report_start(void *ctx, const struct shared *sh)
@@ -260,21 +261,31 @@ void report_drain(void *ctx)
                   "a second SIGINT stops them at once");
 }
 
-void report_finish(struct report *rp)
+void report_finish(struct report *rp, const struct shared *sh)
 {
     struct stats *st = &rp->stats;
-    int64_t end_us = (schedule_now_ns() - rp->t0_ns) / 1000;
+    rp->t0_ns = shared_t0(sh);
+    /* A run whose gate never opened offered nothing. */
+    int64_t end_us = rp->started ? (schedule_now_ns() - rp->t0_ns) / 1000 : 0;
+    int64_t stop_ns = shared_stopped_ns(sh), stop_us = -1;
+    if (stop_ns || !rp->started)
+        stop_us = rp->started && stop_ns > rp->t0_ns ? (stop_ns - rp->t0_ns) / 1000 : 0;
+    if (st->scheduled && openloop_finish(&st->ol, end_us, stop_us) < 0)
+        diag_warn("out of memory: the timeline's figures (stalls, sessions advice) are left out");
     if (st->has_intervals) {
         size_t n = intervals_finish(&st->iv, end_us);
+        if (st->scheduled
+            && intervals_due(&st->iv, &st->iv.shard, st->iv.slots, st->ol.offer_end_us) < 0)
+            st->iv.dropped++;
         if (rp->interval_lines)
             interval_lines(rp, n);
         if (st->iv.dropped)
             diag_warn("%llu messages ended after the last of %d intervals and are in no interval",
                       (unsigned long long)st->iv.dropped, INTERVALS_MAX);
     }
-    if (st->scheduled)
-        openloop_finish(&st->ol, end_us);
-    char line[256];
+    char line[320];
+    if (st->scheduled && openloop_below_half_line(&st->ol, line, sizeof(line)))
+        diag_warn("%s", line);
     if (st->scheduled && openloop_shortfall_line(&st->ol, line, sizeof(line)))
         diag_warn("%s", line);
 }

@@ -132,8 +132,12 @@ void stats_add(struct stats *st, const struct record *r)
     if (!(r->flags & (RF_SENT | RF_NOT_DONE)) && r->fail_reason < FAIL_COUNT)
         st->fails[r->fail_reason]++;
     for (int p = 0; p < PH_COUNT; p++) {
-        /* RCPT latencies arrive one by one, not as the message's sum. */
-        if (p != PH_RCPT && (r->phase_mask & (1u << p)))
+        /* RCPT latencies arrive one by one, not as the message's sum. A
+         * message's time is that of a message sent: a failed one's ends
+         * wherever it failed. */
+        if (p == PH_RCPT || (p == PH_MESSAGE && !(r->flags & RF_SENT)))
+            continue;
+        if (r->phase_mask & (1u << p))
             hist_add(&st->phase[p], r->phase_us[p]);
     }
     size_t n = r->rcpt_n < REC_RCPT_INLINE ? r->rcpt_n : REC_RCPT_INLINE;
@@ -153,6 +157,14 @@ void stats_add_samples(struct stats *st, enum phase ph, const uint32_t *us, size
 void stats_finish(struct stats *st)
 {
     st->end_us = now_us();
+}
+
+void stats_free(struct stats *st)
+{
+    if (st->has_intervals)
+        intervals_free(&st->iv);
+    if (st->scheduled)
+        openloop_free(&st->ol);
 }
 
 double stats_elapsed(const struct stats *st)
@@ -214,6 +226,19 @@ static void print_place(const struct stats *st, FILE *out, const struct run_info
     if (id->start_at_on)
         fprintf(out, ", start lag %.3f ms", (double)st->start_lag_us / 1000.0);
     fputc('\n', out);
+}
+
+/* Under --rate, what the sessions line says of a shortfall: how many
+ * sessions would have held the rate, or why no figure can say it. */
+static void print_advice(const struct stats *st, FILE *out)
+{
+    if (!st->scheduled || !openloop_shortfall(&st->ol))
+        return;
+    uint64_t need = openloop_sessions_needed(&st->ol);
+    if (st->ol.missing_shards)
+        fprintf(out, "; shortfall from the missing shards (%s)", st->ol.missing);
+    else if (need)
+        fprintf(out, "; about %llu (-s) would hold the rate", (unsigned long long)need);
 }
 
 static const char *const fail_names[FAIL_COUNT] = {
@@ -278,9 +303,11 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
     fprintf(out, "\n");
     fprintf(out, "  rate        %.1f messages/s, %.2f MB/s\n", rate, bps / 1e6);
     if (st->scheduled)
-        openloop_print(&st->ol, out);
-    fprintf(out, "  sessions    %u, %llu connections\n", ri->sessions,
+        openloop_print(&st->ol, st->per_interval ? &st->iv : 0, out);
+    fprintf(out, "  sessions    %u, %llu connections", ri->sessions,
             (unsigned long long)st->connections);
+    print_advice(st, out);
+    fputc('\n', out);
     print_place(st, out, ri);
     if (ri->tls) {
         fprintf(out, "  tls         %llu handshakes (%llu full, %llu resumed)",
@@ -334,12 +361,17 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
                     || ((p == PH_DATA || p == PH_DOT) && st->phase[PH_BDAT].count > 0);
         if (h->count == 0 && optional)
             continue;
+        /* Under --rate a message's time runs from its actual start: it is
+         * the service row below. */
+        if (p == PH_MESSAGE && st->scheduled)
+            continue;
         row(out, phase_names[p], h);
     }
     if (st->scheduled) {
         row(out, "service", &st->ol.service);
         row(out, "corrected", &st->ol.corrected);
         row(out, "start lag", &st->ol.lag);
+        fprintf(out, "  (service: from the actual start; corrected: from the intended start)\n");
     }
     for (const struct report_addendum *a = ri->addendum; a; a = a->next)
         if (a->text)

@@ -152,7 +152,7 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_int(&j, "not_done", left > 0 ? left : 0);
     json_end(&j);
     if (st->scheduled)
-        openloop_json(&st->ol, &j);
+        openloop_json(&st->ol, st->per_interval ? &st->iv : 0, &j);
     json_object(&j, "recipients");
     json_uint(&j, "sent", st->rcpt_sent);
     json_uint(&j, "accepted", st->rcpt_ok);
@@ -228,6 +228,8 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_end(&j);
     if (st->has_intervals)
         intervals_json(&st->iv, &j);
+    if (st->scheduled)
+        timeline_json(&st->ol.tl, &j);
     /* The parent's peak memory: it must not grow with the message count. */
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)

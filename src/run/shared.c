@@ -31,6 +31,7 @@ struct shared {
     _Atomic int64_t next_slot;   /* written under the lock; read by the parent */
     int64_t next_rcpt;
     atomic_int stop;
+    _Atomic int64_t stop_ns;     /* the first stop's time (CLOCK_MONOTONIC), 0 none */
     atomic_uint holder;          /* worker index + 1 in the critical section, 0 none */
     atomic_uint generation;      /* acquisitions so far: proof that the lock moves */
     /* The parent's own: a death it could not yet attribute. */
@@ -77,6 +78,7 @@ struct shared *shared_create(int64_t messages, const struct shard *shard, unsign
     atomic_init(&sh->next_slot, 0);
     sh->next_rcpt = 1;
     atomic_init(&sh->stop, 0);
+    atomic_init(&sh->stop_ns, 0);
     atomic_init(&sh->holder, 0);
     atomic_init(&sh->generation, 0);
     sh->undecided = 0;
@@ -185,7 +187,17 @@ int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t k, int64_t n
 
 void shared_stop(struct shared *sh)
 {
+    /* The time before the flag: a slot that saw no flag may have started
+     * after it (the report counts such a slot as offered), but a slot
+     * given up for the flag was given up after it. */
+    int64_t none = 0, now = schedule_now_ns();
+    atomic_compare_exchange_strong(&sh->stop_ns, &none, now > 0 ? now : 1);
     atomic_store(&sh->stop, 1);
+}
+
+int64_t shared_stopped_ns(const struct shared *sh)
+{
+    return atomic_load(&((struct shared *)sh)->stop_ns);
 }
 
 int shared_stopping(struct shared *sh)
