@@ -4,6 +4,7 @@
 # netns.bats). What the server saw is read from smtp-sink's dump; what the
 # merge says is checked against it and against the shards' own reports.
 load helpers
+bats_require_minimum_version 1.5.0
 
 teardown() { common_teardown; }
 
@@ -111,7 +112,7 @@ wait_workers() {
 import json, sys
 j, at = json.load(open(sys.argv[1])), int(sys.argv[2])
 run = j['run']
-assert j['version'] == 2 and run['shard'] is None, run
+assert j['version'] == 3 and run['shard'] is None, run
 assert run['identity']['start_at_unix_us'] == run['t0_unix_us'] == at * 1000000, run
 # The gate opened at the instant or after it, never before.
 assert run['start_lag_us'] >= 0, run
@@ -244,6 +245,38 @@ PY
     [[ "$output" =~ smtp-source:\ warning:\ achieved\ [0-9.]+/s\ of\ 60/s\ offered\;\ about\ [0-9]+\ sessions\ \(-s\)\ would\ hold\ it ]]
 }
 
+# What AUTH's numbers mean depends on what each shard asked for: the merge
+# adds them exactly and says when the shards differ, never taking the first
+# file's word for all.
+@test "--merge adds AUTH's counts exactly, and says so (and warns) when the shards asked differently" {
+    command -v python3 >/dev/null || skip "python3 is needed to read JSON"
+    d=$(sink_dir)
+    printf '%s\n' 'EHLO : reply 250-fake\r\n250 AUTH PLAIN' 'AUTH : reply 235 2.7.0 ok' >"$d/script"
+    start_fake_script "$d/script"
+    echo pw >"$d/pw"
+    auth=(--auth-user=u --auth-password-file="$d/pw" --auth-allow-plaintext)
+    for i in 0 1; do
+        run src --shard=$i/2 -m 6 "${auth[@]}" --json="$d/a$i.json" "$FAKE_ADDR"
+        [ "$status" -eq 0 ]
+    done
+    run src --shard=1/2 -m 6 --json="$d/n1.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    run --separate-stderr src --merge --json="$d/m.json" "$d/a0.json" "$d/a1.json"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    grep -qx '  auth        PLAIN: 6 attempts, 6 authenticated' <<<"$output"
+    [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["auth"])' "$d/m.json")" = "{'asked': 'PLAIN or LOGIN', 'asked_by_shards': {'PLAIN or LOGIN': 2}, 'not_tried': 0, 'mechanisms': {'PLAIN': {'attempts': 6, 'authenticated': 6, 'refused': 0, 'refused_codes': {}, 'given_up': 0, 'unanswered': 0}}}" ]
+    for order in "a0 n1" "n1 a0"; do
+        set -- $order
+        run --separate-stderr src --merge --json="$d/m.json" "$d/$1.json" "$d/$2.json"
+        [ "$status" -eq 0 ]
+        [ "$stderr" = "$SRC: warning: the shards differ in AUTH: PLAIN or LOGIN asked in 1 of 2, no AUTH in 1" ]
+        [ "$(sed -n '/^  auth        [^ ]/,/^  recipients/p' <<<"$output" | sed '$d')" = "  auth        PLAIN: 3 attempts, 3 authenticated
+              shards differ: PLAIN or LOGIN asked in 1 of 2, no AUTH in 1" ]
+        [ "$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["auth"]; print(a["asked"], a["asked_by_shards"])' "$d/m.json")" = "None {'none': 1, 'PLAIN or LOGIN': 1}" ]
+    done
+}
+
 @test "--merge without some shards: the report marked partial, the missing ones named in one line, status 3" {
     start_sink
     d=$(sink_dir)
@@ -289,7 +322,7 @@ PY
     run src --shard=1/2 -m 4 -s 2 --json="$d/other.json" "$SINK_ADDR"
     [ "$status" -eq 0 ]
     echo 'not json' >"$d/text"
-    sed 's/^{"version":2,/{"version":3,/' "$d/s1.json" >"$d/v3.json"
+    sed 's/^{"version":3,/{"version":4,/' "$d/s1.json" >"$d/v4.json"
     sed 's/"latency_ms":{"connect":{"count":2,/"latency_ms":{"connect":{"count":12,/' "$d/s1.json" >"$d/hist.json"
     check_refusal() {
         local want=$1
@@ -300,7 +333,7 @@ PY
         [[ "${lines[0]}" == *"smtp-source: fatal: $want"* ]] || { echo "got: ${lines[0]}"; return 1; }
     }
     check_refusal "$d/text: line 1, column 1: not a value" "$d/s0.json" "$d/text"
-    check_refusal "$d/v3.json: line 1: format version 3, not 2" "$d/s0.json" "$d/v3.json"
+    check_refusal "$d/v4.json: line 1: format version 4, not 3" "$d/s0.json" "$d/v4.json"
     check_refusal "$d/other.json: another run than $d/s0.json: \"run.identity.sessions\" differs (2, not 1)" \
         "$d/s0.json" "$d/other.json"
     check_refusal "$d/s0.json: shard 0/2 twice (also $d/s0.json)" "$d/s0.json" "$d/s0.json"

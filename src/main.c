@@ -59,11 +59,12 @@ int main(int argc, char **argv)
     if (cfg.merge)
         return merge_run(&cfg);
 
+    /* First: from here on the process holds the secret. */
+    char *secret = startup_secret(&cfg);
     size_t body_len;
     char *body = startup_body(&cfg, &body_len);
     static struct run_id id;
     runid_init(&id, &cfg, body, body_len);
-    char *secret = startup_secret(&cfg);
 
     if (target_parse(cfg.target, &tgt, err, sizeof(err)) < 0) {
         if (tgt.kind == TARGET_UNIX)
@@ -163,8 +164,7 @@ int main(int argc, char **argv)
         .reuse = cfg.reuse,
         .tls = cfg.starttls ? 1 : cfg.smtps ? 2 : 0,
         .tls_verify = cfg.tls_verify,
-        .auth_mech = !cfg.auth_user ? 0 : cfg.auth_mech ? auth_mech_name(cfg.auth_mech)
-                   : "PLAIN or LOGIN, as offered",
+        .auth_asked = authstats_asked(cfg.auth_user != 0, cfg.auth_mech),
     };
     results_ending(&ri);
     static char suite_names[STATS_SUITES][128];

@@ -31,6 +31,7 @@ struct plan {
     struct shard shard;
     int sharded, sessions, signal, fatal;
     int64_t t0_unix_us;
+    int auth;                  /* enum auth_asked: what the run asked of AUTH */
 };
 
 /* The report of the run (or shard) `pl`: its slots k = j*N + I, each
@@ -76,6 +77,13 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
         r.phase_mask = 1u << PH_MESSAGE | 1u << PH_CONNECT;
         r.phase_us[PH_MESSAGE] = (uint64_t)(r.end_us - r.start_us);
         r.phase_us[PH_CONNECT] = latency(k + 1) % 1000;
+        if (pl->auth) {
+            /* Slot k's connection's AUTH: most 235, some refused or worse. */
+            r.auth_mech = (uint8_t)(k % 13 == 0 ? 2 : 1);
+            r.auth_end = (uint8_t)(k % 17 == 0 ? AUTH_END_UNTRIED : k % 7 == 0 ? AUTH_END_REFUSED
+                                   : k % 23 == 0 ? AUTH_END_GAVE_UP : AUTH_END_OK);
+            r.auth_code = (uint16_t)(k % 2 ? 535 : 454);
+        }
         stats_add(st, &r);
         end = r.end_us > end ? r.end_us : end;
     }
@@ -83,7 +91,8 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
     intervals_finish(&st->iv, end + 50);
     openloop_finish(&st->ol, end + 50);
     struct run_info ri = { .fatal = pl->fatal, .signal = pl->signal, .sessions = (unsigned)pl->sessions,
-                           .target = "127.0.0.1:25", .rcpts_per_message = 1, .id = &id };
+                           .target = "127.0.0.1:25", .rcpts_per_message = 1, .id = &id,
+                           .auth_asked = pl->auth };
     results_ending(&ri);
     char *text = 0;
     size_t len = 0;
@@ -104,7 +113,7 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
 
 static char *shard_report(uint32_t i, uint32_t n)
 {
-    struct plan pl = { { i, n }, 1, 2, 0, 0, T0 };
+    struct plan pl = { { i, n }, 1, 2, 0, 0, T0, AUTH_ASKED_DEFAULT };
     return report(&pl, 1, 0);
 }
 
@@ -127,7 +136,7 @@ static void whole(void)
     char why[512] = "";
     CHECK(merge_texts(t, names, 3, &res, why, sizeof(why)) == 0);
     CHECK_STR(why, "");
-    struct plan one = { { 0, 1 }, 0, 6, 0, 0, T0 };
+    struct plan one = { { 0, 1 }, 0, 6, 0, 0, T0, AUTH_ASKED_DEFAULT };
     struct stats *all;
     char *text = report(&one, 0, &all);
     /* Every bucket of every histogram, and so every percentile. */
@@ -141,6 +150,21 @@ static void whole(void)
     for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
         CHECK(hist_quantile(&m->phase[PH_MESSAGE], q[i]) == hist_quantile(&all->phase[PH_MESSAGE], q[i]));
     CHECK(m->sent == TOTAL && m->requested == TOTAL && m->connections == TOTAL);
+    /* AUTH's counts, mechanism by mechanism and code by code. */
+    CHECK(m->auth.not_tried == all->auth.not_tried && m->auth.not_tried > 0);
+    for (int a = 0; a < AUTHSTATS_MECHS; a++) {
+        const struct auth_tally *x = &m->auth.mech[a], *y = &all->auth.mech[a];
+        CHECK(x->attempts == y->attempts && x->authenticated == y->authenticated
+              && x->refused == y->refused && x->given_up == y->given_up && x->codes == y->codes);
+        for (unsigned c = 0; c < y->codes; c++) {
+            unsigned d = 0;
+            while (d < x->codes && x->code[d].code != y->code[c].code)
+                d++;
+            CHECK(d < x->codes && x->code[d].count == y->code[c].count);
+        }
+    }
+    CHECK(m->auth.mech[0].refused > 0 && m->auth.mech[1].refused > 0 && m->auth.mech[0].given_up > 0);
+    CHECK(res.ri.auth_asked == AUTH_ASKED_DEFAULT);
     CHECK(res.merged.n == 3 && res.merged.missing_n == 0 && res.merged.expected == 3);
     /* The intervals, interval by interval. */
     CHECK(m->iv.n == all->iv.n);
@@ -192,6 +216,20 @@ static char *edit(const char *t, const char *from, const char *to)
     return s;
 }
 
+/* t with the number after its first `key` replaced by `value` (malloc'd). */
+static char *set_count(const char *t, const char *key, const char *value)
+{
+    const char *at = strstr(t, key);
+    if (at == 0)
+        return 0;
+    at += strlen(key);
+    const char *end = at + strspn(at, "0123456789");
+    size_t n = (size_t)(at - t) + strlen(value) + strlen(end);
+    char *s = malloc(n + 1);
+    snprintf(s, n + 1, "%.*s%s%s", (int)(at - t), t, value, end);
+    return s;
+}
+
 /* Merging a and b must fail with a message that holds want. */
 static void refused(char *a, char *b, const char *want)
 {
@@ -214,18 +252,18 @@ static void refused(char *a, char *b, const char *want)
 static void refusals(void)
 {
     char *s0 = shard_report(0, 2), *s1 = shard_report(1, 2);
-    struct plan pl = { { 0, 1 }, 0, 2, 0, 0, T0 };
+    struct plan pl = { { 0, 1 }, 0, 2, 0, 0, T0, AUTH_ASKED_DEFAULT };
     char *whole_run = report(&pl, 1, 0);
     pl.sharded = 1;
     char *zero_of_one = report(&pl, 1, 0);
-    pl = (struct plan){ { 1, 2 }, 1, 3, 0, 0, T0 };
+    pl = (struct plan){ { 1, 2 }, 1, 3, 0, 0, T0, AUTH_ASKED_DEFAULT };
     char *other_s = report(&pl, 1, 0);
     char *e;
 
     refused(s0, "hello", "b.json: line 1, column 1: not a value");
     refused(s0, "{\"version\":2}", "b.json: line 1: not a report of smtp-source --json");
     refused(s0, "[1, 2]", "b.json: line 1: not a report of smtp-source --json");
-    refused(s0, e = edit(s1, "\"version\":2", "\"version\":1"), "b.json: line 1: format version 1, not 2");
+    refused(s0, e = edit(s1, "\"version\":3", "\"version\":1"), "b.json: line 1: format version 1, not 3");
     free(e);
     refused(s0, other_s, "b.json: another run than a.json: \"run.identity.sessions\" differs (3, not 2)");
     refused(s0, e = edit(s1, "\"rate_fraction\":[100,1]", "\"rate_fraction\":[50,1]"),
@@ -252,6 +290,30 @@ static void refusals(void)
     free(e);
     refused(s0, e = edit(s1, "\"sub_buckets\":128", "\"sub_buckets\":64"), "another histogram geometry");
     free(e);
+    /* AUTH's counts must add up, and name what a run can ask for. */
+    refused(s0, e = edit(s1, "\"PLAIN\":{\"attempts\":", "\"PLAIN\":{\"attempts\":1"),
+            "b.json: line 1: \"auth.mechanisms.PLAIN\": authenticated, refused, given_up and unanswered "
+            "do not make the attempts");
+    free(e);
+    refused(s0, e = edit(s1, "\"refused_codes\":{\"535\":", "\"refused_codes\":{\"535\":1"),
+            "\"auth.mechanisms.PLAIN.refused_codes\" hold ");
+    free(e);
+    refused(s0, e = edit(s1, "\"refused_codes\":{\"535\"", "\"refused_codes\":{\"5x5\""),
+            "b.json: line 1: \"auth.mechanisms.PLAIN.refused_codes\": \"5x5\" is not a reply code");
+    free(e);
+    refused(s0, e = edit(s1, "\"LOGIN\":{", "\"CRAM\\nMD5\":{"),
+            "b.json: line 1: \"auth.mechanisms\": \"CRAM?MD5\" is no mechanism of this build");
+    free(e);
+    refused(s0, e = edit(s1, "\"asked\":\"PLAIN or LOGIN\"", "\"asked\":\"none\""),
+            "b.json: line 1: \"auth.asked\" is not what a run asks for: \"none\"");
+    free(e);
+    refused(s0, e = edit(s1, "\"not_tried\":", "\"not_tried\":-"), "\"auth.not_tried\" is not a whole number");
+    free(e);
+    /* Two shards whose counts would overflow when added. */
+    char *big0 = set_count(s0, "\"not_tried\":", "18446744073709551000"),
+         *big1 = set_count(s1, "\"not_tried\":", "1000");
+    refused(big0, big1, "b.json: \"auth\": the reports' counts overflow 64 bits");
+    free(big0), free(big1);
     free(s0), free(s1), free(whole_run), free(zero_of_one), free(other_s);
 }
 
@@ -280,7 +342,7 @@ static void missing(void)
     free(line);
     merge_result_free(&res);
 
-    struct plan pl = { { 2, 4 }, 1, 2, SIGINT, 0, T0 };
+    struct plan pl = { { 2, 4 }, 1, 2, SIGINT, 0, T0, AUTH_ASKED_DEFAULT };
     free(t[1]);
     t[1] = report(&pl, 1, 0);
     CHECK(merge_texts(t, names, 2, &res, why, sizeof(why)) == 0);
@@ -298,11 +360,44 @@ static void missing(void)
     free(t[1]);
 }
 
+/* Shards that asked AUTH differently (one for the first of PLAIN, LOGIN,
+ * one with no AUTH at all): merged, and the report says so rather than
+ * take the first shard's word for all. */
+static void auth_differs(void)
+{
+    struct plan pl = { { 1, 2 }, 1, 2, 0, 0, T0, AUTH_ASKED_NO };
+    char *t[2] = { shard_report(0, 2), report(&pl, 1, 0) };
+    struct merge_result res;
+    char why[512] = "";
+    CHECK(merge_texts(t, names, 2, &res, why, sizeof(why)) == 0);
+    CHECK(res.ri.auth_asked == AUTH_ASKED_MIXED);
+    char *out = 0;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    stats_print(res.st, f, &res.ri);
+    fclose(f);
+    CHECK(strstr(out, "\n              shards differ: PLAIN or LOGIN asked in 1 of 2, no AUTH in 1\n") != 0);
+    free(out);
+    f = open_memstream(&out, &len);
+    stats_json(res.st, f, &res.ri);
+    fclose(f);
+    CHECK(strstr(out, "\"auth\":{\"asked\":null,\"asked_by_shards\":{\"none\":1,\"PLAIN or LOGIN\":1},") != 0);
+    free(out);
+    merge_result_free(&res);
+    /* The same two the other way round: the same report. */
+    char *u[2] = { t[1], t[0] };
+    CHECK(merge_texts(u, names, 2, &res, why, sizeof(why)) == 0);
+    CHECK(res.ri.auth_asked == AUTH_ASKED_MIXED);
+    merge_result_free(&res);
+    free(t[0]);
+    free(t[1]);
+}
+
 /* A shard whose t0 came 2 s late: its intervals sit 2 later, and the run
  * lasts 2 s longer. */
 static void late_shard(void)
 {
-    struct plan pl = { { 1, 2 }, 1, 2, 0, 0, T0 + 2000000 };
+    struct plan pl = { { 1, 2 }, 1, 2, 0, 0, T0 + 2000000, AUTH_ASKED_DEFAULT };
     char *t[2] = { shard_report(0, 2), report(&pl, 1, 0) };
     struct merge_result res, early;
     char why[512];
@@ -324,5 +419,6 @@ int main(void)
     refusals();
     missing();
     late_shard();
+    auth_differs();
     return check_done("merge");
 }

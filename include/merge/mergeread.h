@@ -1,7 +1,8 @@
 /* mergeread: one --json report read back for --merge, every number that
  * the merge adds checked on the way in: its format version, its run
- * identity and shard, its counts, and its histograms bucket by bucket (on
- * this build's bucket geometry, or refused). Pure: no I/O. */
+ * identity and shard, its counts (AUTH's: authread.h), and its histograms
+ * bucket by bucket (on this build's bucket geometry, or refused). Pure:
+ * no I/O. */
 #ifndef MERGEREAD_H
 #define MERGEREAD_H
 
@@ -19,7 +20,8 @@ struct part {
     struct run_id id;                 /* ... and read */
     int sharded;                      /* run.shard is not null */
     struct shard shard;               /* 0/1 when not sharded */
-    const char *status, *error, *target, *auth;   /* error, auth: NULL if null/absent */
+    const char *status, *error, *target;   /* error: NULL if null */
+    int auth_asked;                   /* enum auth_asked (authstats.h) */
     int fatal, signal;
     unsigned workers_died;
     unsigned sessions;

@@ -5,6 +5,7 @@
 #ifndef STATS_H
 #define STATS_H
 
+#include "report/authstats.h"
 #include "report/hist.h"
 #include "report/intervals.h"
 #include "report/openloop.h"
@@ -33,6 +34,7 @@ struct stats {
     struct { uint16_t version, cipher; uint64_t count; } suite[STATS_SUITES];
     unsigned suites;
     uint64_t suite_other;          /* handshakes of kinds beyond suite[] */
+    struct authstats auth;         /* what each connection's AUTH came to */
     uint64_t start_us, end_us;     /* the monotonic clock: t0 once known, the end */
     int64_t t0_unix_us;            /* t0 on the real-time clock */
     int64_t start_lag_us;          /* --start-at: the gate opened this late */
@@ -59,7 +61,9 @@ struct run_info {
     int tls;                  /* 0 none, 1 STARTTLS, 2 implicit */
     int tls_verify;
     const char *suite_name[STATS_SUITES];   /* "TLSv1.3 TLS_AES_..." for suite[i] */
-    const char *auth_mech;    /* NULL without AUTH */
+    int auth_asked;           /* enum auth_asked: AUTH_ASKED_NO without AUTH;
+                                 AUTH_ASKED_MIXED: a merge's shards differ */
+    const struct auth_shards *auth_shards;  /* a merge's shards by what they asked, or NULL */
     const struct run_id *id;  /* the run's identity (NULL: no "run" in the JSON) */
     const struct merged *merged;  /* a merge's shards, or NULL */
 };

@@ -11,8 +11,11 @@
 
 /* 1: the first; 2: "run" (identity, shard, t0, start lag, first and last
  * message), "outcome", "merged", and exact integers beside the rounded
- * milliseconds (min_us, max_us, last_start_us, ...), for --merge. */
-#define STATSJSON_VERSION 2
+ * milliseconds (min_us, max_us, last_start_us, ...), for --merge; 3:
+ * "auth" an object (what was asked, and per mechanism used: attempts,
+ * authenticated, refusals by code, given up, unanswered), no longer a
+ * string. */
+#define STATSJSON_VERSION 3
 
 void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);
 

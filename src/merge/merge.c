@@ -64,6 +64,7 @@ struct survey {
     uint32_t *owner;              /* per shard: its input + 1, 0 none yet */
     int64_t t0, due;
     unsigned sessions;
+    struct auth_shards asked;     /* what each shard asked of AUTH */
 };
 
 /* Checks report i against the first; records where it sits. */
@@ -98,6 +99,7 @@ static int check(struct survey *sv, const struct merge_input *in, size_t i, stru
         sv->t0 = p->st->t0_unix_us;
     sv->due += p->id.rate_on ? p->st->ol.due : 0;
     sv->sessions += p->sessions;
+    sv->asked.n[p->auth_asked]++;
     return 0;
 }
 
@@ -140,11 +142,14 @@ static int64_t max_time(int64_t a, int64_t b)
     return a > b ? a : b;
 }
 
-/* Adds one report, placed at off us after the run's t0. */
+/* Adds one report, placed at off us after the run's t0: 0, -1 out of
+ * memory, -2 AUTH's counts overflow. */
 static int add(struct merge_result *res, const struct part *p, int64_t off)
 {
     struct stats *st = res->st;
     const struct stats *s = p->st;
+    if (authstats_merge(&st->auth, &s->auth) < 0)
+        return -2;
     st->sent += s->sent;
     st->failed += s->failed;
     st->given_up += s->given_up;
@@ -225,8 +230,6 @@ static int setup(struct merge_result *res, const struct survey *sv)
     st->end_us = 1;
     st->t0_unix_us = sv->t0;
     snprintf(res->target, sizeof(res->target), "%s", f->target ? f->target : "");
-    if (f->auth)
-        snprintf(res->auth, sizeof(res->auth), "%s", f->auth);
     struct run_info *ri = &res->ri;
     ri->sessions = sv->sessions;
     ri->target = res->target;
@@ -235,7 +238,13 @@ static int setup(struct merge_result *res, const struct survey *sv)
     ri->reuse = id->reuse;
     ri->tls = f->tls;
     ri->tls_verify = f->tls_verify;
-    ri->auth_mech = f->auth ? res->auth : 0;
+    /* What the shards asked of AUTH: the run's if they agree, else said. */
+    res->auth_shards = sv->asked;
+    ri->auth_shards = &res->auth_shards;
+    ri->auth_asked = AUTH_ASKED_NO;
+    for (int k = 0; k < AUTH_ASKED_KINDS; k++)
+        if (sv->asked.n[k])
+            ri->auth_asked = sv->asked.n[k] == res->merged.n ? k : AUTH_ASKED_MIXED;
     ri->id = id;
     ri->merged = &res->merged;
     res->merged.expected = f->shard.count;
@@ -298,7 +307,10 @@ int merge_reports(const struct merge_input *in, size_t n, struct merge_result *r
         if (i > 0)
             part_free(&p);
         if (e < 0) {
-            refuse(why, len, "out of memory");
+            if (e == -2)
+                refuse(why, len, "%s: \"auth\": the reports' counts overflow 64 bits", in[i].name);
+            else
+                refuse(why, len, "out of memory");
             goto out;
         }
     }
@@ -398,8 +410,11 @@ int merge_run(const struct config *cfg)
         merge_print_missing(&res.merged, stderr);
         fputs("\n", stderr);
     }
-    /* The whole run's shortfall, as one run would have said it. */
+    /* Shards that asked AUTH differently: their counts are not one run's. */
     char line[256];
+    if (authstats_shards_text(&res.auth_shards, line, sizeof(line)))
+        diag_warn("the shards differ in AUTH: %s", line);
+    /* The whole run's shortfall, as one run would have said it. */
     if (res.st->scheduled && openloop_shortfall_line(&res.st->ol, line, sizeof(line)))
         diag_warn("%s", line);
     static struct results rs;

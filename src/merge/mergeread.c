@@ -3,6 +3,7 @@
  * and the key, rather than merged into numbers that look right. */
 #include "merge/mergeread.h"
 
+#include "merge/authread.h"
 #include "core/config.h"
 #include "report/statsjson.h"
 
@@ -390,8 +391,8 @@ int part_read(struct part *p, const char *text, size_t len, char *why, size_t wh
     p->workers_died = (unsigned)get_u(&r, oc, "outcome.", "workers_died");
     run(&r, root, p);
     counts(&r, root, p->st);
-    if (jr_get(&p->doc, root, "auth"))
-        p->auth = get_s(&r, root, "", "auth", 0);
+    if (!r.bad && authread(&p->doc, root, &p->st->auth, &p->auth_asked, why, whylen) < 0)
+        r.bad = 1;
     tls(&r, root, p);
     if (!r.bad && p->id.rate_on)
         schedule(&r, root, p);

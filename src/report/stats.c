@@ -1,3 +1,5 @@
+/* stats: the parent's numbers for the run, summed from the records, and
+ * the end-of-run text report. */
 #include "report/stats.h"
 
 #include "core/json.h"
@@ -102,6 +104,8 @@ void stats_add(struct stats *st, const struct record *r)
         st->connections++;
     if (r->flags & RF_TLS)
         add_handshake(st, r);
+    if (r->auth_end != AUTH_END_NONE)
+        authstats_add(&st->auth, r);
     st->rcpt_sent += r->rcpt_sent;
     st->rcpt_ok += r->rcpt_ok;
     st->rcpt_bad += r->rcpt_bad;
@@ -238,9 +242,8 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
         if (st->suite_other)
             fprintf(out, "              other kinds: %llu\n", (unsigned long long)st->suite_other);
     }
-    if (ri->auth_mech)
-        fprintf(out, "  auth        %s, %llu connections authenticated\n", ri->auth_mech,
-                (unsigned long long)st->phase[PH_AUTH].count);
+    if (ri->auth_asked != AUTH_ASKED_NO)
+        authstats_print(&st->auth, out, ri->auth_shards);
     fprintf(out, "  recipients  %llu sent, %llu accepted, %llu rejected",
             (unsigned long long)st->rcpt_sent, (unsigned long long)st->rcpt_ok,
             (unsigned long long)st->rcpt_bad);

@@ -163,8 +163,8 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
         json_uint(&j, "other", st->suite_other);
         json_end(&j);
     }
-    if (ri->auth_mech)
-        json_string(&j, "auth", ri->auth_mech);
+    if (ri->auth_asked != AUTH_ASKED_NO)
+        authstats_json(&st->auth, &j, ri->auth_asked, ri->auth_shards);
     json_uint(&j, "bytes_sent", st->bytes);
     json_double(&j, "elapsed_s", secs, 6);
     json_object(&j, "rate");

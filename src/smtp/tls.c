@@ -121,6 +121,12 @@ struct tls_link *tls_link_new(struct tls_client *tc, int fd, char *err, size_t e
         return 0;
     }
     const char *name = tc->set.servername;
+    if (tc->set.verify && !(name && *name)) {
+        /* A chain checked without a name proves nothing of the peer. */
+        snprintf(err, errlen, "TLS: --tls-verify with no name to check");
+        tls_link_free(l);
+        return 0;
+    }
     if (name && *name) {
         if (is_address(name)) {
             if (tc->set.verify)
@@ -170,8 +176,12 @@ int tls_handshake(struct tls_link *l, char *err, size_t errlen)
     default:
         break;
     }
+    /* OpenSSL checks the chain and keeps the result even when nothing was
+     * to be verified: only a failure of the verification asked for is
+     * reported as one; anything else (a server's alert) is its own reason. */
     long v = SSL_get_verify_result(l->ssl);
-    if (v != X509_V_OK) {
+    if (l->tc->set.verify && v != X509_V_OK
+        && ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         snprintf(err, errlen, "certificate verify failed: %s", X509_verify_cert_error_string(v));
         ERR_clear_error();
         return -1;
