@@ -144,6 +144,16 @@ start_tls_server() {
     grep -q 'peer did not return a certificate' "$SINK_DIR/s_server.out"
 }
 
+# In TLS 1.3 the client's handshake is over before the server has checked
+# the client's certificate: its alert comes with the first read.
+@test "a TLS 1.3 server's alert after the handshake: the alert is the reason, counted as a TLS failure" {
+    start_tls_server -tls1_3 -Verify 1
+    run --separate-stderr tsrc -A --smtps --json="$SINK_DIR/r.json" "unix:$SERVER_SOCK"
+    [ "$status" -eq 0 ]
+    [ "$stderr" = "$TLSSRC: warning: TLS error while reading server greeting: tlsv13 alert certificate required" ]
+    [ "$(json "$SINK_DIR/r.json" "j['errors']['tls'], j['errors']['lost_connection']")" = "1 0" ]
+}
+
 # --- AUTH --------------------------------------------------------------------------
 
 @test "AUTH without TLS: PLAIN is never sent in clear, unless --auth-allow-plaintext" {

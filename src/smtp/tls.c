@@ -21,6 +21,7 @@ struct tls_client {
 struct tls_link {
     SSL *ssl;
     struct tls_client *tc;
+    char error[128];         /* the reason of the last EPROTO */
 };
 
 /* The context's owner, for the new-session callback (one per process). */
@@ -203,6 +204,9 @@ static ssize_t failed(struct tls_link *l, int r)
 {
     int e = SSL_get_error(l->ssl, r);
     int sys = errno;
+    unsigned long why = ERR_peek_last_error();
+    const char *reason = why ? ERR_reason_error_string(why) : 0;
+    snprintf(l->error, sizeof(l->error), "%s", reason ? reason : "");
     ERR_clear_error();
     switch (e) {
     case SSL_ERROR_WANT_READ:
@@ -247,6 +251,11 @@ ssize_t tls_write(struct tls_link *l, const void *buf, size_t len)
         return -1;
     }
     return r;
+}
+
+const char *tls_link_error(const struct tls_link *l)
+{
+    return l->error;
 }
 
 void tls_link_free(struct tls_link *l)
