@@ -321,6 +321,9 @@ start_tls_server() {
 # are root's with AUTH, and nobody's without (the control). No
 # core_pattern is involved.
 @test "with AUTH the parent and the workers are not dumpable (their /proc files are root's)" {
+    [ "$(id -u)" -eq 0 ] || skip "running the program as nobody needs root"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$TLSSRC" --version >/dev/null 2>&1 ||
+        skip "nobody cannot run $TLSSRC here"
     echo pw >"$SINK_DIR/pw"
     chmod 0644 "$SINK_DIR/pw"
     script 'EHLO : reply 250-fakeserver\r\n250 AUTH PLAIN' 'AUTH : reply 235 2.7.0 ok' 'MAIL : stall'
