@@ -171,6 +171,35 @@ as_sent() {
     wait_delivered 1
 }
 
+@test "--merge of shards that differ in --tls-verify says so ('verify on in 1 of 2 shards'), in either order, with one warning" {
+    d=$SINK_DIR
+    run tsrc --shard=0/2 -m 4 --smtps --tls-verify --tls-ca="$MX_CERT" --tls-servername=mx.test \
+        -f a@example.test -t "$RCPT" --json="$d/v0.json" "$MX_SMTPS"
+    [ "$status" -eq 0 ]
+    run tsrc --shard=1/2 -m 4 --smtps -f a@example.test -t "$RCPT" --json="$d/v1.json" "$MX_SMTPS"
+    [ "$status" -eq 0 ]
+    wait_delivered 4
+    for order in "v0 v1" "v1 v0"; do
+        set -- $order
+        run --separate-stderr tsrc --merge --json="$d/m.json" "$d/$1.json" "$d/$2.json"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *$'\n'"  tls         4 handshakes (4 full, 0 resumed), verify on in 1 of 2 shards"$'\n'* ]]
+        if [ "$1" = v0 ]; then
+            [ "$stderr" = "$TLSSRC: warning: the shards differ in tls_verify: true in 1 of 2 shards, false in 1" ]
+        else
+            [ "$stderr" = "$TLSSRC: warning: the shards differ in tls_verify: false in 1 of 2 shards, true in 1" ]
+        fi
+        python3 - "$d/m.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j['tls']['verify'] is None and j['tls']['mode'] == 'implicit', j['tls']
+assert j['merged']['settings_differ'] == ['tls_verify'], j['merged']
+assert [p['settings']['tls_verify'] for p in j['merged']['parts']] == [True, False], j['merged']['parts']
+assert 'tls_verify' not in j['run']['settings'] and j['run']['settings']['tls'] == 'implicit', j['run']
+PY
+    done
+}
+
 @test "-v shows the STARTTLS exchange and one line per handshake, never key material" {
     run --separate-stderr tsrc -v --starttls -f a@example.test -t "$RCPT" "$MX_SMTP"
     [ "$status" -eq 0 ]
@@ -304,6 +333,29 @@ as_sent() {
     diff <(as_sent "$1") <(as_sent "$2")
     grep -qx '.leading dot' "$2"
     [ "$(json "$SINK_DIR/r.json" "j['latency_ms']['bdat']['count'], j['latency_ms']['dot']['count']")" = "1 0" ]
+}
+
+# The chunks carry the generated headers too: sizes that counted the body
+# alone would cut the message short and leave the rest to be read as
+# commands, though the client reported it sent.
+@test "--bdat with the generated headers: the message delivered is the DATA one's, headers and body" {
+    run tsrc -l 300 -M client.test -f a@example.test -t "$RCPT" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    run tsrc --bdat --bdat-size=100 -l 300 -M client.test -f a@example.test -t "$RCPT" \
+        --json="$SINK_DIR/r.json" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    wait_delivered 2
+    wait_disconnects 2
+    set -- $(ls -tr $(delivered))
+    # (The --json file takes a descriptor: the Message-Id's fd part differs.)
+    same() { as_sent "$1" | sed -e 's/^Date: .*/Date: DATE/' -e 's/^Message-Id: <[^@]*@/Message-Id: <ID@/'; }
+    diff <(same "$1") <(same "$2")
+    grep -q '^Message-Id: <' "$2"
+    # The BDAT run's only commands: chunks of at most 100 bytes, every
+    # byte of the message in them.
+    [[ "$(disconnects | tail -1)" =~ ^ehlo=1\ mail=1\ rcpt=1\ bdat=([0-9]+)\ quit=1\ commands=([0-9]+)$ ]]
+    [ "${BASH_REMATCH[1]}" -ge 4 ]
+    [ "$(json "$SINK_DIR/r.json" "j['messages']['sent'], j['errors']['bad_reply'], j['replies']['5xx']")" = "1 0 0" ]
 }
 
 @test "--bdat --pipelining -d: chunks and the next transaction pipelined; one BDAT LAST each" {

@@ -78,6 +78,29 @@ wait_draining() {
     [ "$(dump_count)" -eq 3 ]
 }
 
+# The kernel's view of each worker's dispositions (/proc/PID/status, a
+# hex mask: bit N-1 for signal N): SIGINT and SIGPIPE ignored, no handler
+# for SIGINT. A worker that kept the parent's handler would run it on a ^C
+# (a write to the parent's closed signal pipe, its system calls cut short).
+@test "each worker ignores SIGINT and SIGPIPE and has no SIGINT handler of its own" {
+    start_slow_run
+    workers=$(pgrep -P "$PID")
+    [ "$(wc -w <<<"$workers")" -eq 3 ]
+    for w in $workers; do
+        ign=$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$w/status")
+        cgt=$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$w/status")
+        echo "worker $w: SigIgn $ign SigCgt $cgt"
+        (( (16#$ign & 0x2) != 0 ))
+        (( (16#$ign & 0x1000) != 0 ))
+        (( (16#$cgt & 0x2) == 0 ))
+    done
+    # The parent, by contrast, catches it.
+    (( (16#$(awk '$1 == "SigCgt:" { print $2 }' "/proc/$PID/status") & 0x2) != 0 ))
+    kill -TERM "$PID"
+    wait "$PID" || true
+    assert_no_workers
+}
+
 @test "SIGTERM: workers stopped, report printed, exit 143" {
     start_slow_run
     kill -TERM "$PID"

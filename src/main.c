@@ -162,9 +162,9 @@ int main(int argc, char **argv)
         .rcpts_per_message = cfg.rcpts,
         .lmtp = cfg.lmtp,
         .reuse = cfg.reuse,
-        .tls = cfg.starttls ? 1 : cfg.smtps ? 2 : 0,
-        .tls_verify = cfg.tls_verify,
-        .auth_asked = authstats_asked(cfg.auth_user != 0, cfg.auth_mech),
+        .tls = id.settings.tls,
+        .tls_verify = id.settings.tls_verify,
+        .auth_mech = id.settings.auth,
     };
     results_ending(&ri);
     static char suite_names[STATS_SUITES][128];

@@ -99,8 +99,23 @@ int main(void)
         hist_add(i % 2 ? &h : &h2, x);
     }
     hist_init(&merged);
-    hist_merge(&merged, &h);
-    hist_merge(&merged, &h2);
+    CHECK(hist_merge(&merged, &h) == 0);
+    CHECK(hist_merge(&merged, &h2) == 0);
+    {
+        /* A sum that does not fit 64 bits is refused, and nothing added. */
+        static struct hist big, one;
+        hist_init(&big);
+        hist_init(&one);
+        hist_add(&big, 5);
+        big.sum = UINT64_MAX - 2;
+        hist_add(&one, 5);
+        CHECK(hist_merge(&big, &one) == -1 && big.count == 1 && big.bucket[5] == 1);
+        big.sum = 5;
+        big.bucket[5] = UINT64_MAX;
+        CHECK(hist_merge(&big, &one) == -1 && big.count == 1 && big.sum == 5);
+        big.bucket[5] = 1;
+        CHECK(hist_merge(&big, &one) == 0 && big.count == 2 && big.sum == 10 && big.bucket[5] == 2);
+    }
     qsort(v, n, sizeof(*v), cmp);
     const double qs[] = { 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 0.9999 };
     int quantiles_ok = 1;

@@ -224,5 +224,23 @@ int main(void)
     CHECK(strstr(svg, "nan") == 0 && strstr(svg, "inf") == 0 && strstr(svg, "</svg>") != 0);
     free(svg);
     intervals_free(&st.iv);
+
+    /* Merging: a count or histogram sum beyond its type is refused, not
+     * wrapped; an interval beyond the last is counted as dropped. */
+    intervals_init(&iv, 1000000000LL, 0, 5);
+    struct interval big = { .sent = INT64_MAX - 1 }, one = { .sent = 1, .failed = 2 };
+    CHECK(intervals_merge(&iv, 0, &big) == 0 && intervals_merge(&iv, 0, &one) == 0);
+    CHECK(iv.v[0].sent == INT64_MAX && iv.v[0].failed == 2);
+    CHECK(intervals_merge(&iv, 0, &one) == INTERVALS_OVERFLOW);
+    struct interval h1 = { 0 }, h2 = { 0 };
+    CHECK(shist_put(&h1.service, 3, SHIST_COUNT_MAX) == 0 && shist_put(&h2.service, 3, 1) == 0);
+    h1.service.count = SHIST_COUNT_MAX;
+    h2.service.count = 1;
+    CHECK(intervals_merge(&iv, 1, &h1) == 0 && intervals_merge(&iv, 1, &h2) == INTERVALS_OVERFLOW);
+    CHECK(iv.v[1].service.count == SHIST_COUNT_MAX);
+    CHECK(intervals_merge(&iv, INTERVALS_MAX, &one) == 0 && iv.dropped == 3 && iv.n == 2);
+    shist_free(&h1.service);
+    shist_free(&h2.service);
+    intervals_free(&iv);
     return check_done("intervals");
 }

@@ -43,6 +43,9 @@ static void strictness(void)
     REFUSED("{\"a\":1 \"b\":2}", "line 1, column 8: a member without a comma or closing brace after it");
     REFUSED("[1 2]", "line 1, column 4: an element without a comma or closing bracket after it");
     REFUSED("{\"a\":1,\n\"a\":2}", "line 2, column 4: the key \"a\" twice in one object");
+    /* A key's bytes are shown as every message shows text: no raw control byte. */
+    REFUSED("{\"a\\n\":1,\"a\\n\":2}", "line 1, column 15: the key \"a?\" twice in one object");
+    REFUSED("{\"\\u001b[2J\":1,\"\\u001b[2J\":2}", "line 1, column 27: the key \"?[2J\" twice in one object");
     REFUSED("01", "line 1, column 2: text after the value");
     REFUSED("1.", "line 1, column 3: no digits after a decimal point");
     REFUSED("1e", "line 1, column 3: no digits in an exponent");

@@ -25,8 +25,7 @@ struct merge_result {
     struct run_id id;          /* the run's: not sharded, of N shards */
     struct merged merged;
     struct run_info ri;        /* ri.status set by results_ending */
-    char error[256], target[256];
-    struct auth_shards auth_shards;   /* the shards by what they asked of AUTH */
+    char error[256], target[256], auth[128];
     char suite[STATS_SUITES][128];
 };
 

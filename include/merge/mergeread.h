@@ -1,8 +1,7 @@
 /* mergeread: one --json report read back for --merge, every number that
  * the merge adds checked on the way in: its format version, its run
- * identity and shard, its counts (AUTH's: authread.h), and its histograms
- * bucket by bucket (on this build's bucket geometry, or refused). Pure:
- * no I/O. */
+ * identity and shard, its counts, and its histograms bucket by bucket (on
+ * this build's bucket geometry, or refused). Pure: no I/O. */
 #ifndef MERGEREAD_H
 #define MERGEREAD_H
 
@@ -21,12 +20,14 @@ struct part {
     int sharded;                      /* run.shard is not null */
     struct shard shard;               /* 0/1 when not sharded */
     const char *status, *error, *target;   /* error: NULL if null */
-    int auth_asked;                   /* enum auth_asked (authstats.h) */
     int fatal, signal;
     unsigned workers_died;
     unsigned sessions;
     int tls, tls_verify;              /* 0 none, 1 STARTTLS, 2 implicit */
     const char *suite_name[STATS_SUITES];
+    unsigned settings_n;              /* run.settings, key by key */
+    const char *setting_key[SETTINGS_MAX];
+    struct setting_value setting[SETTINGS_MAX];
     int64_t elapsed_us;
     struct stats *st;                 /* its numbers (heap: the histograms are large) */
 };

@@ -24,7 +24,9 @@ struct hist {
 
 void hist_init(struct hist *h);
 void hist_add(struct hist *h, uint64_t value);
-void hist_merge(struct hist *into, const struct hist *from);
+/* into += from, bucket by bucket; -1 (into unchanged) if a count or the
+ * sum would overflow 64 bits. */
+int hist_merge(struct hist *into, const struct hist *from);
 
 /* The value at quantile q (0..1): the smallest recorded value v such that
  * at least q of the samples are <= v, to within a bucket (clamped to the

@@ -21,6 +21,7 @@
 #define INTERVALS_MAX 100000
 
 /* A histogram holding only its non-empty buckets: cell = index << 40 | count. */
+#define SHIST_COUNT_MAX ((UINT64_C(1) << 40) - 1)
 struct shist {
     uint64_t count, sum, min, max;
     uint64_t *cell;
@@ -85,8 +86,12 @@ uint64_t shist_quantile(const struct shist *h, double q);
 int shist_put(struct shist *h, size_t index, uint64_t count);
 void shist_free(struct shist *h);
 
-/* Merging runs that share t0: adds another run's interval into interval
- * i (which is made to exist). -1 if memory ran out. */
+/* Merging runs that share t0: adds another run's interval (its counts
+ * never negative) into interval i (which is made to exist; beyond
+ * INTERVALS_MAX, its messages are counted as dropped). 0; -1 if
+ * memory ran out; INTERVALS_OVERFLOW if a count or a histogram's sum
+ * would not fit its type. */
+#define INTERVALS_OVERFLOW (-2)
 int intervals_merge(struct intervals *iv, size_t i, const struct interval *from);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/shard.h"
 #include "core/units.h"
+#include "report/settings.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,8 @@ struct run_id {
     int64_t start_at_us;       /* --start-at, us since the epoch */
     struct shard shard;        /* 0/1 when not sharded */
     int sharded;               /* --shard was given */
+    /* Not the identity: what a shard's numbers mean (see settings.h). */
+    struct run_settings settings;
 };
 
 /* The shards a merge was made of (NULL in a run's own report). */
@@ -39,11 +42,13 @@ struct merged {
     uint32_t n;                /* reports merged */
     struct merged_shard {
         uint32_t index;
+        uint32_t place;        /* its place among the inputs: its settings' */
         int64_t t0_unix_us, start_lag_us;
         char status[64];
     } *shard;                  /* n of them, by index */
     uint32_t missing_n;
     uint32_t *missing;         /* the indexes of the shards not merged */
+    struct merged_settings settings;   /* each shard's, by place */
 };
 
 void runid_init(struct run_id *id, const struct config *cfg, const char *body, size_t body_len);

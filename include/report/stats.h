@@ -61,9 +61,7 @@ struct run_info {
     int tls;                  /* 0 none, 1 STARTTLS, 2 implicit */
     int tls_verify;
     const char *suite_name[STATS_SUITES];   /* "TLSv1.3 TLS_AES_..." for suite[i] */
-    int auth_asked;           /* enum auth_asked: AUTH_ASKED_NO without AUTH;
-                                 AUTH_ASKED_MIXED: a merge's shards differ */
-    const struct auth_shards *auth_shards;  /* a merge's shards by what they asked, or NULL */
+    const char *auth_mech;    /* NULL without AUTH */
     const struct run_id *id;  /* the run's identity (NULL: no "run" in the JSON) */
     const struct merged *merged;  /* a merge's shards, or NULL */
 };

@@ -12,9 +12,10 @@
 /* 1: the first; 2: "run" (identity, shard, t0, start lag, first and last
  * message), "outcome", "merged", and exact integers beside the rounded
  * milliseconds (min_us, max_us, last_start_us, ...), for --merge; 3:
- * "auth" an object (what was asked, and per mechanism used: attempts,
- * authenticated, refusals by code, given up, unanswered), no longer a
- * string. */
+ * run.settings, and a merge's settings per shard (merged.parts[].settings,
+ * merged.settings_differ); "auth" an object of what AUTH came to, per
+ * mechanism used (attempts, authenticated, refusals by code, given up,
+ * unanswered), no longer the mechanism asked for (now run.settings.auth). */
 #define STATSJSON_VERSION 3
 
 void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);

@@ -1,6 +1,7 @@
 /* jsonread: strict JSON text -> a tree of nodes, within bounds. */
 #include "merge/jsonread.h"
 
+#include "core/diag.h"
 #include "core/json.h"
 
 #include <stdarg.h>
@@ -282,7 +283,13 @@ static uint32_t container(struct parser *p, int depth, int object)
             if (string(p, &koff, &klen) < 0)
                 return NONE;
             if (duplicate(p->d, at, p->d->strs + koff)) {
-                fail(p, "the key \"%.60s\" twice in one object", p->d->strs + koff);
+                /* The key is outside text: censored here, where the
+                 * message is made, since callers pass it on verbatim. */
+                char shown[61];
+                size_t n = strnlen(p->d->strs + koff, sizeof(shown) - 1);
+                diag_censor(shown, p->d->strs + koff, n);
+                shown[n] = 0;
+                fail(p, "the key \"%s\" twice in one object", shown);
                 return NONE;
             }
             white(p);

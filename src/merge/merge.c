@@ -5,10 +5,12 @@
 #include "merge/merge.h"
 
 #include "core/diag.h"
+#include "merge/mergeadd.h"
 #include "merge/mergeread.h"
 #include "report/results.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +28,27 @@ static int refuse(char *why, size_t len, const char *fmt, ...)
     return -1;
 }
 
+/* Up to max bytes of a report's text, as every message shows text (see
+ * diag_censor), into buf of at least max + 1. Censored here, where the
+ * message is made: the refusal reaches its printer verbatim. */
+static const char *shown(const char *text, char *buf, size_t max)
+{
+    size_t n = strnlen(text, max);
+    diag_censor(buf, text, n);
+    buf[n] = 0;
+    return buf;
+}
+
 /* A value as it reads in the report, for the message naming a difference. */
 static void value_text(const struct jr_doc *d, const struct jr_node *n, char *buf, size_t len)
 {
+    char s[41];
     if (n == 0)
         snprintf(buf, len, "absent");
     else if (n->type == JR_NUMBER)
         snprintf(buf, len, "%.*s", (int)n->len, d->text + n->str);
     else if (n->type == JR_STRING)
-        snprintf(buf, len, "\"%.40s\"", jr_str(d, n, 0));
+        snprintf(buf, len, "\"%s\"", shown(jr_str(d, n, 0), s, sizeof(s) - 1));
     else
         snprintf(buf, len, "%s", n->type == JR_NULL ? "null" : n->type == JR_BOOL
                  ? (n->truth ? "true" : "false") : "[...]");
@@ -64,8 +78,19 @@ struct survey {
     uint32_t *owner;              /* per shard: its input + 1, 0 none yet */
     int64_t t0, due;
     unsigned sessions;
-    struct auth_shards asked;     /* what each shard asked of AUTH */
+    int tls;                      /* the TLS mode of a shard that had TLS, or 0 */
 };
+
+/* Part p's settings, as the merge's place-th shard's. */
+static int note_settings(struct merged_settings *ms, uint32_t place, const struct part *p,
+                         const char *name, char *why, size_t len)
+{
+    char what[192];
+    for (unsigned k = 0; k < p->settings_n; k++)
+        if (settings_note(ms, place, p->setting_key[k], &p->setting[k], what, sizeof(what)) < 0)
+            return refuse(why, len, "%s: %s", name, what);
+    return 0;
+}
 
 /* Checks report i against the first; records where it sits. */
 static int check(struct survey *sv, const struct merge_input *in, size_t i, struct part *p,
@@ -79,27 +104,36 @@ static int check(struct survey *sv, const struct merge_input *in, size_t i, stru
                       : "a shard's", first);
     const char *key = i > 0 ? identity_differs(&sv->first, p, &x, &y) : 0;
     if (key) {
-        char a[64], b[64];
+        char a[64], b[64], k[65];
         value_text(&p->doc, y, a, sizeof(a));
         value_text(&sv->first.doc, x, b, sizeof(b));
         return refuse(why, len, "%s: another run than %s: \"run.identity.%s\" differs (%s, not %s)",
-                      name, first, key, a, b);
+                      name, first, shown(key, k, sizeof(k) - 1), a, b);
     }
     uint32_t k = p->shard.index;
     if (sv->owner[k])
         return refuse(why, len, "%s: shard %u/%u twice (also %s)", name, k, p->shard.count,
                       in[sv->owner[k] - 1].name);
     sv->owner[k] = (uint32_t)i + 1;
-    struct merged_shard *ms = &res->merged.shard[res->merged.n++];
+    if (note_settings(&res->merged.settings, res->merged.n, p, name, why, len) < 0)
+        return -1;
+    struct merged_shard *ms = &res->merged.shard[res->merged.n];
+    ms->place = res->merged.n++;
     ms->index = k;
     ms->t0_unix_us = p->st->t0_unix_us;
     ms->start_lag_us = p->st->start_lag_us;
     snprintf(ms->status, sizeof(ms->status), "%s", p->status ? p->status : "");
     if (i == 0 || p->st->t0_unix_us < sv->t0)
         sv->t0 = p->st->t0_unix_us;
-    sv->due += p->id.rate_on ? p->st->ol.due : 0;
+    if (sv->tls == 0)
+        sv->tls = p->tls;
+    int64_t due = p->id.rate_on ? p->st->ol.due : 0;
+    if (due > INT64_MAX - sv->due)
+        return refuse(why, len, "%s: \"schedule.due\": the reports' sum does not fit 64 bits", name);
+    if (p->sessions > UINT_MAX - sv->sessions)
+        return refuse(why, len, "%s: \"sessions\": the reports' sum does not fit %u", name, UINT_MAX);
+    sv->due += due;
     sv->sessions += p->sessions;
-    sv->asked.n[p->auth_asked]++;
     return 0;
 }
 
@@ -107,103 +141,6 @@ static int by_index(const void *a, const void *b)
 {
     const struct merged_shard *x = a, *y = b;
     return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static void add_suites(struct merge_result *res, const struct part *p)
-{
-    struct stats *st = res->st;
-    st->suite_other += p->st->suite_other;
-    for (unsigned i = 0; i < p->st->suites; i++) {
-        unsigned j = 0;
-        while (j < st->suites && (st->suite[j].version != p->st->suite[i].version
-                                  || st->suite[j].cipher != p->st->suite[i].cipher))
-            j++;
-        if (j == STATS_SUITES) {
-            st->suite_other += p->st->suite[i].count;
-            continue;
-        }
-        if (j == st->suites) {
-            st->suite[st->suites++] = p->st->suite[i];
-            snprintf(res->suite[j], sizeof(res->suite[j]), "%s", p->suite_name[i]);
-            res->ri.suite_name[j] = res->suite[j];
-            continue;
-        }
-        st->suite[j].count += p->st->suite[i].count;
-    }
-}
-
-static int64_t min_time(int64_t a, int64_t b)
-{
-    return a < 0 ? b : b < 0 ? a : a < b ? a : b;
-}
-
-static int64_t max_time(int64_t a, int64_t b)
-{
-    return a > b ? a : b;
-}
-
-/* Adds one report, placed at off us after the run's t0: 0, -1 out of
- * memory, -2 AUTH's counts overflow. */
-static int add(struct merge_result *res, const struct part *p, int64_t off)
-{
-    struct stats *st = res->st;
-    const struct stats *s = p->st;
-    if (authstats_merge(&st->auth, &s->auth) < 0)
-        return -2;
-    st->sent += s->sent;
-    st->failed += s->failed;
-    st->given_up += s->given_up;
-    st->connections += s->connections;
-    st->rcpt_sent += s->rcpt_sent;
-    st->rcpt_ok += s->rcpt_ok;
-    st->rcpt_bad += s->rcpt_bad;
-    st->rcpt_delivered += s->rcpt_delivered;
-    st->rcpt_lost += s->rcpt_lost;
-    st->bytes += s->bytes;
-    for (int i = 0; i < 6; i++)
-        st->replies[i] += s->replies[i];
-    for (int i = 0; i < FAIL_COUNT; i++)
-        st->fails[i] += s->fails[i];
-    for (int ph = 0; ph < PH_COUNT; ph++)
-        hist_merge(&st->phase[ph], &s->phase[ph]);
-    st->tls_full += s->tls_full;
-    st->tls_resumed += s->tls_resumed;
-    add_suites(res, p);
-    if (s->first_start_us >= 0)
-        st->first_start_us = min_time(st->first_start_us, s->first_start_us + off);
-    if (s->last_end_us >= 0)
-        st->last_end_us = max_time(st->last_end_us, s->last_end_us + off);
-    st->end_us = (uint64_t)max_time((int64_t)st->end_us, (int64_t)st->start_us + off + p->elapsed_us);
-    st->start_lag_us = max_time(st->start_lag_us, s->start_lag_us);
-    if (st->scheduled) {
-        struct openloop *ol = &st->ol;
-        const struct openloop *o = &s->ol;
-        if (o->started)
-            ol->last_start_us = max_time(ol->last_start_us, o->last_start_us + off);
-        ol->offer_end_us = max_time(ol->offer_end_us, o->offer_end_us + off);
-        ol->started += o->started;
-        ol->late += o->late;
-        hist_merge(&ol->lag, &o->lag);
-        hist_merge(&ol->service, &o->service);
-        hist_merge(&ol->corrected, &o->corrected);
-    }
-    if (st->has_intervals) {
-        /* Shards that share t0 share their intervals; one that started
-         * late is placed by whole intervals. */
-        size_t shift = (size_t)(off / st->iv.len_us);
-        st->iv.dropped += s->iv.dropped;
-        for (size_t i = 0; i < s->iv.n; i++)
-            if (intervals_merge(&st->iv, i + shift, &s->iv.v[i]) < 0)
-                return -1;
-    }
-    /* How it ended: any shard's failure is the run's. */
-    res->ri.fatal |= p->fatal;
-    if (res->ri.signal == 0)
-        res->ri.signal = p->signal;
-    res->ri.workers_died += p->workers_died;
-    if (p->error && res->error[0] == 0)
-        snprintf(res->error, sizeof(res->error), "%s", p->error);
-    return 0;
 }
 
 /* The result's frame, from the first report and the survey. */
@@ -236,15 +173,17 @@ static int setup(struct merge_result *res, const struct survey *sv)
     ri->rcpts_per_message = id->rcpts;
     ri->lmtp = id->lmtp;
     ri->reuse = id->reuse;
-    ri->tls = f->tls;
-    ri->tls_verify = f->tls_verify;
-    /* What the shards asked of AUTH: the run's if they agree, else said. */
-    res->auth_shards = sv->asked;
-    ri->auth_shards = &res->auth_shards;
-    ri->auth_asked = AUTH_ASKED_NO;
-    for (int k = 0; k < AUTH_ASKED_KINDS; k++)
-        if (sv->asked.n[k])
-            ri->auth_asked = sv->asked.n[k] == res->merged.n ? k : AUTH_ASKED_MIXED;
+    /* Settings are the shards' own: what all of them agree on, or what
+     * the report says of each (see stats.c, statsjson.c). */
+    const struct merged_settings *ms = &res->merged.settings;
+    const struct merged_setting *verify = settings_find(ms, "tls_verify"), *auth = settings_find(ms, "auth");
+    ri->tls = sv->tls;
+    ri->tls_verify = verify && verify->n == 1 && verify->v[0].kind == SETTING_BOOL && verify->v[0].num;
+    if (auth && auth->n > 1)
+        snprintf(res->auth, sizeof(res->auth), "not the same in every shard");
+    else if (auth && auth->v[0].kind == SETTING_STRING)
+        snprintf(res->auth, sizeof(res->auth), "%s", auth->v[0].text);
+    ri->auth_mech = res->auth[0] ? res->auth : 0;
     ri->id = id;
     ri->merged = &res->merged;
     res->merged.expected = f->shard.count;
@@ -273,7 +212,9 @@ int merge_reports(const struct merge_input *in, size_t n, struct merge_result *r
     memset(&sv, 0, sizeof(sv));
     memset(&p, 0, sizeof(p));
     res->merged.shard = calloc(n, sizeof(*res->merged.shard));
-    if (n == 0 || res->merged.shard == 0)
+    res->merged.settings.of = calloc(n ? n : 1, SETTINGS_MAX);
+    res->merged.settings.shards = (uint32_t)n;
+    if (n == 0 || res->merged.shard == 0 || res->merged.settings.of == 0)
         return refuse(why, len, n ? "out of memory" : "no report to merge");
     for (size_t i = 0; i < n; i++) {
         struct part *cur = i == 0 ? &sv.first : &p;
@@ -292,6 +233,8 @@ int merge_reports(const struct merge_input *in, size_t n, struct merge_result *r
             part_free(&p);
     }
     qsort(res->merged.shard, res->merged.n, sizeof(*res->merged.shard), by_index);
+    if (settings_close(&res->merged.settings, why, len) < 0)
+        goto out;
     if (setup(res, &sv) < 0 || missing(res, &sv) < 0) {
         refuse(why, len, "out of memory");
         goto out;
@@ -303,14 +246,16 @@ int merge_reports(const struct merge_input *in, size_t n, struct merge_result *r
             refuse(why, len, "%s: %s", in[i].name, what);
             goto out_part;
         }
-        int e = add(res, cur, cur->st->t0_unix_us - sv.t0);
+        const char *key = 0;
+        int e = mergeadd(res, cur, cur->st->t0_unix_us - sv.t0, &key);
         if (i > 0)
             part_free(&p);
+        if (e == MERGEADD_OVERFLOW) {
+            refuse(why, len, "%s: \"%s\": the reports' sum does not fit 64 bits", in[i].name, key);
+            goto out;
+        }
         if (e < 0) {
-            if (e == -2)
-                refuse(why, len, "%s: \"auth\": the reports' counts overflow 64 bits", in[i].name);
-            else
-                refuse(why, len, "out of memory");
+            refuse(why, len, "out of memory");
             goto out;
         }
     }
@@ -339,6 +284,7 @@ void merge_result_free(struct merge_result *res)
     }
     free(res->merged.shard);
     free(res->merged.missing);
+    free(res->merged.settings.of);
     memset(res, 0, sizeof(*res));
 }
 
@@ -410,11 +356,17 @@ int merge_run(const struct config *cfg)
         merge_print_missing(&res.merged, stderr);
         fputs("\n", stderr);
     }
-    /* Shards that asked AUTH differently: their counts are not one run's. */
-    char line[256];
-    if (authstats_shards_text(&res.auth_shards, line, sizeof(line)))
-        diag_warn("the shards differ in AUTH: %s", line);
+    /* Numbers whose meaning differs from shard to shard. */
+    const struct merged_settings *ms = &res.merged.settings;
+    for (unsigned k = 0; k < ms->n; k++) {
+        if (ms->key[k].n < 2)
+            continue;
+        char text[512];
+        settings_text(&ms->key[k], res.merged.n, text, sizeof(text));
+        diag_warn("the shards differ in %s: %s", ms->key[k].key, text);
+    }
     /* The whole run's shortfall, as one run would have said it. */
+    char line[256];
     if (res.st->scheduled && openloop_shortfall_line(&res.st->ol, line, sizeof(line)))
         diag_warn("%s", line);
     static struct results rs;

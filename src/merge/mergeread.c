@@ -3,279 +3,207 @@
  * and the key, rather than merged into numbers that look right. */
 #include "merge/mergeread.h"
 
-#include "merge/authread.h"
 #include "core/config.h"
+#include "merge/authread.h"
+#include "merge/fields.h"
 #include "report/statsjson.h"
 
-#include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The reader's state: the first fault wins, and every later read is a
- * no-op, so that the code below reads straight through. */
-struct rd {
-    const struct jr_doc *d;
-    char *why;
-    size_t len;
-    int bad;
-};
-
-static void bad(struct rd *r, const struct jr_node *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void bad(struct rd *r, const struct jr_node *at, const char *fmt, ...)
-{
-    if (r->bad)
-        return;
-    r->bad = 1;
-    int n = snprintf(r->why, r->len, "line %lu: ", at ? jr_line(r->d, at) : 1UL);
-    if (n < 0 || (size_t)n >= r->len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->why + n, r->len - (size_t)n, fmt, ap);
-    va_end(ap);
-}
-
-static const char *const type_name[] = { "null", "true or false", "a number", "a string",
-                                         "an array", "an object" };
-
-/* obj's member key of the given type; NULL (no fault) for a null one if
- * nullable. where: the path to obj, for the messages ("run.identity."). */
-static const struct jr_node *member(struct rd *r, const struct jr_node *obj, const char *where,
-                                    const char *key, int type, int nullable)
-{
-    if (r->bad)
-        return 0;
-    const struct jr_node *n = jr_get(r->d, obj, key);
-    if (n == 0) {
-        bad(r, obj, "no \"%s%s\"", where, key);
-        return 0;
-    }
-    if (nullable && n->type == JR_NULL)
-        return 0;
-    if (n->type != type) {
-        bad(r, n, "\"%s%s\" is not %s", where, key, type_name[type]);
-        return 0;
-    }
-    return n;
-}
-
-static uint64_t get_u(struct rd *r, const struct jr_node *obj, const char *where, const char *key)
-{
-    const struct jr_node *n = member(r, obj, where, key, JR_NUMBER, 0);
-    uint64_t v = 0;
-    if (n && jr_uint(r->d, n, &v) < 0)
-        bad(r, n, "\"%s%s\" is not a whole number", where, key);
-    return v;
-}
-
-/* A signed integer; a null one is `dflt` if nullable. */
-static int64_t get_i(struct rd *r, const struct jr_node *obj, const char *where, const char *key,
-                     int nullable, int64_t dflt)
-{
-    const struct jr_node *n = member(r, obj, where, key, JR_NUMBER, nullable);
-    int64_t v = dflt;
-    if (n && jr_int(r->d, n, &v) < 0)
-        bad(r, n, "\"%s%s\" is not an integer", where, key);
-    return v;
-}
-
-static int get_b(struct rd *r, const struct jr_node *obj, const char *where, const char *key)
-{
-    const struct jr_node *n = member(r, obj, where, key, JR_BOOL, 0);
-    return n ? n->truth : 0;
-}
-
-static const char *get_s(struct rd *r, const struct jr_node *obj, const char *where,
-                         const char *key, int nullable)
-{
-    return jr_str(r->d, member(r, obj, where, key, JR_STRING, nullable), 0);
-}
-
-/* A histogram's non-empty buckets, [low, high, count] in rising order on
- * this build's geometry, into h or s; their counts must make `count`. */
-static void buckets(struct rd *r, const struct jr_node *o, const char *where, uint64_t count,
-                    struct hist *h, struct shist *s)
-{
-    const struct jr_node *arr = member(r, o, where, "buckets", JR_ARRAY, 0);
-    uint64_t total = 0;
-    size_t last = 0;
-    int first = 1;
-    for (const struct jr_node *b = jr_first(r->d, arr); b && !r->bad; b = jr_next(r->d, b)) {
-        const struct jr_node *x = jr_first(r->d, b), *y = jr_next(r->d, x), *z = jr_next(r->d, y);
-        uint64_t lo, hi, c;
-        if (b->type != JR_ARRAY || b->count != 3 || jr_uint(r->d, x, &lo) < 0
-            || jr_uint(r->d, y, &hi) < 0 || jr_uint(r->d, z, &c) < 0 || c == 0) {
-            bad(r, b, "\"%sbuckets\": a bucket is not [low_us, high_us, count > 0]", where);
-            return;
-        }
-        size_t i = hist_index(lo);
-        if (hist_bucket_low(i) != lo || hist_bucket_high(i) != hi) {
-            bad(r, b, "\"%sbuckets\": [%llu, %llu] is not a bucket of this build's histograms",
-                where, (unsigned long long)lo, (unsigned long long)hi);
-            return;
-        }
-        if ((!first && i <= last) || total + c < total) {
-            bad(r, b, "\"%sbuckets\": out of order", where);
-            return;
-        }
-        first = 0;
-        last = i;
-        total += c;
-        if (h)
-            h->bucket[i] = c;
-        else if (shist_put(s, i, c) < 0)
-            bad(r, b, "out of memory");
-    }
-    if (total != count)
-        bad(r, arr, "\"%sbuckets\" hold %llu values, \"count\" says %llu", where,
-            (unsigned long long)total, (unsigned long long)count);
-}
-
-/* One histogram object: count, and with values sum_us, min_us, max_us. */
-static void histogram(struct rd *r, const struct jr_node *parent, const char *path, const char *key,
-                      struct hist *h, struct shist *s)
-{
-    char where[96];
-    const struct jr_node *o = member(r, parent, path, key, JR_OBJECT, 0);
-    snprintf(where, sizeof(where), "%s%s.", path, key);
-    uint64_t count = get_u(r, o, where, "count"), sum = 0, min = 0, max = 0;
-    if (count) {
-        sum = get_u(r, o, where, "sum_us");
-        min = get_u(r, o, where, "min_us");
-        max = get_u(r, o, where, "max_us");
-        if (min > max)
-            bad(r, o, "\"%smin_us\" is above \"max_us\"", where);
-    }
-    if (h) {
-        hist_init(h);
-        h->count = count, h->sum = sum, h->min = min, h->max = max;
-    } else {
-        s->count = count, s->sum = sum, s->min = min, s->max = max;
-    }
-    buckets(r, o, where, count, h, s);
-}
 
 static void identity(struct rd *r, const struct jr_node *o, struct run_id *id)
 {
     static const char w[] = "run.identity.";
     memset(id, 0, sizeof(*id));
-    id->messages = get_i(r, o, w, "messages", 1, MESSAGES_UNBOUNDED);
-    id->duration_ns = get_i(r, o, w, "duration_ns", 1, 0);
-    const struct jr_node *rate = member(r, o, w, "rate_fraction", JR_ARRAY, 1);
+    id->messages = rd_i(r, o, w, "messages", 1, MESSAGES_UNBOUNDED);
+    id->duration_ns = rd_i(r, o, w, "duration_ns", 1, 0);
+    const struct jr_node *rate = rd_member(r, o, w, "rate_fraction", JR_ARRAY, 1);
     if (rate) {
         const struct jr_node *num = jr_first(r->d, rate), *den = jr_next(r->d, num);
         if (rate->count != 2 || jr_uint(r->d, num, &id->rate.num) < 0
             || jr_uint(r->d, den, &id->rate.den) < 0 || id->rate.num == 0 || id->rate.den == 0)
-            bad(r, rate, "\"%srate_fraction\" is not [num, den] (messages per second)", w);
+            rd_bad(r, rate, "\"%srate_fraction\" is not [num, den] (messages per second)", w);
         id->rate_on = 1;
     }
-    id->sessions = (int)get_i(r, o, w, "sessions", 0, 0);
-    id->rcpts = (int)get_i(r, o, w, "recipients", 0, 0);
-    id->length = (long)get_i(r, o, w, "length", 1, 0);
-    id->body_bytes = get_u(r, o, w, "message_bytes");
-    const char *fnv = get_s(r, o, w, "message_fnv1a64", 0);
+    /* What units_rate makes: at most six decimals per hour, at most
+     * RATE_MAX_PER_S; the schedule's arithmetic relies on it. */
+    if (!r->bad && id->rate_on && (id->rate.den > 3600 * (uint64_t)1000000
+                                   || id->rate.num / id->rate.den >= RATE_MAX_PER_S + 1))
+        rd_bad(r, rate, "\"%srate_fraction\" is not a rate of --rate", w);
+    int64_t sessions = rd_i(r, o, w, "sessions", 0, 0), rcpts = rd_i(r, o, w, "recipients", 0, 0);
+    id->sessions = sessions >= 1 && sessions <= INT_MAX ? (int)sessions : 0;
+    id->rcpts = rcpts >= 1 && rcpts <= INT_MAX ? (int)rcpts : 0;
+    id->length = (long)rd_i(r, o, w, "length", 1, 0);
+    id->body_bytes = rd_u(r, o, w, "message_bytes");
+    const char *fnv = rd_s(r, o, w, "message_fnv1a64", 0);
     char *end = 0;
     if (fnv)
         id->body_fnv = strtoull(fnv, &end, 16);
     if (fnv && (strlen(fnv) != 16 || *end))
-        bad(r, o, "\"%smessage_fnv1a64\" is not 16 hex digits", w);
-    id->headers = get_b(r, o, w, "headers");
-    id->reuse = get_b(r, o, w, "connection_reuse");
-    const char *proto = get_s(r, o, w, "protocol", 0);
+        rd_bad(r, o, "\"%smessage_fnv1a64\" is not 16 hex digits", w);
+    id->headers = rd_b(r, o, w, "headers");
+    id->reuse = rd_b(r, o, w, "connection_reuse");
+    const char *proto = rd_s(r, o, w, "protocol", 0);
     id->lmtp = proto && strcmp(proto, "LMTP") == 0;
-    id->interval_us = get_i(r, o, w, "interval_us", 1, 0);
-    uint64_t shards = get_u(r, o, w, "shards");
+    id->interval_us = rd_i(r, o, w, "interval_us", 1, 0);
+    uint64_t shards = rd_u(r, o, w, "shards");
     id->shard.count = (uint32_t)shards;
-    int64_t at = get_i(r, o, w, "start_at_unix_us", 1, -1);
+    int64_t at = rd_time(r, o, w, "start_at_unix_us", 1);
     id->start_at_on = at >= 0;
     id->start_at_us = at >= 0 ? at : 0;
     if (!r->bad && (id->sessions < 1 || id->rcpts < 1 || id->messages < 1 || id->duration_ns < 0
-                    || id->interval_us < 0 || shards < 1 || shards > SHARD_MAX
+                    || id->duration_ns > DURATION_MAX_NS || id->interval_us < 0
+                    || id->interval_us > DURATION_MAX_NS / 1000 || shards < 1 || shards > SHARD_MAX
                     || (id->messages == MESSAGES_UNBOUNDED && !id->duration_ns)))
-        bad(r, o, "\"run.identity\" holds a value out of range");
+        rd_bad(r, o, "\"run.identity\" holds a value out of range");
 }
 
-/* "run": the identity, the shard, and the times on t0. */
+/* Printable ASCII, shorter than max: safe to show as it is. */
+static int plain_text(const char *s, size_t len, size_t max)
+{
+    if (len >= max)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+/* "run.settings": scalars, kept for the merge to compare shard by shard. */
+static void settings(struct rd *r, const struct jr_node *o, struct part *p)
+{
+    for (const struct jr_node *n = jr_first(r->d, o); n && !r->bad; n = jr_next(r->d, n)) {
+        const char *key = jr_key(r->d, n);
+        if (!plain_text(key, strlen(key), SETTING_KEY)) {
+            rd_bad(r, n, "a key of \"run.settings\" is not printable ASCII of at most %d bytes",
+                SETTING_KEY - 1);
+            return;
+        }
+        if (p->settings_n == SETTINGS_MAX) {
+            rd_bad(r, n, "\"run.settings\" holds more than %d keys", SETTINGS_MAX);
+            return;
+        }
+        struct setting_value *v = &p->setting[p->settings_n];
+        memset(v, 0, sizeof(*v));
+        size_t len = 0;
+        const char *text = jr_str(r->d, n, &len);
+        if (n->type == JR_NULL) {
+            v->kind = SETTING_NULL;
+        } else if (n->type == JR_BOOL) {
+            v->kind = SETTING_BOOL;
+            v->num = n->truth;
+        } else if (n->type == JR_NUMBER && jr_int(r->d, n, &v->num) == 0) {
+            v->kind = SETTING_INT;
+        } else if (text && plain_text(text, len, SETTING_TEXT)) {
+            v->kind = SETTING_STRING;
+            memcpy(v->text, text, len + 1);
+        } else {
+            rd_bad(r, n, "\"run.settings.%s\" is not null, true, false, an integer or a short "
+                "printable string", key);
+            return;
+        }
+        p->setting_key[p->settings_n++] = key;
+    }
+}
+
+/* "run": the identity, the shard, the times on t0, the settings. */
 static void run(struct rd *r, const struct jr_node *root, struct part *p)
 {
     static const char w[] = "run.";
-    const struct jr_node *o = member(r, root, "", "run", JR_OBJECT, 0);
-    p->identity = member(r, o, w, "identity", JR_OBJECT, 0);
+    const struct jr_node *o = rd_member(r, root, "", "run", JR_OBJECT, 0);
+    p->identity = rd_member(r, o, w, "identity", JR_OBJECT, 0);
     identity(r, p->identity, &p->id);
     p->shard = (struct shard){ 0, 1 };
-    const struct jr_node *sh = member(r, o, w, "shard", JR_OBJECT, 1);
+    const struct jr_node *sh = rd_member(r, o, w, "shard", JR_OBJECT, 1);
     if (sh) {
         p->sharded = 1;
-        p->shard.index = (uint32_t)get_u(r, sh, "run.shard.", "index");
-        p->shard.count = (uint32_t)get_u(r, sh, "run.shard.", "count");
+        p->shard.index = (uint32_t)rd_u(r, sh, "run.shard.", "index");
+        p->shard.count = (uint32_t)rd_u(r, sh, "run.shard.", "count");
         if (!r->bad && (p->shard.count != p->id.shard.count || p->shard.index >= p->shard.count))
-            bad(r, sh, "\"run.shard\" is not a shard of the identity's %u", p->id.shard.count);
+            rd_bad(r, sh, "\"run.shard\" is not a shard of the identity's %u", p->id.shard.count);
     } else if (!r->bad && p->id.shard.count != 1) {
-        bad(r, o, "\"run.shard\" is null in a run of %u shards", p->id.shard.count);
+        rd_bad(r, o, "\"run.shard\" is null in a run of %u shards", p->id.shard.count);
     }
     p->id.shard = p->shard;
     p->id.sharded = p->sharded;
     struct stats *st = p->st;
-    st->t0_unix_us = get_i(r, o, w, "t0_unix_us", 0, 0);
-    st->start_lag_us = get_i(r, o, w, "start_lag_us", 0, 0);
-    p->elapsed_us = get_i(r, o, w, "elapsed_us", 0, 0);
-    st->first_start_us = get_i(r, o, w, "first_start_us", 1, -1);
-    st->last_end_us = get_i(r, o, w, "last_end_us", 1, -1);
-    if (!r->bad && (p->elapsed_us < 0 || st->t0_unix_us < 0 || st->start_lag_us < 0))
-        bad(r, o, "\"run\" holds a negative time");
+    st->t0_unix_us = rd_time(r, o, w, "t0_unix_us", 0);
+    st->start_lag_us = rd_time(r, o, w, "start_lag_us", 0);
+    p->elapsed_us = rd_time(r, o, w, "elapsed_us", 0);
+    st->first_start_us = rd_time(r, o, w, "first_start_us", 1);
+    st->last_end_us = rd_time(r, o, w, "last_end_us", 1);
+    settings(r, rd_member(r, o, w, "settings", JR_OBJECT, 0), p);
 }
 
 static void schedule(struct rd *r, const struct jr_node *root, struct part *p)
 {
     static const char w[] = "schedule.";
     struct openloop *ol = &p->st->ol;
-    const struct jr_node *o = member(r, root, "", "schedule", JR_OBJECT, 0);
-    int64_t due = get_i(r, o, w, "due", 0, 0);
+    const struct jr_node *o = rd_member(r, root, "", "schedule", JR_OBJECT, 0);
+    int64_t due = rd_count(r, o, w, "due");
     stats_schedule(p->st, &p->id.rate, due, p->sessions, p->id.duration_ns);
     ol->shard = p->shard;
-    ol->started = get_i(r, o, w, "started", 0, 0);
-    ol->last_start_us = get_i(r, o, w, "last_start_us", 0, 0);
-    ol->offer_end_us = get_i(r, o, w, "offer_end_us", 0, 0);
-    ol->late = get_u(r, o, w, "late");
-    const struct jr_node *lat = member(r, root, "", "latency_ms", JR_OBJECT, 0);
-    histogram(r, lat, "latency_ms.", "service", &ol->service, 0);
-    histogram(r, lat, "latency_ms.", "corrected", &ol->corrected, 0);
-    histogram(r, lat, "latency_ms.", "start_lag", &ol->lag, 0);
+    ol->started = rd_count(r, o, w, "started");
+    ol->last_start_us = rd_time(r, o, w, "last_start_us", 0);
+    ol->offer_end_us = rd_time(r, o, w, "offer_end_us", 0);
+    ol->late = rd_u(r, o, w, "late");
+    const struct stats *st = p->st;
+    if (r->bad)
+        return;
+    if (st->requested != MESSAGES_UNBOUNDED && due > st->requested)
+        rd_bad(r, o, "\"schedule.due\" is above \"messages.requested\"");
+    else if (ol->started > due)
+        rd_bad(r, o, "\"schedule.started\" is above \"schedule.due\"");
+    else if (ol->started > st->sent + st->failed)
+        rd_bad(r, o, "\"schedule.started\" is above \"messages.sent\" and \"failed\"");
+    else if (ol->late > (uint64_t)ol->started)
+        rd_bad(r, o, "\"schedule.late\" is above \"schedule.started\"");
+    const struct jr_node *lat = rd_member(r, root, "", "latency_ms", JR_OBJECT, 0);
+    rd_histogram(r, lat, "latency_ms.", "service", &ol->service, 0);
+    rd_histogram(r, lat, "latency_ms.", "corrected", &ol->corrected, 0);
+    rd_histogram(r, lat, "latency_ms.", "start_lag", &ol->lag, 0);
 }
 
 static void intervals(struct rd *r, const struct jr_node *root, struct part *p)
 {
     const struct run_id *id = &p->id;
     stats_intervals(p->st, id->interval_us * 1000, id->rate_on ? &id->rate : 0, id->messages);
-    if (get_i(r, root, "", "interval_us", 0, 0) != id->interval_us && !r->bad)
-        bad(r, root, "\"interval_us\" is not the identity's");
-    p->st->iv.dropped = get_u(r, root, "", "intervals_dropped");
-    const struct jr_node *arr = member(r, root, "", "intervals", JR_ARRAY, 0);
-    int64_t next = 0;
+    if (rd_i(r, root, "", "interval_us", 0, 0) != id->interval_us && !r->bad)
+        rd_bad(r, root, "\"interval_us\" is not the identity's");
+    p->st->iv.dropped = rd_u(r, root, "", "intervals_dropped");
+    const struct jr_node *arr = rd_member(r, root, "", "intervals", JR_ARRAY, 0);
+    int64_t next = 0, sent = 0, failed = 0;
     for (const struct jr_node *o = jr_first(r->d, arr); o && !r->bad; o = jr_next(r->d, o)) {
         char w[64];
         snprintf(w, sizeof(w), "intervals[%lld].", (long long)next);
         if (o->type != JR_OBJECT) {
-            bad(r, o, "\"%s\" is not an object", w);
+            rd_bad(r, o, "\"%s\" is not an object", w);
             return;
         }
-        int64_t i = get_i(r, o, w, "index", 0, 0);
+        int64_t i = rd_i(r, o, w, "index", 0, 0);
         if (!r->bad && (i < next || i >= INTERVALS_MAX)) {
-            bad(r, o, "\"%sindex\" is out of order", w);
+            rd_bad(r, o, "\"%sindex\" is out of order", w);
             return;
         }
         struct interval it = { 0 };
-        it.sent = get_i(r, o, w, "sent", 0, 0);
-        it.failed = get_i(r, o, w, "failed", 0, 0);
-        it.not_done = get_i(r, o, w, "not_done", 0, 0);
-        histogram(r, o, w, "service_ms", 0, &it.service);
+        snprintf(w, sizeof(w), "intervals[%lld].", (long long)i);
+        it.sent = rd_count(r, o, w, "sent");
+        it.failed = rd_count(r, o, w, "failed");
+        it.not_done = rd_count(r, o, w, "not_done");
+        /* Each message is in one interval, or dropped: never more than the run's. */
+        if (!r->bad && (it.sent > p->st->sent - sent || it.failed > p->st->failed - failed)) {
+            const char *k = it.sent > p->st->sent - sent ? "sent" : "failed";
+            rd_bad(r, o, "\"intervals[].%s\" add up to more than \"messages.%s\"", k, k);
+        }
+        sent += r->bad ? 0 : it.sent;
+        failed += r->bad ? 0 : it.failed;
+        rd_histogram(r, o, w, "service_ms", 0, &it.service);
         if (id->rate_on)
-            histogram(r, o, w, "corrected_ms", 0, &it.corrected);
+            rd_histogram(r, o, w, "corrected_ms", 0, &it.corrected);
         if (!r->bad && intervals_merge(&p->st->iv, (size_t)i, &it) < 0)
-            bad(r, o, "out of memory");
+            rd_bad(r, o, "out of memory");
         shist_free(&it.service);
         shist_free(&it.corrected);
         next = i + 1;
@@ -288,24 +216,30 @@ static void tls(struct rd *r, const struct jr_node *root, struct part *p)
     const struct jr_node *o = jr_get(r->d, root, "tls");
     if (o == 0 || r->bad)
         return;
-    o = member(r, root, "", "tls", JR_OBJECT, 0);
-    const char *mode = get_s(r, o, w, "mode", 0);
+    o = rd_member(r, root, "", "tls", JR_OBJECT, 0);
+    const char *mode = rd_s(r, o, w, "mode", 0);
     p->tls = mode && strcmp(mode, "implicit") == 0 ? 2 : 1;
-    p->tls_verify = get_b(r, o, w, "verify");
-    p->st->tls_full = get_u(r, o, w, "full");
-    p->st->tls_resumed = get_u(r, o, w, "resumed");
-    p->st->suite_other = get_u(r, o, w, "other");
-    const struct jr_node *arr = member(r, o, w, "suites", JR_ARRAY, 0);
+    p->tls_verify = rd_b(r, o, w, "verify");
+    p->st->tls_full = rd_u(r, o, w, "full");
+    p->st->tls_resumed = rd_u(r, o, w, "resumed");
+    p->st->suite_other = rd_u(r, o, w, "other");
+    const struct jr_node *arr = rd_member(r, o, w, "suites", JR_ARRAY, 0);
     if (arr && arr->count > STATS_SUITES)
-        bad(r, arr, "\"tls.suites\" has more than %d kinds", STATS_SUITES);
+        rd_bad(r, arr, "\"tls.suites\" has more than %d kinds", STATS_SUITES);
     unsigned n = 0;
     for (const struct jr_node *s = jr_first(r->d, arr); s && !r->bad; s = jr_next(r->d, s), n++) {
-        p->suite_name[n] = get_s(r, s, "tls.suites[].", "name", 0);
-        p->st->suite[n].version = (uint16_t)get_u(r, s, "tls.suites[].", "version_id");
-        p->st->suite[n].cipher = (uint16_t)get_u(r, s, "tls.suites[].", "cipher_id");
-        p->st->suite[n].count = get_u(r, s, "tls.suites[].", "count");
+        p->suite_name[n] = rd_s(r, s, "tls.suites[].", "name", 0);
+        p->st->suite[n].version = (uint16_t)rd_u(r, s, "tls.suites[].", "version_id");
+        p->st->suite[n].cipher = (uint16_t)rd_u(r, s, "tls.suites[].", "cipher_id");
+        p->st->suite[n].count = rd_u(r, s, "tls.suites[].", "count");
     }
     p->st->suites = n;
+    /* Every handshake is of one kind: listed, or among the others. */
+    uint64_t kinds = p->st->suite_other, all = p->st->tls_full + p->st->tls_resumed;
+    for (unsigned i = 0; i < n && !r->bad; i++)
+        kinds = p->st->suite[i].count > UINT64_MAX - kinds ? UINT64_MAX : kinds + p->st->suite[i].count;
+    if (!r->bad && (all < p->st->tls_full || kinds != all))
+        rd_bad(r, o, "\"tls.suites\" and \"tls.other\" do not add up to \"tls.full\" and \"resumed\"");
 }
 
 /* The counts that add up, from their objects. */
@@ -317,32 +251,38 @@ static void counts(struct rd *r, const struct jr_node *root, struct stats *st)
         [FAIL_WORKER] = "worker_died", [FAIL_TLS] = "tls", [FAIL_AUTH] = "auth",
         [FAIL_EXTENSION] = "extension",
     };
-    const struct jr_node *m = member(r, root, "", "messages", JR_OBJECT, 0);
-    st->requested = get_i(r, m, "messages.", "requested", 1, MESSAGES_UNBOUNDED);
-    st->sent = get_i(r, m, "messages.", "sent", 0, 0);
-    st->failed = get_i(r, m, "messages.", "failed", 0, 0);
-    st->given_up = get_i(r, m, "messages.", "not_done", 0, 0);
-    if (!r->bad && (st->requested < 0 || st->sent < 0 || st->failed < 0 || st->given_up < 0))
-        bad(r, m, "\"messages\" holds a negative count");
-    const struct jr_node *rc = member(r, root, "", "recipients", JR_OBJECT, 0);
-    st->rcpt_sent = get_u(r, rc, "recipients.", "sent");
-    st->rcpt_ok = get_u(r, rc, "recipients.", "accepted");
-    st->rcpt_bad = get_u(r, rc, "recipients.", "rejected");
-    st->rcpt_delivered = get_u(r, rc, "recipients.", "delivered");
-    st->rcpt_lost = get_u(r, rc, "recipients.", "lost");
-    st->connections = get_u(r, root, "", "connections");
-    st->bytes = get_u(r, root, "", "bytes_sent");
-    const struct jr_node *re = member(r, root, "", "replies", JR_OBJECT, 0);
+    const struct jr_node *m = rd_member(r, root, "", "messages", JR_OBJECT, 0);
+    st->requested = rd_i(r, m, "messages.", "requested", 1, MESSAGES_UNBOUNDED);
+    if (!r->bad && st->requested < 0)
+        rd_bad(r, m, "\"messages.requested\" is negative");
+    st->sent = rd_count(r, m, "messages.", "sent");
+    st->failed = rd_count(r, m, "messages.", "failed");
+    st->given_up = rd_count(r, m, "messages.", "not_done");
+    /* Each of the shard's slots is sent, failed or not done, once. */
+    if (!r->bad && st->requested != MESSAGES_UNBOUNDED
+        && (st->sent > st->requested || st->failed > st->requested - st->sent
+            || st->given_up > st->requested - st->sent - st->failed))
+        rd_bad(r, m, "\"messages.sent\", \"failed\" and \"not_done\" add up to more than "
+            "\"requested\"");
+    const struct jr_node *rc = rd_member(r, root, "", "recipients", JR_OBJECT, 0);
+    st->rcpt_sent = rd_u(r, rc, "recipients.", "sent");
+    st->rcpt_ok = rd_u(r, rc, "recipients.", "accepted");
+    st->rcpt_bad = rd_u(r, rc, "recipients.", "rejected");
+    st->rcpt_delivered = rd_u(r, rc, "recipients.", "delivered");
+    st->rcpt_lost = rd_u(r, rc, "recipients.", "lost");
+    st->connections = rd_u(r, root, "", "connections");
+    st->bytes = rd_u(r, root, "", "bytes_sent");
+    const struct jr_node *re = rd_member(r, root, "", "replies", JR_OBJECT, 0);
     static const char *const cls[6] = { "other", 0, "2xx", "3xx", "4xx", "5xx" };
     for (int i = 0; i < 6; i++)
         if (cls[i])
-            st->replies[i] = get_u(r, re, "replies.", cls[i]);
-    const struct jr_node *er = member(r, root, "", "errors", JR_OBJECT, 0);
+            st->replies[i] = rd_u(r, re, "replies.", cls[i]);
+    const struct jr_node *er = rd_member(r, root, "", "errors", JR_OBJECT, 0);
     for (int i = 0; i < FAIL_COUNT; i++)
-        st->fails[i] = get_u(r, er, "errors.", err_key[i]);
-    const struct jr_node *lat = member(r, root, "", "latency_ms", JR_OBJECT, 0);
+        st->fails[i] = rd_u(r, er, "errors.", err_key[i]);
+    const struct jr_node *lat = rd_member(r, root, "", "latency_ms", JR_OBJECT, 0);
     for (int ph = 0; ph < PH_COUNT; ph++)
-        histogram(r, lat, "latency_ms.", stats_phase_name((enum phase)ph), &st->phase[ph], 0);
+        rd_histogram(r, lat, "latency_ms.", stats_phase_name((enum phase)ph), &st->phase[ph], 0);
 }
 
 int mergeread_version(void)
@@ -362,44 +302,52 @@ int part_read(struct part *p, const char *text, size_t len, char *why, size_t wh
     int64_t version;
     if (root->type != JR_OBJECT || jr_get(&p->doc, root, "version") == 0
         || jr_get(&p->doc, root, "run") == 0) {
-        bad(&r, root, "not a report of smtp-source --json (no \"version\" and \"run\")");
+        rd_bad(&r, root, "not a report of smtp-source --json (no \"version\" and \"run\")");
         return -1;
     }
-    version = get_i(&r, root, "", "version", 0, 0);
+    version = rd_i(&r, root, "", "version", 0, 0);
     if (!r.bad && version != STATSJSON_VERSION)
-        bad(&r, root, "format version %lld, not %d", (long long)version, STATSJSON_VERSION);
+        rd_bad(&r, root, "format version %lld, not %d", (long long)version, STATSJSON_VERSION);
     if (jr_get(&p->doc, root, "merged"))
-        bad(&r, jr_get(&p->doc, root, "merged"), "a merged report, not a shard's");
-    const struct jr_node *hg = member(&r, root, "", "histogram", JR_OBJECT, 0);
-    if (get_u(&r, hg, "histogram.", "sub_buckets") != HIST_SUB && !r.bad)
-        bad(&r, hg, "\"histogram.sub_buckets\" is not %u: another histogram geometry", HIST_SUB);
+        rd_bad(&r, jr_get(&p->doc, root, "merged"), "a merged report, not a shard's");
+    const struct jr_node *hg = rd_member(&r, root, "", "histogram", JR_OBJECT, 0);
+    if (rd_u(&r, hg, "histogram.", "sub_buckets") != HIST_SUB && !r.bad)
+        rd_bad(&r, hg, "\"histogram.sub_buckets\" is not %u: another histogram geometry", HIST_SUB);
     if (r.bad)
         return -1;
     p->st = malloc(sizeof(*p->st));
     if (p->st == 0) {
-        bad(&r, root, "out of memory");
+        rd_bad(&r, root, "out of memory");
         return -1;
     }
     stats_init(p->st, 0);
-    p->status = get_s(&r, root, "", "status", 0);
-    p->error = get_s(&r, root, "", "error", 1);
-    p->target = get_s(&r, root, "", "target", 0);
-    p->sessions = (unsigned)get_u(&r, root, "", "sessions");
-    const struct jr_node *oc = member(&r, root, "", "outcome", JR_OBJECT, 0);
-    p->fatal = get_b(&r, oc, "outcome.", "fatal");
-    p->signal = (int)get_i(&r, oc, "outcome.", "signal", 0, 0);
-    p->workers_died = (unsigned)get_u(&r, oc, "outcome.", "workers_died");
+    p->status = rd_s(&r, root, "", "status", 0);
+    p->error = rd_s(&r, root, "", "error", 1);
+    p->target = rd_s(&r, root, "", "target", 0);
+    uint64_t sessions = rd_u(&r, root, "", "sessions");
+    const struct jr_node *oc = rd_member(&r, root, "", "outcome", JR_OBJECT, 0);
+    p->fatal = rd_b(&r, oc, "outcome.", "fatal");
+    int64_t signal = rd_i(&r, oc, "outcome.", "signal", 0, 0);
+    uint64_t died = rd_u(&r, oc, "outcome.", "workers_died");
+    p->sessions = sessions <= UINT_MAX ? (unsigned)sessions : 0;
     run(&r, root, p);
     counts(&r, root, p->st);
-    if (!r.bad && authread(&p->doc, root, &p->st->auth, &p->auth_asked, why, whylen) < 0)
-        r.bad = 1;
+    if (!r.bad && p->st->requested != shard_owned(&p->shard, p->id.messages))
+        rd_bad(&r, jr_get(&p->doc, root, "messages"), "\"messages.requested\" is not shard %u/%u's "
+            "part of the run's slots", p->shard.index, p->shard.count);
+    authread(&r, root, &p->st->auth);
     tls(&r, root, p);
     if (!r.bad && p->id.rate_on)
         schedule(&r, root, p);
     if (!r.bad && p->id.interval_us)
         intervals(&r, root, p);
-    if (!r.bad && (p->signal < 0 || p->signal > 64 || p->sessions < 1))
-        bad(&r, oc, "\"outcome\" or \"sessions\" out of range");
+    /* A run has at most -s workers (fewer if it has fewer slots). */
+    if (!r.bad && (sessions < 1 || sessions > (uint64_t)p->id.sessions))
+        rd_bad(&r, root, "\"sessions\" is not 1 to \"run.identity.sessions\"");
+    if (!r.bad && (signal < 0 || signal > 64 || died > sessions))
+        rd_bad(&r, oc, "\"outcome\" holds a value out of range");
+    p->signal = (int)signal;
+    p->workers_died = (unsigned)died;
     return r.bad ? -1 : 0;
 }
 

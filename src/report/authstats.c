@@ -1,33 +1,10 @@
-/* authstats: what the connections' AUTH came to, by the mechanism used,
- * and what the run (or each shard of a merge) asked for. */
+/* authstats: what the connections' AUTH came to, by the mechanism used. */
 #include "report/authstats.h"
 
 #include "smtp/auth.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *const asked_names[AUTH_ASKED_KINDS] = {
-    "none", "PLAIN or LOGIN", "PLAIN", "LOGIN", "XOAUTH2",
-};
-
-int authstats_asked(int auth_user, int auth_mech)
-{
-    return auth_user ? AUTH_ASKED_DEFAULT + auth_mech : AUTH_ASKED_NO;
-}
-
-const char *authstats_asked_name(int asked)
-{
-    return asked >= 0 && asked < AUTH_ASKED_KINDS ? asked_names[asked] : "mixed";
-}
-
-int authstats_asked_kind(const char *name)
-{
-    for (int k = 0; k < AUTH_ASKED_KINDS; k++)
-        if (strcmp(name, asked_names[k]) == 0)
-            return k;
-    return -1;
-}
 
 int authstats_mech(const char *name)
 {
@@ -103,35 +80,6 @@ int authstats_merge(struct authstats *into, const struct authstats *from)
     return bad ? -1 : 0;
 }
 
-int authstats_shards_text(const struct auth_shards *sh, char *buf, size_t len)
-{
-    uint32_t total = 0, kinds = 0;
-    for (int k = 0; k < AUTH_ASKED_KINDS; k++) {
-        total += sh->n[k];
-        kinds += sh->n[k] > 0;
-    }
-    if (kinds < 2)
-        return 0;
-    size_t at = 0;
-    const char *sep = "";
-    /* The asked kinds first, then the shards without AUTH. */
-    for (int i = 1; i <= AUTH_ASKED_KINDS; i++) {
-        int k = i % AUTH_ASKED_KINDS;
-        if (sh->n[k] == 0 || at >= len)
-            continue;
-        int n;
-        if (k == AUTH_ASKED_NO)
-            n = snprintf(buf + at, len - at, "%sno AUTH in %u", sep, sh->n[k]);
-        else if (*sep == 0)
-            n = snprintf(buf + at, len - at, "%s asked in %u of %u", asked_names[k], sh->n[k], total);
-        else
-            n = snprintf(buf + at, len - at, "%s%s in %u", sep, asked_names[k], sh->n[k]);
-        at += n > 0 ? (size_t)n : 0;
-        sep = ", ";
-    }
-    return 1;
-}
-
 /* The kept codes' indexes in rising order of code, so that the order of
  * the records (or of a merge's shards) does not show. */
 static unsigned by_code(const struct auth_tally *t, unsigned *ix)
@@ -162,7 +110,7 @@ static void print_codes(const struct auth_tally *t, FILE *out)
     fputc(')', out);
 }
 
-void authstats_print(const struct authstats *a, FILE *out, const struct auth_shards *sh)
+void authstats_print(const struct authstats *a, FILE *out)
 {
     const char *label = "  auth        ";
     const char *more = "              ";
@@ -188,30 +136,13 @@ void authstats_print(const struct authstats *a, FILE *out, const struct auth_sha
         fprintf(out, "%snot tried on %llu connections\n", label, (unsigned long long)a->not_tried);
         label = more;
     }
-    char text[256];
-    if (sh && authstats_shards_text(sh, text, sizeof(text))) {
-        fprintf(out, "%sshards differ: %s\n", label, text);
-        label = more;
-    }
     if (label != more)
         fprintf(out, "%s0 attempts\n", label);
 }
 
-void authstats_json(const struct authstats *a, struct json *j, int asked,
-                    const struct auth_shards *sh)
+void authstats_json(const struct authstats *a, struct json *j)
 {
     json_object(j, "auth");
-    if (asked >= 0)
-        json_string(j, "asked", asked_names[asked]);
-    else
-        json_null(j, "asked");
-    if (sh) {
-        json_object(j, "asked_by_shards");
-        for (int k = 0; k < AUTH_ASKED_KINDS; k++)
-            if (sh->n[k])
-                json_uint(j, asked_names[k], sh->n[k]);
-        json_end(j);
-    }
     json_uint(j, "not_tried", a->not_tried);
     json_object(j, "mechanisms");
     for (int m = 0; m < AUTHSTATS_MECHS; m++) {

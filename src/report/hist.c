@@ -54,10 +54,16 @@ void hist_add(struct hist *h, uint64_t v)
     h->bucket[hist_index(v)]++;
 }
 
-void hist_merge(struct hist *into, const struct hist *from)
+int hist_merge(struct hist *into, const struct hist *from)
 {
     if (from->count == 0)
-        return;
+        return 0;
+    /* All or nothing: a sum that does not fit leaves into as it was. */
+    if (from->count > UINT64_MAX - into->count || from->sum > UINT64_MAX - into->sum)
+        return -1;
+    for (size_t i = 0; i < HIST_BUCKETS; i++)
+        if (from->bucket[i] > UINT64_MAX - into->bucket[i])
+            return -1;
     if (into->count == 0 || from->min < into->min)
         into->min = from->min;
     if (from->max > into->max)
@@ -66,6 +72,7 @@ void hist_merge(struct hist *into, const struct hist *from)
     into->sum += from->sum;
     for (size_t i = 0; i < HIST_BUCKETS; i++)
         into->bucket[i] += from->bucket[i];
+    return 0;
 }
 
 uint64_t hist_rank(uint64_t count, double q)

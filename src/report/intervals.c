@@ -10,7 +10,8 @@
 #include <string.h>
 
 #define CELL_SHIFT 40
-#define CELL_COUNT ((UINT64_C(1) << CELL_SHIFT) - 1)
+#define CELL_COUNT SHIST_COUNT_MAX
+_Static_assert(SHIST_COUNT_MAX == (UINT64_C(1) << CELL_SHIFT) - 1, "a cell's count fills its bits");
 
 static int grow(struct intervals *iv, size_t n);
 
@@ -91,11 +92,14 @@ void shist_free(struct shist *h)
     memset(h, 0, sizeof(*h));
 }
 
-/* into += from, cell by cell (both in bucket order). */
+/* into += from, cell by cell (both in bucket order); into unchanged if
+ * memory runs out (-1) or a sum would not fit (INTERVALS_OVERFLOW). */
 static int shist_merge(struct shist *into, const struct shist *from)
 {
     if (from->count == 0)
         return 0;
+    if (from->count > UINT64_MAX - into->count || from->sum > UINT64_MAX - into->sum)
+        return INTERVALS_OVERFLOW;
     struct shist sum = { 0 };
     uint32_t a = 0, b = 0;
     while (a < into->n || b < from->n) {
@@ -107,9 +111,9 @@ static int shist_merge(struct shist *into, const struct shist *from)
             c += into->cell[a++] & CELL_COUNT;
         if (ib == idx)
             c += from->cell[b++] & CELL_COUNT;
-        if (shist_put(&sum, idx, c) < 0) {
+        if (c > CELL_COUNT || shist_put(&sum, idx, c) < 0) {
             free(sum.cell);
-            return -1;
+            return c > CELL_COUNT ? INTERVALS_OVERFLOW : -1;
         }
     }
     sum.count = into->count + from->count;
@@ -121,19 +125,35 @@ static int shist_merge(struct shist *into, const struct shist *from)
     return 0;
 }
 
+/* *into += v for counts that are never negative; -1 if it would not fit. */
+static int add_count(int64_t *into, int64_t v)
+{
+    if (v > INT64_MAX - *into)
+        return -1;
+    *into += v;
+    return 0;
+}
+
 int intervals_merge(struct intervals *iv, size_t i, const struct interval *from)
 {
-    if (grow(iv, i + 1) < 0) {
-        iv->dropped += (uint64_t)(from->sent + from->failed + from->not_done);
-        return -1;
+    if (i >= INTERVALS_MAX) {
+        /* After the last interval, as a run's own records would be. */
+        uint64_t n[3] = { (uint64_t)from->sent, (uint64_t)from->failed, (uint64_t)from->not_done };
+        for (int k = 0; k < 3; k++) {
+            if (n[k] > UINT64_MAX - iv->dropped)
+                return INTERVALS_OVERFLOW;
+            iv->dropped += n[k];
+        }
+        return 0;
     }
-    struct interval *it = &iv->v[i];
-    it->sent += from->sent;
-    it->failed += from->failed;
-    it->not_done += from->not_done;
-    if (shist_merge(&it->service, &from->service) < 0 || shist_merge(&it->corrected, &from->corrected) < 0)
+    if (grow(iv, i + 1) < 0)
         return -1;
-    return 0;
+    struct interval *it = &iv->v[i];
+    if (add_count(&it->sent, from->sent) < 0 || add_count(&it->failed, from->failed) < 0
+        || add_count(&it->not_done, from->not_done) < 0)
+        return INTERVALS_OVERFLOW;
+    int e = shist_merge(&it->service, &from->service);
+    return e < 0 ? e : shist_merge(&it->corrected, &from->corrected);
 }
 
 void intervals_init(struct intervals *iv, int64_t len_ns, const struct rate *rate, int64_t slots)

@@ -34,6 +34,7 @@ void runid_init(struct run_id *id, const struct config *cfg, const char *body, s
     id->start_at_us = cfg->start_at_ns / 1000;
     id->shard = cfg->shard;
     id->sharded = cfg->sharded;
+    settings_of(&id->settings, cfg);
 }
 
 void runid_json(const struct run_id *id, struct json *j)

@@ -206,6 +206,42 @@ static const char *const fail_names[FAIL_COUNT] = {
     "tls", "auth", "extension missing",
 };
 
+/* The rest of the tls line: "verify on"; a merge's shards may differ
+ * ("in 1 of 2 shards, verify on in 1 of 2 shards"). */
+static void tls_settings(FILE *out, const struct run_info *ri)
+{
+    const struct merged *m = ri->merged;
+    if (m == 0) {
+        fprintf(out, ", verify %s\n", ri->tls_verify ? "on" : "off");
+        return;
+    }
+    static const struct setting_value none[2] = { { SETTING_NULL, 0, "" }, { SETTING_ABSENT, 0, "" } },
+                                      on = { SETTING_BOOL, 1, "" };
+    uint32_t plain = settings_count(&m->settings, "tls", &none[0])
+                   + settings_count(&m->settings, "tls", &none[1]);
+    uint32_t verified = settings_count(&m->settings, "tls_verify", &on);
+    if (plain > 0 && plain < m->n)
+        fprintf(out, " in %u of %u shards", (unsigned)(m->n - plain), (unsigned)m->n);
+    if (verified > 0 && verified < m->n)
+        fprintf(out, ", verify on in %u of %u shards\n", (unsigned)verified, (unsigned)m->n);
+    else
+        fprintf(out, ", verify %s\n", verified ? "on" : "off");
+}
+
+/* A merge: each setting its shards differ in, and how. */
+static void settings_lines(FILE *out, const struct merged_settings *ms, uint32_t shards)
+{
+    const char *label = "settings";
+    for (unsigned k = 0; k < ms->n; k++) {
+        if (ms->key[k].n < 2)
+            continue;
+        char text[512];
+        settings_text(&ms->key[k], shards, text, sizeof(text));
+        fprintf(out, "  %-10s  %s differs: %s\n", label, ms->key[k].key, text);
+        label = "";
+    }
+}
+
 void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
 {
     double secs = stats_elapsed(st);
@@ -232,18 +268,20 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
             (unsigned long long)st->connections);
     print_place(st, out, ri);
     if (ri->tls) {
-        fprintf(out, "  tls         %llu handshakes (%llu full, %llu resumed), verify %s\n",
+        fprintf(out, "  tls         %llu handshakes (%llu full, %llu resumed)",
                 (unsigned long long)(st->tls_full + st->tls_resumed),
-                (unsigned long long)st->tls_full, (unsigned long long)st->tls_resumed,
-                ri->tls_verify ? "on" : "off");
+                (unsigned long long)st->tls_full, (unsigned long long)st->tls_resumed);
+        tls_settings(out, ri);
         for (unsigned i = 0; i < st->suites; i++)
             fprintf(out, "              %s%s%llu\n", ri->suite_name[i] ? ri->suite_name[i] : "?",
                     st->suites > 1 ? ": " : ", all ", (unsigned long long)st->suite[i].count);
         if (st->suite_other)
             fprintf(out, "              other kinds: %llu\n", (unsigned long long)st->suite_other);
     }
-    if (ri->auth_asked != AUTH_ASKED_NO)
-        authstats_print(&st->auth, out, ri->auth_shards);
+    if (ri->auth_mech)
+        authstats_print(&st->auth, out);
+    if (ri->merged)
+        settings_lines(out, &ri->merged->settings, ri->merged->n);
     fprintf(out, "  recipients  %llu sent, %llu accepted, %llu rejected",
             (unsigned long long)st->rcpt_sent, (unsigned long long)st->rcpt_ok,
             (unsigned long long)st->rcpt_bad);

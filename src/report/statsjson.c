@@ -52,11 +52,17 @@ static void json_time(struct json *j, const char *key, int64_t us)
         json_int(j, key, us);
 }
 
-/* Where this report sits in its run: all the times as exact integers. */
-static void json_run(struct json *j, const struct stats *st, const struct run_id *id)
+/* Where this report sits in its run: all the times as exact integers. A
+ * merge's settings are those its shards agree on (see "merged"). */
+static void json_run(struct json *j, const struct stats *st, const struct run_id *id,
+                     const struct merged *m)
 {
     json_object(j, "run");
     runid_json(id, j);
+    if (m)
+        settings_agreed_json(&m->settings, j);
+    else
+        settings_json(&id->settings, j);
     if (id->sharded) {
         json_object(j, "shard");
         json_uint(j, "index", id->shard.index);
@@ -82,6 +88,7 @@ static void json_merged(struct json *j, const struct merged *m)
     for (uint32_t i = 0; i < m->missing_n; i++)
         json_uint(j, 0, m->missing[i]);
     json_end(j);
+    settings_differ_json(&m->settings, j, "settings_differ");
     json_array(j, "parts");
     for (uint32_t i = 0; i < m->n; i++) {
         json_object(j, 0);
@@ -89,10 +96,18 @@ static void json_merged(struct json *j, const struct merged *m)
         json_string(j, "status", m->shard[i].status);
         json_int(j, "t0_unix_us", m->shard[i].t0_unix_us);
         json_int(j, "start_lag_us", m->shard[i].start_lag_us);
+        settings_shard_json(&m->settings, m->shard[i].place, j);
         json_end(j);
     }
     json_end(j);
     json_end(j);
+}
+
+/* A merge's shards differ in the setting key. */
+static int differs(const struct run_info *ri, const char *key)
+{
+    const struct merged_setting *s = ri->merged ? settings_find(&ri->merged->settings, key) : 0;
+    return s && s->n > 1;
 }
 
 void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
@@ -118,7 +133,7 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_uint(&j, "workers_died", ri->workers_died);
     json_end(&j);
     if (ri->id)
-        json_run(&j, st, ri->id);
+        json_run(&j, st, ri->id, ri->merged);
     if (ri->merged)
         json_merged(&j, ri->merged);
 
@@ -145,8 +160,15 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_uint(&j, "connections", st->connections);
     if (ri->tls) {
         json_object(&j, "tls");
-        json_string(&j, "mode", ri->tls == 1 ? "starttls" : "implicit");
-        json_bool(&j, "verify", ri->tls_verify);
+        /* A merge whose shards differ in them says so in "merged". */
+        if (differs(ri, "tls"))
+            json_null(&j, "mode");
+        else
+            json_string(&j, "mode", ri->tls == 1 ? "starttls" : "implicit");
+        if (differs(ri, "tls_verify"))
+            json_null(&j, "verify");
+        else
+            json_bool(&j, "verify", ri->tls_verify);
         json_uint(&j, "handshakes", st->tls_full + st->tls_resumed);
         json_uint(&j, "full", st->tls_full);
         json_uint(&j, "resumed", st->tls_resumed);
@@ -163,8 +185,10 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
         json_uint(&j, "other", st->suite_other);
         json_end(&j);
     }
-    if (ri->auth_asked != AUTH_ASKED_NO)
-        authstats_json(&st->auth, &j, ri->auth_asked, ri->auth_shards);
+    /* What was asked for is run.settings.auth (and, in a merge whose
+     * shards differ, theirs); here is what it came to. */
+    if (ri->auth_mech)
+        authstats_json(&st->auth, &j);
     json_uint(&j, "bytes_sent", st->bytes);
     json_double(&j, "elapsed_s", secs, 6);
     json_object(&j, "rate");
