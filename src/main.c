@@ -5,6 +5,7 @@
 #include "core/diag.h"
 #include "core/hostname.h"
 #include "merge/merge.h"
+#include "metrics/server.h"
 #include "smtp/message.h"
 #include "cli/options.h"
 #include "report/report.h"
@@ -33,6 +34,26 @@ static const char *own_hostname(const struct config *cfg)
     if (gethostname(name, sizeof(name) - 1) < 0 || !hostname_valid(name, why, sizeof(why)))
         diag_fatal("unable to use my own hostname");
     return name;
+}
+
+/* --metrics: the server listens before any worker exists, so that a port
+ * that cannot be had stops the run before it starts. */
+static struct metrics *metrics_start(const struct config *cfg)
+{
+    struct target t;
+    struct sockaddr_storage addr;
+    socklen_t len;
+    char err[256];
+
+    if (!cfg->metrics)
+        return 0;
+    if (target_parse(cfg->metrics, &t, err, sizeof(err)) < 0
+        || target_resolve(&t, AF_UNSPEC, &addr, &len, err, sizeof(err)) < 0)
+        diag_fatal("--metrics=%s: %s", cfg->metrics, err);
+    struct metrics *m = metrics_listen((struct sockaddr *)&addr, len, err, sizeof(err));
+    if (m == 0)
+        diag_fatal("--metrics=%s: %s", cfg->metrics, err);
+    return m;
 }
 
 struct worker_args {
@@ -115,6 +136,11 @@ int main(int argc, char **argv)
     static struct report rp;
     struct workers_result res;
     report_init(&rp, &cfg, &rs.out_std, rs.records, progress);
+    struct metrics *mx = metrics_start(&cfg);
+    char run_text[RUNID_TEXT];
+    runid_text(&id, run_text);
+    if (mx)
+        metrics_source(mx, &rp, sh, run_text);
     struct workers_hooks hooks = {
         .on_start = report_start,
         .on_record = report_record,
@@ -123,6 +149,9 @@ int main(int argc, char **argv)
         /* Interval lines soon after their interval's end. */
         .tick_ms = cfg.interval_ns ? 100 : 250,
         .ctx = &rp,
+        .poll_fds = mx ? metrics_poll_fds : 0,
+        .on_poll = mx ? metrics_on_poll : 0,
+        .poll_ctx = mx,
     };
     fflush(stdout);
     /* t0: the records' time base, just before the first worker exists;
@@ -143,6 +172,9 @@ int main(int argc, char **argv)
         rp.stats.failed += lost;
         rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;
     }
+
+    if (mx)
+        metrics_ended(mx);
 
     if (cfg.counter)
         fputs("\n", stdout);
@@ -175,6 +207,12 @@ int main(int argc, char **argv)
         ri.suite_name[i] = suite_names[i];
     }
     int unwritten = results_write(&rs, &cfg, &rp.stats, &ri);
+    if (mx) {
+        /* The report is out; the last scrapes see the totals. */
+        fflush(stdout);
+        workers_linger(&hooks, cfg.metrics_linger_ns);
+        metrics_close(mx);
+    }
     shared_destroy(sh);
     free(body);
     free((char *)sa.raw_body);

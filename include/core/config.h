@@ -64,6 +64,8 @@ struct config {
     bool sharded;            /* --shard was given */
     bool start_at_on;        /* --start-at */
     int64_t start_at_ns;     /* ... its instant, ns since the epoch */
+    const char *metrics;     /* --metrics, as ADDR:PORT; NULL: no server */
+    int64_t metrics_linger_ns;   /* --metrics-linger (default 5 s) */
     const char *target;      /* the operand */
     bool merge;              /* --merge: the operands are reports, not a target */
     char *const *merge_files;

@@ -56,6 +56,12 @@ void runid_init(struct run_id *id, const struct config *cfg, const char *body, s
 /* FNV-1a, 64 bits: a message's fingerprint (not a secure hash). */
 uint64_t runid_fnv(const char *p, size_t len);
 
+/* The run's id: 16 hex digits of a hash of the identity, the same for
+ * every shard of one run and for their merge ("run.id" in the JSON, the
+ * run label of --metrics). */
+#define RUNID_TEXT 17
+void runid_text(const struct run_id *id, char out[RUNID_TEXT]);
+
 /* The "identity" object of the JSON report. */
 void runid_json(const struct run_id *id, struct json *j);
 

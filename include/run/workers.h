@@ -7,6 +7,7 @@
 #include "core/record.h"
 #include "run/shared.h"
 
+#include <poll.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -37,12 +38,27 @@ struct workers_hooks {
     void (*on_drain)(void *ctx);   /* the first SIGINT: the run drains */
     int tick_ms;
     void *ctx;
+    /* The parent's own descriptors beside the pipe (--metrics's server):
+     * before each wait poll_fds puts at most max of them in pf and says
+     * how many; after it on_poll gets them back with their revents. Both
+     * must return at once. A worker closes those that poll_fds names when
+     * it is forked: they are never the worker's. NULL: none. */
+    unsigned (*poll_fds)(void *poll_ctx, struct pollfd *pf, unsigned max);
+    void (*on_poll)(void *poll_ctx, const struct pollfd *pf, unsigned n);
+    void *poll_ctx;
 };
+
+/* The most descriptors poll_fds is asked for. */
+#define WORKERS_POLL_MAX 16
 
 /* Forks n workers and runs the parent's loop until every one has exited.
  * Returns 0, or -1 if the run could not start (errno; a worker already
  * forked is stopped and reaped). */
 int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
                 const struct workers_hooks *hooks, struct workers_result *res);
+
+/* After the run: serves the hooks' descriptors (poll_fds, on_poll) for
+ * linger_ns more, or until a stop signal (SIGINT, SIGTERM, SIGHUP). */
+void workers_linger(const struct workers_hooks *hooks, int64_t linger_ns);
 
 #endif

@@ -7,6 +7,7 @@
 #include "run/schedule.h"
 #include "core/startat.h"
 #include "smtp/tls.h"
+#include "cli/target.h"
 #include "cli/usage.h"
 
 #include <getopt.h>
@@ -29,7 +30,7 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
        OPT_AUTH_USER, OPT_AUTH_PASSWORD, OPT_AUTH_PASSWORD_FILE, OPT_AUTH_MECH,
        OPT_AUTH_PLAINTEXT, OPT_BDAT, OPT_BDAT_SIZE, OPT_SMTPUTF8, OPT_8BITMIME,
        OPT_RATE, OPT_DURATION, OPT_INTERVAL, OPT_PLOT, OPT_SHARD,
-       OPT_START_AT, OPT_MERGE };
+       OPT_START_AT, OPT_MERGE, OPT_METRICS, OPT_METRICS_LINGER };
 
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
@@ -65,6 +66,8 @@ static const struct option long_options[] = {
     { "shard", required_argument, 0, OPT_SHARD },
     { "start-at", required_argument, 0, OPT_START_AT },
     { "merge", no_argument, 0, OPT_MERGE },
+    { "metrics", required_argument, 0, OPT_METRICS },
+    { "metrics-linger", required_argument, 0, OPT_METRICS_LINGER },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
@@ -112,6 +115,25 @@ static void start_at(const char *arg, struct config *cfg)
     cfg->start_at_on = true;
 }
 
+/* --metrics=[ADDR:]PORT: a port alone is served on the loopback only. */
+static const char *metrics_addr(const char *arg)
+{
+    static char spec[TARGET_HOST_MAX + 16];
+    struct target t;
+    char why[128];
+    if (*arg && strspn(arg, "0123456789") == strlen(arg))
+        snprintf(spec, sizeof(spec), "127.0.0.1:%s", arg);
+    else
+        snprintf(spec, sizeof(spec), "%s", arg);
+    const char *colon = strrchr(spec, ':');
+    if (strlen(arg) >= TARGET_HOST_MAX || colon == 0 || colon[1] == 0
+        || strspn(colon + 1, "0123456789") != strlen(colon + 1)
+        || target_parse(spec, &t, why, sizeof(why)) < 0 || t.kind != TARGET_INET || t.port == 0)
+        diag_fatal("--metrics=%s: give PORT or ADDR:PORT, the port a number "
+                   "(9464, 0.0.0.0:9464, [::1]:9464)", arg);
+    return spec;
+}
+
 /* Says how long --start-at waits, or how late it is; refuses a start that
  * is more than a day ahead. */
 static void check_start(const struct config *cfg, const char *arg)
@@ -135,6 +157,8 @@ static void merge_operands(struct config *cfg, int n, char *const *files)
         diag_fatal("--merge needs the shards' reports: --merge FILE... (- for standard input)");
     if (cfg->records)
         diag_fatal("--records: a merge has no messages of its own, only the shards' reports");
+    if (cfg->metrics)
+        diag_fatal("--metrics: a merge has no run to watch, only the shards' reports");
     cfg->merge_files = files;
     cfg->merge_n = n;
 }
@@ -235,6 +259,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
 {
     int ch;
     const char *start_text = 0;
+    bool linger_given = false;
 
     memset(cfg, 0, sizeof(*cfg));
     cfg->family = AF_UNSPEC;
@@ -245,6 +270,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
     cfg->timeout = 300;
     cfg->progress = -1;
     cfg->shard = (struct shard){ 0, 1 };
+    cfg->metrics_linger_ns = 5000000000LL;
 
     /* '+': stop at the first operand, as the reference does on Linux. */
     while ((ch = getopt_long(argc, argv, "+46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:",
@@ -340,11 +366,19 @@ void options_parse(int argc, char **argv, struct config *cfg)
             start_text = optarg;
             break;
         case OPT_MERGE: cfg->merge = true; break;
+        case OPT_METRICS: cfg->metrics = metrics_addr(optarg); break;
+        case OPT_METRICS_LINGER:
+            linger_given = true;
+            cfg->metrics_linger_ns = strcmp(optarg, "0") == 0 ? 0
+                                   : duration("metrics-linger", optarg, 1, "a nanosecond");
+            break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
         default: usage_short();
         }
     }
+    if (linger_given && !cfg->metrics)
+        diag_fatal("--metrics-linger needs --metrics");
     if (cfg->merge) {
         merge_operands(cfg, argc - optind, argv + optind);
         return;

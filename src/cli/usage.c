@@ -21,6 +21,7 @@ _Noreturn void usage_short(void)
     fprintf(stderr, "%s: fatal: usage: %s -cdLNov -s sess -l msglen -m msgs -C count "
             "-M myhostname -f from -t to -r rcptcount -R delay -w delay host[:port]\n"
             "  long options: --quiet --json[=FILE] --records=FILE --progress --no-progress\n"
+            "    --metrics=[ADDR:]PORT --metrics-linger=T\n"
             "    --timeout=SECS --ehlo --pipelining --bdat --smtputf8 --8bitmime%s\n"
             "    --rate=R --duration=T --interval=S --plot=FILE\n"
             "    --shard=I/N --start-at=TIME; %s --merge REPORT...\n"
@@ -61,7 +62,10 @@ static const char output[] =
     "  --json[=FILE]   the report as JSON (standard output without FILE)\n"
     "  --records=FILE  one JSON line per message slot\n"
     "  --progress      a live status line on standard error (on a terminal)\n"
-    "  --no-progress   never the status line\n";
+    "  --no-progress   never the status line\n"
+    "  --metrics=[ADDR:]PORT  serve the live numbers to Prometheus on /metrics\n"
+    "                  (ADDR 127.0.0.1 when only a port is given)\n"
+    "  --metrics-linger=T     serve them T more after the run (5 s; 0 none)\n";
 
 static const char shape[] =
     "\n"

@@ -37,6 +37,23 @@ void runid_init(struct run_id *id, const struct config *cfg, const char *body, s
     settings_of(&id->settings, cfg);
 }
 
+void runid_text(const struct run_id *id, char out[RUNID_TEXT])
+{
+    /* The identity's keys (those of runid_json), so that every shard of a
+     * run, and their merge, name the same run. */
+    char key[512];
+    int n = snprintf(key, sizeof(key), "%lld %lld %d %llu/%llu %d %d %ld %llu %llx %d %d %d %lld %u %d %lld",
+                     (long long)id->messages, (long long)id->duration_ns, id->rate_on,
+                     (unsigned long long)(id->rate_on ? id->rate.num : 0),
+                     (unsigned long long)(id->rate_on ? id->rate.den : 0), id->sessions, id->rcpts,
+                     id->length, (unsigned long long)id->body_bytes,
+                     (unsigned long long)id->body_fnv, id->headers, id->reuse, id->lmtp,
+                     (long long)id->interval_us, id->shard.count, id->start_at_on,
+                     (long long)(id->start_at_on ? id->start_at_us : 0));
+    snprintf(out, RUNID_TEXT, "%016llx",
+             (unsigned long long)runid_fnv(key, n > 0 && (size_t)n < sizeof(key) ? (size_t)n : 0));
+}
+
 void runid_json(const struct run_id *id, struct json *j)
 {
     char hash[17];

@@ -57,7 +57,10 @@ static void json_time(struct json *j, const char *key, int64_t us)
 static void json_run(struct json *j, const struct stats *st, const struct run_id *id,
                      const struct merged *m)
 {
+    char text[RUNID_TEXT];
+    runid_text(id, text);
     json_object(j, "run");
+    json_string(j, "id", text);
     runid_json(id, j);
     if (m)
         settings_agreed_json(&m->settings, j);

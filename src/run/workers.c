@@ -58,7 +58,16 @@ static void catch_signals(void)
     sigaction(SIGCHLD, &sa, 0);
 }
 
-static void child_setup(pid_t parent, const sigset_t *old)
+/* The parent's own descriptors (see workers_hooks) are not the worker's. */
+static void close_parent_fds(const struct workers_hooks *hk)
+{
+    struct pollfd pf[WORKERS_POLL_MAX];
+    unsigned n = hk->poll_fds ? hk->poll_fds(hk->poll_ctx, pf, WORKERS_POLL_MAX) : 0;
+    for (unsigned i = 0; i < n; i++)
+        close(pf[i].fd);
+}
+
+static void child_setup(pid_t parent, const sigset_t *old, const struct workers_hooks *hk)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -74,6 +83,7 @@ static void child_setup(pid_t parent, const sigset_t *old)
     sigaction(SIGCHLD, &sa, 0);
     close(sig_pipe[0]);
     close(sig_pipe[1]);
+    close_parent_fds(hk);
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
@@ -276,7 +286,7 @@ static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
     long long next_tick = now_ms() + hk->tick_ms;
 
     for (;;) {
-        struct pollfd pf[2] = { { rfd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
+        struct pollfd pf[2 + WORKERS_POLL_MAX] = { { rfd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
         long long now = now_ms();
         if (now >= next_tick) {
             if (hk->on_tick) {
@@ -289,11 +299,15 @@ static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
                 diag_warn("a worker died holding the slot lock; the lock was taken back");
             next_tick = now + hk->tick_ms;
         }
-        if (poll(pf, 2, gate(c, hk, (int)(next_tick - now))) < 0) {
+        int wait_ms = gate(c, hk, (int)(next_tick - now));
+        unsigned own = hk->poll_fds ? hk->poll_fds(hk->poll_ctx, pf + 2, WORKERS_POLL_MAX) : 0;
+        if (poll(pf, 2 + own, wait_ms) < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
+        if (own)
+            hk->on_poll(hk->poll_ctx, pf + 2, own);
         if (pf[1].revents & POLLIN)
             take_signals(c);
         if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -357,7 +371,7 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         }
         if (pid == 0) {
             close(fds[0]);
-            child_setup(self, &old);
+            child_setup(self, &old, hooks);
             body(arg, i, fds[1]);
             _exit(0);
         }
@@ -379,4 +393,27 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         return -1;
     }
     return 0;
+}
+
+void workers_linger(const struct workers_hooks *hk, int64_t linger_ns)
+{
+    if (!hk->poll_fds || sig_pipe[0] < 0)
+        return;
+    int64_t until = schedule_now_ns() + linger_ns;
+    for (int64_t now; (now = schedule_now_ns()) < until;) {
+        struct pollfd pf[1 + WORKERS_POLL_MAX] = { { sig_pipe[0], POLLIN, 0 } };
+        unsigned own = hk->poll_fds(hk->poll_ctx, pf + 1, WORKERS_POLL_MAX);
+        /* Waits of at most a second: the hooks' idle connections time out. */
+        int64_t wait = (until - now + 999999) / 1000000;
+        if (poll(pf, 1 + own, (int)(wait < 1000 ? wait : 1000)) < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        if (own)
+            hk->on_poll(hk->poll_ctx, pf + 1, own);
+        unsigned char sig;
+        if ((pf[0].revents & POLLIN) && read(sig_pipe[0], &sig, 1) == 1 && sig != SIGCHLD)
+            return;
+    }
 }
