@@ -154,6 +154,23 @@ as_sent() {
     wait_delivered 2
 }
 
+# A unix: target has no host name to check the certificate against.
+@test "--tls-verify on a unix: target needs --tls-servername; with it the name is checked" {
+    start_recorder "$MX_SMTP" -u "$SINK_DIR/mx.sock"
+    run --separate-stderr tsrc --starttls --tls-verify --tls-ca="$MX_CERT" -f a@example.test -t "$RCPT" "$REC_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "$TLSSRC: fatal: --tls-verify with a unix: target needs --tls-servername (there is no host name to check)" ]
+    ! grep -q ' open$' "$REC_DIR/events"
+    run --separate-stderr tsrc --starttls --tls-verify --tls-ca="$MX_CERT" --tls-servername=wrong.test \
+        -f a@example.test -t "$RCPT" "$REC_ADDR"
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "$TLSSRC: fatal: certificate verify failed: hostname mismatch" ]
+    run tsrc --starttls --tls-verify --tls-ca="$MX_CERT" --tls-servername=mx.test -f a@example.test -t "$RCPT" "$REC_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"verify on"* ]]
+    wait_delivered 1
+}
+
 @test "--merge of shards that differ in --tls-verify says so ('verify on in 1 of 2 shards'), in either order, with one warning" {
     d=$SINK_DIR
     run tsrc --shard=0/2 -m 4 --smtps --tls-verify --tls-ca="$MX_CERT" --tls-servername=mx.test \
@@ -203,7 +220,8 @@ PY
     wait_disconnects 1
     [ "$(disconnects)" = "ehlo=2 starttls=1 auth=1 mail=2 rcpt=2 data=2 quit=1 commands=11" ]
     new_log | grep -q "sasl_method=PLAIN, sasl_username=$DOVECOT_USER"
-    [ "$(json "$SINK_DIR/r.json" "j['latency_ms']['auth']['count'], j['auth']")" = "1 PLAIN or LOGIN, as offered" ]
+    grep -qx '  auth        PLAIN: 1 attempts, 1 authenticated' <<<"$output"
+    [ "$(json "$SINK_DIR/r.json" "j['latency_ms']['auth']['count'], j['auth']['mechanisms']['PLAIN']['authenticated']")" = "1 1" ]
 }
 
 @test "--auth-mech=LOGIN: the LOGIN exchange, logged as LOGIN" {
@@ -225,6 +243,43 @@ PY
     [ "$status" -eq 0 ]
     [ "$(records "$SINK_DIR/rec" "[(r['result'], r['reason'], r['phase'], r['code']) for r in rs]")" = "[('failed', 'rejected', 'auth', 535), ('failed', 'rejected', 'auth', 535)]" ]
     [ "$(delivered | wc -l)" -eq 0 ]
+}
+
+# The issue's "done when": the report and Postfix's own log tell the same
+# story of a wrong password, and of the right one.
+@test "the auth line and the JSON tell what Postfix logged: 3 refusals (535), then 2 logins" {
+    echo wrong-password >"$SINK_DIR/pw"
+    run --separate-stderr tsrc -A --starttls --auth-user="$DOVECOT_USER" --auth-password-file="$SINK_DIR/pw" \
+        -m 3 -f a@example.test -t "$RCPT" --json="$SINK_DIR/r.json" "$MX_SUBMISSION"
+    [ "$status" -eq 0 ]
+    grep -qx '  auth        PLAIN: 3 attempts, 0 authenticated, 3 refused (535)' <<<"$output"
+    [ "$(json "$SINK_DIR/r.json" "j['auth']['mechanisms']")" = "{'PLAIN': {'attempts': 3, 'authenticated': 0, 'refused': 3, 'refused_codes': {'535': 3}, 'given_up': 0, 'unanswered': 0}}" ]
+    wait_disconnects 3
+    [ "$(new_log | grep -c 'SASL PLAIN authentication failed')" -eq 3 ]
+    [ "$(disconnects | grep -c ' auth=0/1 ')" -eq 3 ]
+    LOG_MARK=$(wc -l <"$MX_LOG")
+    run --separate-stderr tsrc --starttls --auth-user="$DOVECOT_USER" --auth-password-file="$DOVECOT_PASSWORD_FILE" \
+        -m 2 -f a@example.test -t "$RCPT" --json="$SINK_DIR/r.json" "$MX_SUBMISSION"
+    [ "$status" -eq 0 ]
+    grep -qx '  auth        PLAIN: 2 attempts, 2 authenticated' <<<"$output"
+    wait_disconnects 2
+    [ "$(new_log | grep -c "sasl_method=PLAIN, sasl_username=$DOVECOT_USER")" -eq 2 ]
+    [ "$(disconnects | grep -c ' auth=1 ')" -eq 2 ]
+}
+
+# RFC 4954 4: an initial response that would make the AUTH line longer than
+# an SMTP command line is not sent with it. Postfix reads an AUTH line up
+# to line_length_limit (2048) and a response up to 12288 octets.
+@test "a 3000-byte password: AUTH PLAIN, then the response after Postfix's empty 334; logged in" {
+    run --separate-stderr tsrc -v --starttls --auth-user="$DOVECOT_LONG_USER" --auth-password-file="$DOVECOT_LONG_PASSWORD_FILE" \
+        -f a@example.test -t "$RCPT" "$MX_SUBMISSION"
+    [ "$status" -eq 0 ]
+    grep -qx "$TLSSRC: AUTH PLAIN" <<<"$stderr"
+    grep -qx "$TLSSRC: <<< 334 " <<<"$stderr"
+    grep -qx '  auth        PLAIN: 1 attempts, 1 authenticated' <<<"$output"
+    wait_delivered 1
+    new_log | grep -q "sasl_method=PLAIN, sasl_username=$DOVECOT_LONG_USER"
+    ! new_log | grep -q 'request longer than'
 }
 
 @test "the secret never appears: not in -v, the JSON, the records or the errors" {

@@ -4,6 +4,7 @@
 # netns.bats). What the server saw is read from smtp-sink's dump; what the
 # merge says is checked against it and against the shards' own reports.
 load helpers
+bats_require_minimum_version 1.5.0
 
 teardown() { common_teardown; }
 
@@ -265,6 +266,43 @@ sch = j['schedule']
 assert sch['due'] == 20 and sch['started'] == s0['schedule']['started'] == 10, sch
 assert sch['shortfall'] and sch['sessions_needed'] is None and sch['peak_due_unfinished'] is None, sch
 PY
+}
+
+# What AUTH's numbers mean depends on what each shard asked for: the merge
+# adds them exactly and says when the shards differ, never taking the first
+# file's word for all.
+@test "--merge adds AUTH's counts exactly, and says so (and warns) when the shards asked differently" {
+    command -v python3 >/dev/null || skip "python3 is needed to read JSON"
+    d=$(sink_dir)
+    printf '%s\n' 'EHLO : reply 250-fake\r\n250 AUTH PLAIN' 'AUTH : reply 235 2.7.0 ok' >"$d/script"
+    start_fake_script "$d/script"
+    echo pw >"$d/pw"
+    auth=(--auth-user=u --auth-password-file="$d/pw" --auth-allow-plaintext)
+    for i in 0 1; do
+        run src --shard=$i/2 -m 6 "${auth[@]}" --json="$d/a$i.json" "$FAKE_ADDR"
+        [ "$status" -eq 0 ]
+    done
+    run src --shard=1/2 -m 6 --json="$d/n1.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    run --separate-stderr src --merge --json="$d/m.json" "$d/a0.json" "$d/a1.json"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    grep -qx '  auth        PLAIN: 6 attempts, 6 authenticated' <<<"$output"
+    [ "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["run"]["settings"]["auth"], j["auth"])' "$d/m.json")" = "PLAIN or LOGIN, as offered {'not_tried': 0, 'mechanisms': {'PLAIN': {'attempts': 6, 'authenticated': 6, 'refused': 0, 'refused_codes': {}, 'given_up': 0, 'unanswered': 0}}}" ]
+    for order in "a0 n1" "n1 a0"; do
+        set -- $order
+        run --separate-stderr src --merge --json="$d/m.json" "$d/$1.json" "$d/$2.json"
+        [ "$status" -eq 0 ]
+        if [ "$1" = a0 ]; then
+            differs='"PLAIN or LOGIN, as offered" in 1 of 2 shards, null in 1'
+        else
+            differs='null in 1 of 2 shards, "PLAIN or LOGIN, as offered" in 1'
+        fi
+        [ "$stderr" = "$SRC: warning: the shards differ in auth: $differs" ]
+        [ "$(sed -n '/^  auth        [^ ]/,/^  recipients/p' <<<"$output" | sed '$d')" = "  auth        PLAIN: 3 attempts, 3 authenticated
+  settings    auth differs: $differs" ]
+        [ "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["merged"]["settings_differ"], j["auth"]["mechanisms"]["PLAIN"]["attempts"])' "$d/m.json")" = "['auth'] 3" ]
+    done
 }
 
 @test "--merge without some shards: the report marked partial, the missing ones named in one line, status 3" {

@@ -55,11 +55,12 @@ int main(int argc, char **argv)
     if (cfg.merge)
         return merge_run(&cfg, &(struct results_judge){ judge, &verdict });
 
+    /* First: from here on the process holds the secret. */
+    char *secret = startup_secret(&cfg);
     size_t body_len;
     char *body = startup_body(&cfg, &body_len);
     static struct run_id id;
     runid_init(&id, &cfg, body, body_len);
-    char *secret = startup_secret(&cfg);
 
     if (target_parse(cfg.target, &tgt, err, sizeof(err)) < 0) {
         if (tgt.kind == TARGET_UNIX)

@@ -7,7 +7,9 @@
 #
 #   dovecot_start DIR   exports DOVECOT_DIR DOVECOT_LMTP DOVECOT_AUTH
 #                       DOVECOT_LOG DOVECOT_MAILDIR DOVECOT_USER
-#                       DOVECOT_PASSWORD_FILE
+#                       DOVECOT_PASSWORD_FILE, and DOVECOT_LONG_USER
+#                       DOVECOT_LONG_PASSWORD_FILE (a 3000-byte password:
+#                       too long for an AUTH line with initial response)
 #   mx_start DIR        exports MX_DIR MX_SMTP MX_SMTPS MX_SUBMISSION
 #                       MX_CERT MX_KEY MX_LOG MX_MAILDIR
 #   mx_stop, dovecot_stop   idempotent; safe after a start that failed
@@ -232,7 +234,7 @@ first_valid_gid = $MS_MAIL_GID
 last_valid_gid = $MS_MAIL_GID
 
 # SASL for the private Postfix, which reaches it over loopback TCP
-# (smtpd_sasl_path = inet:127.0.0.1:$auth). One user, in $dir/users.
+# (smtpd_sasl_path = inet:127.0.0.1:$auth). Two users, in $dir/users.
 auth_mechanisms = plain login
 disable_plaintext_auth = no
 auth_cache_size = 0
@@ -278,14 +280,21 @@ dovecot_start() {
     export DOVECOT_MAILDIR=$dir/mail
     export DOVECOT_USER=user@example.test
     export DOVECOT_PASSWORD_FILE=$dir/password
+    export DOVECOT_LONG_USER=long@example.test
+    export DOVECOT_LONG_PASSWORD_FILE=$dir/password.long
     mkdir -p "$dir/run" "$dir/state" "$dir/mail" &&
         chown "$MS_MAIL_UID:$MS_MAIL_GID" "$dir/mail" || return 1
     if [ ! -s "$DOVECOT_PASSWORD_FILE" ]; then
         (umask 077 && openssl rand -hex 12 >"$DOVECOT_PASSWORD_FILE") || return 1
     fi
+    if [ ! -s "$DOVECOT_LONG_PASSWORD_FILE" ]; then
+        (umask 077 && openssl rand -hex 1500 | tr -d '\n' >"$DOVECOT_LONG_PASSWORD_FILE" &&
+            echo >>"$DOVECOT_LONG_PASSWORD_FILE") || return 1
+    fi
     # Read by the auth process, which runs as the dovecot user.
     (umask 027 &&
-        printf '%s:{PLAIN}%s::::::\n' "$DOVECOT_USER" "$(<"$DOVECOT_PASSWORD_FILE")" >"$dir/users" &&
+        printf '%s:{PLAIN}%s::::::\n' "$DOVECOT_USER" "$(<"$DOVECOT_PASSWORD_FILE")" \
+            "$DOVECOT_LONG_USER" "$(<"$DOVECOT_LONG_PASSWORD_FILE")" >"$dir/users" &&
         chgrp dovecot "$dir/users") || return 1
 
     for _ in 1 2 3 4 5 6 7 8 9 10; do

@@ -14,6 +14,59 @@ static void vector(const char *raw, const char *want)
     CHECK(m == (long)strlen(raw) && memcmp(back, raw, strlen(raw)) == 0);
 }
 
+/* RFC 4954 4: the initial response goes with the AUTH command only when
+ * that line stays within 512 octets; otherwise it answers the empty 334,
+ * on a line of its own (which may be 12288 octets). */
+static void long_lines(void)
+{
+    static char pw[9300], line[12300], want[12400], enc[12300];
+    char shown[64];
+    /* "AUTH PLAIN " + base64("\0u\0" + 369 bytes) + CRLF: 509 octets. */
+    memset(pw, 'p', 369);
+    pw[369] = 0;
+    size_t n = auth_step(AUTH_PLAIN, 0, "u", pw, line, shown, sizeof(shown));
+    CHECK(n == 509 && n == auth_line_max(AUTH_PLAIN, "u", pw));
+    CHECK(memcmp(line, "AUTH PLAIN AHUA", 15) == 0 && memcmp(line + 507, "\r\n", 3) == 0);
+    CHECK_STR(shown, "AUTH PLAIN <hidden>");
+    CHECK(auth_step(AUTH_PLAIN, 1, "u", pw, line, shown, sizeof(shown)) == 0);
+    /* One byte more would make 513: the command goes alone. */
+    pw[369] = 'p';
+    pw[370] = 0;
+    n = auth_step(AUTH_PLAIN, 0, "u", pw, line, shown, sizeof(shown));
+    CHECK_LIT(line, n, "AUTH PLAIN\r\n");
+    CHECK_STR(shown, "AUTH PLAIN");
+    n = auth_step(AUTH_PLAIN, 1, "u", pw, line, shown, sizeof(shown));
+    char raw[400] = { 0, 'u', 0 };
+    memcpy(raw + 3, pw, 370);
+    size_t el = b64_encode(raw, 373, enc);
+    snprintf(want, sizeof(want), "%s\r\n", enc);
+    CHECK(n == el + 2 && n == auth_line_max(AUTH_PLAIN, "u", pw));
+    CHECK_MEM(line, n, want, strlen(want));
+    CHECK_STR(shown, "<hidden>");
+    CHECK(auth_step(AUTH_PLAIN, 2, "u", pw, line, shown, sizeof(shown)) == 0);
+
+    /* XOAUTH2 with a 9192-byte token: the largest response line that fits
+     * (12286 octets with its CRLF); then the error 334's empty line. */
+    memset(pw, 'k', 9193);
+    pw[9192] = 0;
+    CHECK(auth_line_max(AUTH_XOAUTH2, "u", pw) == 12286);
+    n = auth_step(AUTH_XOAUTH2, 0, "u", pw, line, shown, sizeof(shown));
+    CHECK_LIT(line, n, "AUTH XOAUTH2\r\n");
+    n = auth_step(AUTH_XOAUTH2, 1, "u", pw, line, shown, sizeof(shown));
+    CHECK(n == 12286 && line[12284] == '\r' && line[12285] == '\n' && line[12286] == 0);
+    unsigned char *back = (unsigned char *)want;
+    CHECK(b64_decode(line, 12284, back) == 9213 && memcmp(back, "user=u\001auth=Bearer kkk", 22) == 0);
+    CHECK(memcmp(back + 9211, "\001\001", 2) == 0);
+    n = auth_step(AUTH_XOAUTH2, 2, "u", pw, line, shown, sizeof(shown));
+    CHECK_LIT(line, n, "\r\n");
+    CHECK(auth_step(AUTH_XOAUTH2, 3, "u", pw, line, shown, sizeof(shown)) == 0);
+    pw[9192] = 'k';
+    pw[9193] = 0;
+    CHECK(auth_line_max(AUTH_XOAUTH2, "u", pw) == 12290);
+    /* LOGIN's longest line is the longer of user and password. */
+    CHECK(auth_line_max(AUTH_LOGIN, "u", pw) == b64_len(9193) + 2);
+}
+
 int main(void)
 {
     /* RFC 4648 section 10. */
@@ -58,7 +111,15 @@ int main(void)
     n = auth_step(AUTH_XOAUTH2, 1, "u@x", "tok", line, shown, sizeof(shown));
     CHECK_LIT(line, n, "\r\n");
     CHECK(auth_step(AUTH_XOAUTH2, 2, "u@x", "tok", line, shown, sizeof(shown)) == 0);
-    CHECK(n + 0 < auth_line_max("u@x", "tok"));
+    CHECK(auth_line_max(AUTH_XOAUTH2, "u@x", "tok") == 13 + strlen(enc) + 2);
+    CHECK(auth_line_max(AUTH_LOGIN, "user", "pw") == 12);
+    CHECK(auth_line_max(AUTH_LOGIN, "user", "password") == 12 + 2);
+    CHECK(auth_line_max(AUTH_NONE, "user", "pw") == 0);
+
+    /* b64_decode checks without writing when out is NULL. */
+    CHECK(b64_decode("Zm9vYmFy", 8, 0) == 6 && b64_decode("Zm9v!mFy", 8, 0) == -1);
+
+    long_lines();
 
     /* The choice: asked and offered, or the first of PLAIN, LOGIN. */
     struct esmtp e;

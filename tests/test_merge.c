@@ -32,6 +32,7 @@ struct plan {
     int sharded, sessions, signal, fatal;
     int64_t t0_unix_us;
     int tls, tls_verify;      /* the shard's settings */
+    const char *auth;         /* AUTH asked for (run.settings.auth), or NULL */
 };
 
 /* The report of the run (or shard) `pl`: its slots k = j*N + I, each
@@ -54,6 +55,7 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
     id.sharded = pl->sharded;
     id.settings.tls = pl->tls;
     id.settings.tls_verify = pl->tls_verify;
+    id.settings.auth = pl->auth;
     struct stats *st = malloc(sizeof(*st));
     int64_t owned = shard_owned(&pl->shard, TOTAL);
     stats_init(st, owned);
@@ -80,6 +82,13 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
         r.phase_mask = 1u << PH_MESSAGE | 1u << PH_CONNECT;
         r.phase_us[PH_MESSAGE] = (uint64_t)(r.end_us - r.start_us);
         r.phase_us[PH_CONNECT] = latency(k + 1) % 1000;
+        if (pl->auth) {
+            /* Slot k's connection's AUTH: most 235, some refused or worse. */
+            r.auth_mech = (uint8_t)(k % 13 == 0 ? 2 : 1);
+            r.auth_end = (uint8_t)(k % 17 == 0 ? AUTH_END_UNTRIED : k % 7 == 0 ? AUTH_END_REFUSED
+                                   : k % 23 == 0 ? AUTH_END_GAVE_UP : AUTH_END_OK);
+            r.auth_code = (uint16_t)(k % 2 ? 535 : 454);
+        }
         stats_add(st, &r);
         end = r.end_us > end ? r.end_us : end;
     }
@@ -89,7 +98,7 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
     intervals_due(&st->iv, &pl->shard, TOTAL, st->ol.offer_end_us);
     struct run_info ri = { .fatal = pl->fatal, .signal = pl->signal, .sessions = (unsigned)pl->sessions,
                            .target = "127.0.0.1:25", .rcpts_per_message = 1, .id = &id,
-                           .tls = pl->tls, .tls_verify = pl->tls_verify };
+                           .tls = pl->tls, .tls_verify = pl->tls_verify, .auth_mech = pl->auth };
     results_ending(&ri);
     char *text = 0;
     size_t len = 0;
@@ -110,7 +119,7 @@ static char *report(const struct plan *pl, int json, struct stats **keep)
 
 static char *shard_report(uint32_t i, uint32_t n)
 {
-    struct plan pl = { { i, n }, 1, 2, 0, 0, T0, 0, 0 };
+    struct plan pl = { { i, n }, 1, 2, 0, 0, T0, 0, 0, "PLAIN or LOGIN, as offered" };
     return report(&pl, 1, 0);
 }
 
@@ -133,7 +142,7 @@ static void whole(void)
     char why[512] = "";
     CHECK(merge_texts(t, names, 3, &res, why, sizeof(why)) == 0);
     CHECK_STR(why, "");
-    struct plan one = { { 0, 1 }, 0, 6, 0, 0, T0, 0, 0 };
+    struct plan one = { { 0, 1 }, 0, 6, 0, 0, T0, 0, 0, "PLAIN or LOGIN, as offered" };
     struct stats *all;
     char *text = report(&one, 0, &all);
     /* Every bucket of every histogram, and so every percentile. */
@@ -147,6 +156,20 @@ static void whole(void)
     for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
         CHECK(hist_quantile(&m->phase[PH_MESSAGE], q[i]) == hist_quantile(&all->phase[PH_MESSAGE], q[i]));
     CHECK(m->sent == TOTAL && m->requested == TOTAL && m->connections == TOTAL);
+    /* AUTH's counts, mechanism by mechanism and code by code. */
+    CHECK(m->auth.not_tried == all->auth.not_tried && m->auth.not_tried > 0);
+    for (int a = 0; a < AUTHSTATS_MECHS; a++) {
+        const struct auth_tally *x = &m->auth.mech[a], *y = &all->auth.mech[a];
+        CHECK(x->attempts == y->attempts && x->authenticated == y->authenticated
+              && x->refused == y->refused && x->given_up == y->given_up && x->codes == y->codes);
+        for (unsigned c = 0; c < y->codes; c++) {
+            unsigned d = 0;
+            while (d < x->codes && x->code[d].code != y->code[c].code)
+                d++;
+            CHECK(d < x->codes && x->code[d].count == y->code[c].count);
+        }
+    }
+    CHECK(m->auth.mech[0].refused > 0 && m->auth.mech[1].refused > 0 && m->auth.mech[0].given_up > 0);
     CHECK(res.merged.n == 3 && res.merged.missing_n == 0 && res.merged.expected == 3);
     /* The intervals, interval by interval. */
     CHECK(m->iv.n == all->iv.n);
@@ -206,6 +229,20 @@ static char *edit(const char *t, const char *from, const char *to)
     return s;
 }
 
+/* t with the number after its first `key` replaced by `value` (malloc'd). */
+static char *set_count(const char *t, const char *key, const char *value)
+{
+    const char *at = strstr(t, key);
+    if (at == 0)
+        return 0;
+    at += strlen(key);
+    const char *end = at + strspn(at, "0123456789");
+    size_t n = (size_t)(at - t) + strlen(value) + strlen(end);
+    char *s = malloc(n + 1);
+    snprintf(s, n + 1, "%.*s%s%s", (int)(at - t), t, value, end);
+    return s;
+}
+
 /* Merging a and b must fail with a message that holds want. */
 static void refused(char *a, char *b, const char *want)
 {
@@ -228,11 +265,11 @@ static void refused(char *a, char *b, const char *want)
 static void refusals(void)
 {
     char *s0 = shard_report(0, 2), *s1 = shard_report(1, 2);
-    struct plan pl = { { 0, 1 }, 0, 2, 0, 0, T0, 0, 0 };
+    struct plan pl = { { 0, 1 }, 0, 2, 0, 0, T0, 0, 0, "PLAIN or LOGIN, as offered" };
     char *whole_run = report(&pl, 1, 0);
     pl.sharded = 1;
     char *zero_of_one = report(&pl, 1, 0);
-    pl = (struct plan){ { 1, 2 }, 1, 3, 0, 0, T0, 0, 0 };
+    pl = (struct plan){ { 1, 2 }, 1, 3, 0, 0, T0, 0, 0, "PLAIN or LOGIN, as offered" };
     char *other_s = report(&pl, 1, 0);
     char *e;
 
@@ -296,6 +333,33 @@ static void refusals(void)
     refused(s0, e = edit(s1, "\"not_done\":0,\"offered_per_s\"", "\"not_done\":1,\"offered_per_s\""),
             "\"intervals[0].not_done\" is not \"due\" less \"started\"");
     free(e);
+    /* AUTH's counts must add up, and be there exactly when AUTH was asked for. */
+    refused(s0, e = edit(s1, "\"PLAIN\":{\"attempts\":", "\"PLAIN\":{\"attempts\":1"),
+            "b.json: line 1: \"auth.mechanisms.PLAIN\": authenticated, refused, given_up and unanswered "
+            "do not make the attempts");
+    free(e);
+    refused(s0, e = edit(s1, "\"refused_codes\":{\"535\":", "\"refused_codes\":{\"535\":1"),
+            "\"auth.mechanisms.PLAIN.refused_codes\" hold ");
+    free(e);
+    refused(s0, e = edit(s1, "\"refused_codes\":{\"535\"", "\"refused_codes\":{\"5x5\""),
+            "b.json: line 1: \"auth.mechanisms.PLAIN.refused_codes\": \"5x5\" is not a reply code");
+    free(e);
+    refused(s0, e = edit(s1, "\"LOGIN\":{", "\"CRAM\\nMD5\":{"),
+            "b.json: line 1: \"auth.mechanisms\": \"CRAM?MD5\" is no mechanism of this build");
+    free(e);
+    refused(s0, e = edit(s1, "\"auth\":\"PLAIN or LOGIN, as offered\"", "\"auth\":null"),
+            "b.json: line 1: \"auth\" in a run whose \"run.settings.auth\" is null");
+    free(e);
+    refused(s0, e = edit(s1, "\"auth\":{", "\"auth_\":{"),
+            "b.json: line 1: no \"auth\", though \"run.settings.auth\" names a mechanism");
+    free(e);
+    refused(s0, e = edit(s1, "\"not_tried\":", "\"not_tried\":-"), "\"auth.not_tried\" is not a whole number");
+    free(e);
+    /* Two shards whose counts would overflow when added. */
+    char *big0 = set_count(s0, "\"not_tried\":", "18446744073709551000"),
+         *big1 = set_count(s1, "\"not_tried\":", "1000");
+    refused(big0, big1, "b.json: \"auth\": the reports' sum does not fit 64 bits");
+    free(big0), free(big1);
     free(s0), free(s1), free(whole_run), free(zero_of_one), free(other_s);
 }
 
@@ -399,11 +463,32 @@ static int merged_texts(char *a, char *b, char **text, char **json, char *why, s
     return rc;
 }
 
+/* A shard with AUTH and one without: AUTH's counts are the one shard's,
+ * and the report says the shards differ in it, in either order. */
+static void auth_differs(void)
+{
+    char *a0 = shard_report(0, 2);
+    struct plan pl = { { 1, 2 }, 1, 2, 0, 0, T0, 0, 0, 0 };
+    char *n1 = report(&pl, 1, 0);
+    char *text, *json, why[512] = "";
+    for (int order = 0; order < 2; order++) {
+        CHECK(merged_texts(order ? n1 : a0, order ? a0 : n1, &text, &json, why, sizeof(why)) == 0);
+        const char *line = strstr(text, "\n  auth        PLAIN: 391 attempts, ");
+        CHECK(line != 0 && strstr(text, "\n              LOGIN: 32 attempts, ") != 0);
+        CHECK(strstr(text, order ? "  settings    auth differs: null in 1 of 2 shards, \"PLAIN or LOGIN, as offered\" in 1\n"
+                                 : "  settings    auth differs: \"PLAIN or LOGIN, as offered\" in 1 of 2 shards, null in 1\n") != 0);
+        CHECK(strstr(json, "\"auth\":{\"not_tried\":") != 0);
+        free(text);
+        free(json);
+    }
+    free(a0), free(n1);
+}
+
 /* Shards that differ in settings: the report says how many had which,
  * in either order, never one shard's word for all. */
 static void settings(void)
 {
-    struct plan pl = { { 0, 2 }, 1, 2, 0, 0, T0, 1, 1 };
+    struct plan pl = { { 0, 2 }, 1, 2, 0, 0, T0, 1, 1, 0 };
     char *v0 = report(&pl, 1, 0);
     pl.shard.index = 1;
     pl.tls_verify = 0;
@@ -434,7 +519,7 @@ static void settings(void)
 
     /* A suite's name from a report is shown as every text is. */
     char *s0 = shard_report(0, 2), *s1 = shard_report(1, 2), *e;
-    pl = (struct plan){ { 0, 2 }, 1, 2, 0, 0, T0, 1, 0 };
+    pl = (struct plan){ { 0, 2 }, 1, 2, 0, 0, T0, 1, 0, 0 };
     free(s0);
     s0 = report(&pl, 1, 0);
     char *t = edit(s0, "\"full\":0", "\"full\":1");
@@ -492,7 +577,7 @@ static void missing(void)
     free(line);
     merge_result_free(&res);
 
-    struct plan pl = { { 2, 4 }, 1, 2, SIGINT, 0, T0, 0, 0 };
+    struct plan pl = { { 2, 4 }, 1, 2, SIGINT, 0, T0, 0, 0, "PLAIN or LOGIN, as offered" };
     free(t[1]);
     t[1] = report(&pl, 1, 0);
     CHECK(merge_texts(t, names, 2, &res, why, sizeof(why)) == 0);
@@ -514,7 +599,7 @@ static void missing(void)
  * lasts 2 s longer. */
 static void late_shard(void)
 {
-    struct plan pl = { { 1, 2 }, 1, 2, 0, 0, T0 + 2000000, 0, 0 };
+    struct plan pl = { { 1, 2 }, 1, 2, 0, 0, T0 + 2000000, 0, 0, "PLAIN or LOGIN, as offered" };
     char *t[2] = { shard_report(0, 2), report(&pl, 1, 0) };
     struct merge_result res, early;
     char why[512];
@@ -536,6 +621,7 @@ int main(void)
     refusals();
     inexact();
     settings();
+    auth_differs();
     missing();
     late_shard();
     return check_done("merge");

@@ -75,14 +75,23 @@ int main(void)
     /* An incomplete reply asks for more. */
     CHECK(FEED("250-a\r\n250 b") == REPLY_MORE);
 
-    /* Long lines: the first 10240 bytes are kept, the rest dropped... */
+    /* Long lines: the first 12288 bytes are kept (an AUTH challenge line
+     * of RFC 4954's 12288 octets whole), the rest dropped, and said so... */
+    CHECK(REPLY_LINE_KEEP == 12288);
     size_t n = 15000;
     char *big = malloc(n + 8);
     memcpy(big, "250 ", 4);
     memset(big + 4, 'x', n - 4);
     memcpy(big + n, "\r\n", 2);
     CHECK(feed(big, n + 2, 1000, 0) == REPLY_DONE && r.code == 250);
+    CHECK(r.text_len == REPLY_LINE_KEEP - 4 && r.cut);
+    /* ...a line of exactly what is kept is whole (its CRs not counted)... */
+    memcpy(big + REPLY_LINE_KEEP, "\r\r\n", 3);
+    CHECK(feed(big, REPLY_LINE_KEEP + 3, 1000, 0) == REPLY_DONE && !r.cut);
     CHECK(r.text_len == REPLY_LINE_KEEP - 4);
+    memcpy(big + REPLY_LINE_KEEP, "x\r\n", 3);
+    CHECK(feed(big, REPLY_LINE_KEEP + 3, 1000, 0) == REPLY_DONE && r.cut);
+    CHECK(FEED("250 short\r\n") == REPLY_DONE && !r.cut);
     free(big);
     /* ...and a line longer than the limit is an error, however it arrives. */
     n = REPLY_LINE_LIMIT + 10;

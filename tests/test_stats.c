@@ -106,10 +106,21 @@ static void blank_rss(void)
     *k = '0';
 }
 
-static void add(struct stats *st, unsigned flags, enum fail_reason why, int phases, uint64_t base)
+/* How a planted record's connection's AUTH ended. */
+struct planted_auth {
+    int mech;
+    enum auth_end end;
+    int code;
+};
+
+static void add_auth(struct stats *st, unsigned flags, enum fail_reason why, int phases, uint64_t base,
+                     struct planted_auth a)
 {
     struct record r;
     memset(&r, 0, sizeof(r));
+    r.auth_mech = (uint8_t)a.mech;
+    r.auth_end = (uint8_t)a.end;
+    r.auth_code = (uint16_t)a.code;
     r.type = REC_MESSAGE;
     r.flags = (uint16_t)flags;
     r.fail_reason = (uint8_t)why;
@@ -140,6 +151,11 @@ static void add(struct stats *st, unsigned flags, enum fail_reason why, int phas
     stats_add(st, &r);
 }
 
+static void add(struct stats *st, unsigned flags, enum fail_reason why, int phases, uint64_t base)
+{
+    add_auth(st, flags, why, phases, base, (struct planted_auth){ 0, AUTH_END_NONE, 0 });
+}
+
 static void planted_report(void)
 {
     static struct stats st;
@@ -153,8 +169,11 @@ static void planted_report(void)
         unsigned f = RF_SENT | RF_DOT_SENT | RF_SCHEDULED | (i % 3 == 0 ? RF_NEW_CONN : 0);
         if (i % 3 == 0)
             f |= RF_TLS | (i == 6 ? RF_TLS_RESUMED : 0);
-        add(&st, f, FAIL_NONE, smtp | (i % 3 == 0 ? 1 << PH_TLS | 1 << PH_AUTH : 0) | (i == 5 ? 1 << PH_RSET : 0),
-            1000 + i * 12345);
+        /* AUTH on each new connection: PLAIN, LOGIN once. */
+        struct planted_auth a = { i == 6 ? 2 : 1, i % 3 == 0 ? AUTH_END_OK : AUTH_END_NONE, 235 };
+        add_auth(&st, f, FAIL_NONE,
+                 smtp | (i % 3 == 0 ? 1 << PH_TLS | 1 << PH_AUTH : 0) | (i == 5 ? 1 << PH_RSET : 0),
+                 1000 + i * 12345, a);
     }
     /* Just under a second: still shown to the microsecond. */
     const uint32_t rset_us[] = { 999500 };
@@ -170,9 +189,16 @@ static void planted_report(void)
         r.tls_cipher = (uint16_t)(0x2000 + k);
         stats_add(&st, &r);
     }
+    /* AUTH's failures on some of the failed messages' connections:
+     * refusals with their codes, given up, unanswered, not tried. */
+    const struct planted_auth fa[FAIL_COUNT] = {
+        [FAIL_NONE] = { 2, AUTH_END_REFUSED, 454 }, [FAIL_REPLY] = { 1, AUTH_END_REFUSED, 535 },
+        [FAIL_LOST] = { 2, AUTH_END_REFUSED, 535 }, [FAIL_TIMEOUT] = { 2, AUTH_END_UNANSWERED, 0 },
+        [FAIL_PROTOCOL] = { 3, AUTH_END_GAVE_UP, 0 }, [FAIL_AUTH] = { 0, AUTH_END_UNTRIED, 0 },
+    };
     for (int why = 0; why < FAIL_COUNT; why++)
-        add(&st, RF_SCHEDULED | RF_NEW_CONN, (enum fail_reason)why, 1 << PH_CONNECT | 1 << PH_MAIL,
-            200000 + (uint64_t)why * 777);
+        add_auth(&st, RF_SCHEDULED | RF_NEW_CONN, (enum fail_reason)why, 1 << PH_CONNECT | 1 << PH_MAIL,
+                 200000 + (uint64_t)why * 777, fa[why]);
     add(&st, RF_NOT_DONE | RF_SCHEDULED, FAIL_NONE, 0, 2400000);
     stats_finish(&st);
     st.start_us = 1000000;
@@ -184,7 +210,7 @@ static void planted_report(void)
     struct run_info ri = { .status = "completed", .sessions = 3, .target = "127.0.0.1:25",
                            .rcpts_per_message = 2, .lmtp = 1, .reuse = 1, .tls = 1, .tls_verify = 1,
                            .suite_name = { "TLSv1.2 AES", "TLSv1.3 AES", "TLSv1.2 CHACHA" },
-                           .auth_mech = "PLAIN" };
+                           .auth_mech = "PLAIN or LOGIN, as offered" };
     FILE *f = fmemopen(out, sizeof(out), "w");
     stats_print(&st, f, &ri);
     fclose(f);
@@ -230,6 +256,41 @@ static void planted_report(void)
     CHECK(st.start_us >= lo && st.start_us <= hi);
 }
 
+/* The auth line: codes beyond those kept apart are "other"; a run that
+ * asked for AUTH but never got to it says 0 attempts; sums that would
+ * overflow are refused. */
+static void auth_lines(void)
+{
+    static struct authstats a, b;
+    memset(&a, 0, sizeof(a));
+    struct record r;
+    memset(&r, 0, sizeof(r));
+    r.auth_mech = 2;
+    r.auth_end = AUTH_END_REFUSED;
+    for (int c = 0; c < 10; c++) {
+        r.auth_code = (uint16_t)(530 + c);
+        authstats_add(&a, &r);
+    }
+    authstats_add(&a, &r);
+    char buf[1024];
+    FILE *f = fmemopen(buf, sizeof(buf), "w");
+    authstats_print(&a, f);
+    fclose(f);
+    CHECK_STR(buf, "  auth        LOGIN: 11 attempts, 0 authenticated, 11 refused (530: 1, 531: 1, 532: 1, "
+                   "533: 1, 534: 1, 535: 1, 536: 1, 537: 1, other: 3)\n");
+    memset(&b, 0, sizeof(b));
+    f = fmemopen(buf, sizeof(buf), "w");
+    authstats_print(&b, f);
+    fclose(f);
+    CHECK_STR(buf, "  auth        0 attempts\n");
+    /* A merge adds exactly, code by code, and refuses an overflow. */
+    CHECK(authstats_merge(&b, &a) == 0 && authstats_merge(&b, &a) == 0);
+    CHECK(b.mech[1].attempts == 22 && b.mech[1].code[0].count == 2 && b.mech[1].code_other == 6);
+    b.mech[1].refused = UINT64_MAX;
+    CHECK(authstats_merge(&b, &a) < 0);
+    CHECK(authstats_mech("LOGIN") == 2 && authstats_mech("CRAM-MD5") == 0);
+}
+
 int main(void)
 {
     /* 1..1000 ms: rank ceil(q * 1000) is an exact integer. */
@@ -272,6 +333,7 @@ int main(void)
     CHECK(json_ms("p50") == 0.040);
     CHECK(json_ms("p90") == 0.070);
     planted_report();
+    auth_lines();
     /* Phase names, and a number that is no phase. */
     CHECK_STR(stats_phase_name(PH_CONNECT), "connect");
     CHECK_STR(stats_phase_name(PH_MESSAGE), "message");

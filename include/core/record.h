@@ -31,6 +31,17 @@ enum fail_reason {
     FAIL_COUNT
 };
 
+/* How a connection's AUTH ended (in the record of the message that opened
+ * it; AUTH_END_NONE in every other record, and without AUTH). */
+enum auth_end {
+    AUTH_END_NONE,
+    AUTH_END_OK,         /* 235 */
+    AUTH_END_REFUSED,    /* another reply than 235 or 334: auth_code */
+    AUTH_END_GAVE_UP,    /* the client cancelled: an endless or malformed 334 */
+    AUTH_END_UNANSWERED, /* the connection was lost, or timed out, in the exchange */
+    AUTH_END_UNTRIED,    /* not tried: no mechanism offered that the run may use */
+};
+
 enum rec_flags {
     RF_SENT      = 1 << 0,  /* the server accepted the message */
     RF_DOT_SENT  = 1 << 1,  /* content and "." went out (drives -c) */
@@ -75,6 +86,9 @@ struct record {
     uint64_t phase_us[PH_COUNT];   /* for PH_RCPT: the sum over all RCPTs */
     uint32_t rcpt_n;               /* valid entries of rcpt_us[] */
     uint32_t rcpt_us[REC_RCPT_INLINE];  /* each RCPT's latency; more go in REC_SAMPLES */
+    uint8_t auth_mech;             /* the AUTH mechanism tried (smtp/auth.h), 0 none */
+    uint8_t auth_end;              /* enum auth_end */
+    uint16_t auth_code;            /* AUTH_END_REFUSED: the reply's code */
 };
 
 #endif

@@ -19,7 +19,7 @@ struct part {
     struct run_id id;                 /* ... and read */
     int sharded;                      /* run.shard is not null */
     struct shard shard;               /* 0/1 when not sharded */
-    const char *status, *error, *target, *auth;   /* error, auth: NULL if null/absent */
+    const char *status, *error, *target;   /* error: NULL if null */
     int fatal, signal;
     unsigned workers_died;
     unsigned sessions;

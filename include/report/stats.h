@@ -6,6 +6,7 @@
 #define STATS_H
 
 #include "core/json.h"
+#include "report/authstats.h"
 #include "report/hist.h"
 #include "report/intervals.h"
 #include "report/openloop.h"
@@ -34,6 +35,7 @@ struct stats {
     struct { uint16_t version, cipher; uint64_t count; } suite[STATS_SUITES];
     unsigned suites;
     uint64_t suite_other;          /* handshakes of kinds beyond suite[] */
+    struct authstats auth;         /* what each connection's AUTH came to */
     uint64_t start_us, end_us;     /* the monotonic clock: t0 once known, the end */
     int64_t t0_unix_us;            /* t0 on the real-time clock */
     int64_t start_lag_us;          /* --start-at: the gate opened this late */

@@ -18,7 +18,10 @@
  * "achieved" is the messages sent, the intervals count their slots due,
  * started and not done by due time, and "timeline" and the stall figures
  * of "schedule" are new; "thresholds" (--fail-if), "stages" (--stages)
- * and, for --find-rate, "search". */
+ * and, for --find-rate, "search"; "auth" an object of what AUTH came to,
+ * per mechanism used (attempts, authenticated, refusals by code, given
+ * up, unanswered), no longer the mechanism asked for (now
+ * run.settings.auth). */
 #define STATSJSON_VERSION 3
 
 void stats_json(const struct stats *st, FILE *out, const struct run_info *ri);

@@ -14,7 +14,10 @@ char *startup_body(const struct config *cfg, size_t *len);
 
 /* The password or token for --auth-user: the first line of
  * --auth-password-file, or --auth-password (whose bytes in argv are then
- * overwritten, so that ps shows them no longer). NULL without AUTH. */
+ * overwritten, so that ps shows them no longer). NULL without AUTH. From
+ * before it is read, the process (and the workers it forks) is not
+ * dumpable: no core file holds it. Credentials that would make an AUTH
+ * line longer than RFC 4954 allows (AUTH_LINE_MAX) are refused here. */
 char *startup_secret(const struct config *cfg);
 
 /* The default sender or recipient, foo@host (malloc'd). */
@@ -27,7 +30,8 @@ char *startup_address(const char *host);
 void startup_addresses(const struct config *cfg, const char *sender, const char *recipient);
 
 /* The TLS context for --starttls or --smtps (host: the target's host, the
- * default name to send and verify); NULL without TLS. */
+ * default name to send and verify; NULL for a unix: target, where
+ * --tls-verify then needs --tls-servername); NULL without TLS. */
 struct tls_client *startup_tls(const struct config *cfg, const char *host);
 
 #endif

@@ -8,7 +8,9 @@
 
 #include <stddef.h>
 
-#define REPLY_LINE_KEEP  10240   /* bytes of a line that are kept */
+/* A line is kept up to 12288 bytes: an AUTH challenge may be that long
+ * (RFC 4954 4). */
+#define REPLY_LINE_KEEP  12288   /* bytes of a line that are kept */
 #define REPLY_LINE_LIMIT 20480   /* a longer line (its end not counted) is an error */
 #define REPLY_TEXT_KEEP  10240   /* text appending stops once this is reached */
 #define REPLY_LINES_MAX  1000    /* a reply of more lines is a protocol error */
@@ -29,6 +31,7 @@ typedef void (*reply_line_fn)(void *ctx, const char *line, size_t len);
 struct reply {
     int code;                  /* of the last line; 0 if not exactly 3 digits */
     int lines;
+    int cut;                   /* a line was longer than REPLY_LINE_KEEP: text lacks its end */
     size_t text_len;
     char text[REPLY_TEXT_KEEP + REPLY_LINE_KEEP + 2];
     /* scanner state */

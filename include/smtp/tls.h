@@ -57,6 +57,11 @@ void tls_link_info(const struct tls_link *l, struct tls_info *info);
 ssize_t tls_read(struct tls_link *l, void *buf, size_t len);
 ssize_t tls_write(struct tls_link *l, const void *buf, size_t len);
 
+/* Why the last tls_read or tls_write failed with EPROTO: the library's
+ * reason (e.g. the server's alert, "tlsv13 alert certificate required"),
+ * or "" if it gave none. */
+const char *tls_link_error(const struct tls_link *l);
+
 /* Frees the link (the socket is the caller's). */
 void tls_link_free(struct tls_link *l);
 

@@ -134,6 +134,10 @@ int mergeadd(struct merge_result *res, const struct part *p, int64_t off, const 
         HIST(st->phase[ph], s->phase[ph], phase_key[ph]);
     SUM_U(st->tls_full, s->tls_full, "tls.full");
     SUM_U(st->tls_resumed, s->tls_resumed, "tls.resumed");
+    if (authstats_merge(&st->auth, &s->auth) < 0) {
+        *key = "auth";
+        return MERGEADD_OVERFLOW;
+    }
     int e = add_suites(res, p, key);
     if (e == 0 && st->scheduled)
         e = add_schedule(&st->ol, &s->ol, off, key);

@@ -4,6 +4,7 @@
 #include "merge/mergeread.h"
 
 #include "core/config.h"
+#include "merge/authread.h"
 #include "merge/fields.h"
 #include "report/statsjson.h"
 #include "run/schedule.h"
@@ -383,8 +384,7 @@ int part_read(struct part *p, const char *text, size_t len, char *why, size_t wh
     if (!r.bad && p->st->requested != shard_owned(&p->shard, p->id.messages))
         rd_bad(&r, jr_get(&p->doc, root, "messages"), "\"messages.requested\" is not shard %u/%u's "
             "part of the run's slots", p->shard.index, p->shard.count);
-    if (jr_get(&p->doc, root, "auth"))
-        p->auth = rd_s(&r, root, "", "auth", 0);
+    authread(&r, root, &p->st->auth);
     tls(&r, root, p);
     if (!r.bad && p->id.rate_on)
         schedule(&r, root, p);

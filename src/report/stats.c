@@ -1,3 +1,5 @@
+/* stats: the parent's numbers for the run, summed from the records, and
+ * the end-of-run text report. */
 #include "report/stats.h"
 
 #include "core/json.h"
@@ -121,6 +123,8 @@ void stats_add(struct stats *st, const struct record *r)
         st->connections++;
     if (r->flags & RF_TLS)
         add_handshake(st, r);
+    if (r->auth_end != AUTH_END_NONE)
+        authstats_add(&st->auth, r);
     st->rcpt_sent += r->rcpt_sent;
     st->rcpt_ok += r->rcpt_ok;
     st->rcpt_bad += r->rcpt_bad;
@@ -321,8 +325,7 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
             fprintf(out, "              other kinds: %llu\n", (unsigned long long)st->suite_other);
     }
     if (ri->auth_mech)
-        fprintf(out, "  auth        %s, %llu connections authenticated\n", ri->auth_mech,
-                (unsigned long long)st->phase[PH_AUTH].count);
+        authstats_print(&st->auth, out);
     if (ri->merged)
         settings_lines(out, &ri->merged->settings, ri->merged->n);
     fprintf(out, "  recipients  %llu sent, %llu accepted, %llu rejected",

@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #define FILE_MAX (256L * 1024 * 1024)
 
@@ -64,17 +68,47 @@ char *startup_body(const struct config *cfg, size_t *len)
     return body;
 }
 
+/* No core file, and no other process of this user reading our memory
+ * (ptrace, /proc/PID/mem): from here the secret is in it. A fork keeps
+ * this, so the workers are covered too. Elsewhere, no core at least. */
+static void undumpable(void)
+{
+#ifdef __linux__
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+        return;
+#endif
+    struct rlimit none = { 0, 0 };
+    if (setrlimit(RLIMIT_CORE, &none) < 0)
+        diag_fatal("cannot keep the AUTH secret out of core files: %s", strerror(errno));
+}
+
+/* RFC 4954 4: each line of the exchange is at most AUTH_LINE_MAX octets;
+ * credentials that need a longer one are refused here, not at the server.
+ * Without --auth-mech, PLAIN or LOGIN may be used: both must fit. */
+static void fits(const struct config *cfg, const char *secret, const char *from)
+{
+    const enum auth_mech may[2] = { cfg->auth_mech ? (enum auth_mech)cfg->auth_mech : AUTH_PLAIN,
+                                    cfg->auth_mech ? AUTH_NONE : AUTH_LOGIN };
+    for (int i = 0; i < 2; i++) {
+        size_t n = auth_line_max(may[i], cfg->auth_user, secret);
+        if (n > AUTH_LINE_MAX)
+            diag_fatal("%s: the credentials make an AUTH %s line of %zu octets; RFC 4954 allows %d",
+                       from, auth_mech_name(may[i]), n, AUTH_LINE_MAX);
+    }
+}
 
 char *startup_secret(const struct config *cfg)
 {
     if (!cfg->auth_user)
         return 0;
+    undumpable();
     if (cfg->auth_password) {
         char *secret = strdup(cfg->auth_password);
         if (secret == 0)
             diag_fatal("out of memory");
         /* What ps shows is argv itself: blank the copy there. */
         memset((char *)cfg->auth_password, '*', strlen(cfg->auth_password));
+        fits(cfg, secret, "--auth-password");
         return secret;
     }
     size_t size;
@@ -94,6 +128,9 @@ char *startup_secret(const struct config *cfg)
     secret[n] = 0;
     auth_wipe(data, size);
     free(data);
+    char from[4200];
+    snprintf(from, sizeof(from), "--auth-password-file=%s", cfg->auth_password_file);
+    fits(cfg, secret, from);
     return secret;
 }
 
@@ -153,6 +190,11 @@ struct tls_client *startup_tls(const struct config *cfg, const char *host)
         .servername = cfg->tls_servername ? cfg->tls_servername : host,
         .resume = cfg->tls_resume,
     };
+    /* A verified chain says nothing of whom it was issued to: the name is
+     * the other half of verification. */
+    if (set.verify && set.servername == 0)
+        diag_fatal("--tls-verify with a unix: target needs --tls-servername "
+                   "(there is no host name to check)");
     if (cfg->tls_ca && access(cfg->tls_ca, R_OK) < 0)
         diag_fatal("--tls-ca=%s: %s", cfg->tls_ca, strerror(errno));
     struct tls_client *tc = tls_client_new(&set, err, sizeof(err));

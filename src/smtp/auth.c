@@ -1,4 +1,5 @@
-/* auth: SMTP AUTH's client side as pure functions, and base64. */
+/* auth: SMTP AUTH (RFC 4954) as pure functions: the mechanism, the
+ * client's lines with their limits, and base64. */
 #include "smtp/auth.h"
 
 #include <stdio.h>
@@ -38,23 +39,49 @@ size_t b64_len(size_t len)
     return (len + 2) / 3 * 4;
 }
 
+/* base64 fed piece by piece, so that credentials are encoded where they
+ * lie: no joined copy of them is made, and none is left to wipe. */
+struct b64w {
+    char *out;
+    size_t n;
+    unsigned long v;         /* up to 3 bytes not yet written */
+    int k;                   /* how many */
+};
+
+static void b64_put(struct b64w *w, const void *p, size_t len)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < len; i++) {
+        w->v = w->v << 8 | c[i];
+        if (++w->k < 3)
+            continue;
+        for (int s = 18; s >= 0; s -= 6)
+            w->out[w->n++] = b64[w->v >> s & 63];
+        w->v = 0;
+        w->k = 0;
+    }
+}
+
+static size_t b64_end(struct b64w *w)
+{
+    if (w->k > 0) {
+        unsigned long v = w->v << (8 * (3 - w->k));
+        w->out[w->n++] = b64[v >> 18 & 63];
+        w->out[w->n++] = b64[v >> 12 & 63];
+        w->out[w->n++] = w->k == 2 ? b64[v >> 6 & 63] : '=';
+        w->out[w->n++] = '=';
+    }
+    w->out[w->n] = 0;
+    w->v = 0;
+    w->k = 0;
+    return w->n;
+}
+
 size_t b64_encode(const void *in, size_t len, char *out)
 {
-    const unsigned char *p = in;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-        if (i + 1 < len)
-            v |= (unsigned)p[i + 1] << 8;
-        if (i + 2 < len)
-            v |= p[i + 2];
-        out[o++] = b64[v >> 18 & 63];
-        out[o++] = b64[v >> 12 & 63];
-        out[o++] = i + 1 < len ? b64[v >> 6 & 63] : '=';
-        out[o++] = i + 2 < len ? b64[v & 63] : '=';
-    }
-    out[o] = 0;
-    return o;
+    struct b64w w = { out, 0, 0, 0 };
+    b64_put(&w, in, len);
+    return b64_end(&w);
 }
 
 static int value(char c)
@@ -80,7 +107,9 @@ long b64_decode(const char *in, size_t len, unsigned char *out)
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out[o++] = (unsigned char)(v >> bits);
+            if (out)
+                out[o] = (unsigned char)(v >> bits);
+            o++;
         }
     }
     if (pad > 2 || (len % 4 != 0 && pad))
@@ -88,73 +117,114 @@ long b64_decode(const char *in, size_t len, unsigned char *out)
     return (long)o;
 }
 
-size_t auth_line_max(const char *user, const char *secret)
+/* PLAIN's and XOAUTH2's initial response, before base64. */
+static size_t initial_len(enum auth_mech m, const char *user, const char *secret)
 {
-    /* XOAUTH2's "user=U\1auth=Bearer S\1\1" is the longest raw form. */
-    size_t raw = strlen(user) + strlen(secret) + 32;
-    return b64_len(raw) + 32;
+    /* authzid (empty) NUL authcid NUL passwd; user=U ^A auth=Bearer T ^A ^A */
+    return strlen(user) + strlen(secret) + (m == AUTH_PLAIN ? 2 : 20);
 }
 
-/* "PREFIX" + base64(raw) + CRLF into line. */
-static size_t encoded(char *line, const char *prefix, const void *raw, size_t rawlen)
+static void initial(struct b64w *w, enum auth_mech m, const char *user, const char *secret)
 {
-    size_t n = strlen(prefix);
-    memcpy(line, prefix, n);
-    n += b64_encode(raw, rawlen, line + n);
-    memcpy(line + n, "\r\n", 3);
-    return n + 2;
+    if (m == AUTH_PLAIN) {
+        b64_put(w, "", 1);
+        b64_put(w, user, strlen(user));
+        b64_put(w, "", 1);
+        b64_put(w, secret, strlen(secret));
+    } else {
+        b64_put(w, "user=", 5);
+        b64_put(w, user, strlen(user));
+        b64_put(w, "\001auth=Bearer ", 13);
+        b64_put(w, secret, strlen(secret));
+        b64_put(w, "\001\001", 2);
+    }
+}
+
+static bool has_initial(enum auth_mech m)
+{
+    return m == AUTH_PLAIN || m == AUTH_XOAUTH2;
+}
+
+/* "AUTH " + the name, and with the initial response " " + its base64 + CRLF. */
+static size_t command_len(enum auth_mech m, const char *user, const char *secret)
+{
+    size_t n = 5 + strlen(auth_mech_name(m));
+    return has_initial(m) ? n + 1 + b64_len(initial_len(m, user, secret)) + 2 : n + 2;
+}
+
+static bool initial_on_command(enum auth_mech m, const char *user, const char *secret)
+{
+    return has_initial(m) && command_len(m, user, secret) <= AUTH_COMMAND_MAX;
+}
+
+static size_t max(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+size_t auth_line_max(enum auth_mech m, const char *user, const char *secret)
+{
+    switch (m) {
+    case AUTH_PLAIN:
+    case AUTH_XOAUTH2:
+        if (initial_on_command(m, user, secret))
+            return command_len(m, user, secret);
+        return b64_len(initial_len(m, user, secret)) + 2;
+    case AUTH_LOGIN:
+        return max(12, b64_len(max(strlen(user), strlen(secret))) + 2);
+    default:
+        return 0;
+    }
+}
+
+/* base64 of what w's feeder gives, then CRLF. */
+static size_t finish(struct b64w *w)
+{
+    b64_end(w);
+    memcpy(w->out + w->n, "\r\n", 3);
+    return w->n + 2;
 }
 
 size_t auth_step(enum auth_mech m, int step, const char *user, const char *secret,
                  char *line, char *shown, size_t shown_len)
 {
-    size_t ul = strlen(user), sl = strlen(secret), n = 0;
-    char raw[4096 + 64];
+    struct b64w w = { line, 0, 0, 0 };
 
-    if (ul + sl + 32 > sizeof(raw))
+    if (m != AUTH_PLAIN && m != AUTH_LOGIN && m != AUTH_XOAUTH2)
         return 0;
-    switch (m) {
-    case AUTH_PLAIN:
-        if (step != 0)
-            return 0;
-        /* authzid (empty) NUL authcid NUL passwd */
-        raw[0] = 0;
-        memcpy(raw + 1, user, ul);
-        raw[1 + ul] = 0;
-        memcpy(raw + 2 + ul, secret, sl);
-        n = encoded(line, "AUTH PLAIN ", raw, ul + sl + 2);
-        snprintf(shown, shown_len, "AUTH PLAIN <hidden>");
-        break;
-    case AUTH_LOGIN:
-        if (step == 0) {
-            memcpy(line, "AUTH LOGIN\r\n", 13);
-            snprintf(shown, shown_len, "AUTH LOGIN");
-            return 12;
+    bool on_command = initial_on_command(m, user, secret);
+    if (step == 0) {
+        size_t n = (size_t)sprintf(line, "AUTH %s", auth_mech_name(m));
+        snprintf(shown, shown_len, "%s%s", line, on_command ? " <hidden>" : "");
+        if (!on_command) {
+            memcpy(line + n, "\r\n", 3);
+            return n + 2;
         }
-        if (step > 2)
-            return 0;
-        n = encoded(line, "", step == 1 ? user : secret, step == 1 ? ul : sl);
-        snprintf(shown, shown_len, "<hidden>");
-        break;
-    case AUTH_XOAUTH2:
-        if (step == 0) {
-            int k = snprintf(raw, sizeof(raw), "user=%s\001auth=Bearer %s\001\001", user, secret);
-            n = encoded(line, "AUTH XOAUTH2 ", raw, (size_t)k);
-            snprintf(shown, shown_len, "AUTH XOAUTH2 <hidden>");
-        } else if (step == 1) {
-            /* The 334 carries the server's error: an empty line ends it. */
-            memcpy(line, "\r\n", 3);
-            snprintf(shown, shown_len, "%s", "");
-            return 2;
-        } else {
-            return 0;
-        }
-        break;
-    default:
-        return 0;
+        line[n++] = ' ';
+        w.n = n;
+        initial(&w, m, user, secret);
+        return finish(&w);
     }
-    auth_wipe(raw, sizeof(raw));
-    return n;
+    /* The responses in order, the initial one first if it did not go out
+     * with the command. */
+    int k = step - 1 + (on_command ? 1 : 0);
+    snprintf(shown, shown_len, "<hidden>");
+    if (m == AUTH_LOGIN && k < 2) {
+        const char *what = k == 0 ? user : secret;
+        b64_put(&w, what, strlen(what));
+        return finish(&w);
+    }
+    if (m != AUTH_LOGIN && k == 0) {
+        initial(&w, m, user, secret);
+        return finish(&w);
+    }
+    if (m == AUTH_XOAUTH2 && k == 1) {
+        /* The 334 carries the server's error: an empty line ends it. */
+        snprintf(shown, shown_len, "%s", "");
+        memcpy(line, "\r\n", 3);
+        return 2;
+    }
+    return 0;
 }
 
 void auth_wipe(void *p, size_t n)

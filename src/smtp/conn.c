@@ -134,6 +134,15 @@ static ssize_t tls_writev(struct conn *c, const struct iovec *iov, int iovcnt)
     return tls_write(c->tls, buf, used);
 }
 
+/* TLS broke after the handshake (e.g. the server's alert): IO_TLS, with
+ * the library's reason in c->why. */
+static enum io_status tls_broke(struct conn *c)
+{
+    const char *why = tls_link_error(c->tls);
+    snprintf(c->why, sizeof(c->why), "%s", *why ? why : "no reason given");
+    return IO_TLS;
+}
+
 enum io_status conn_writev(struct conn *c, struct iovec *iov, int iovcnt)
 {
     int64_t t0 = now_us();
@@ -142,10 +151,8 @@ enum io_status conn_writev(struct conn *c, struct iovec *iov, int iovcnt)
         return IO_LOST;
     for (;;) {
         ssize_t n = c->tls ? tls_writev(c, iov, iovcnt) : writev(c->fd, iov, iovcnt);
-        if (n < 0 && c->tls && errno == EPROTO) {
-            snprintf(c->why, sizeof(c->why), "TLS error");
-            return IO_TLS;
-        }
+        if (n < 0 && c->tls && errno == EPROTO)
+            return tls_broke(c);
         if (n < 0 && errno != EINTR)
             return write_error();
         if (n > 0) {
@@ -202,10 +209,8 @@ enum io_status conn_read_reply(struct conn *c, struct reply *r)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (c->tls && errno == EPROTO) {
-                snprintf(c->why, sizeof(c->why), "TLS error");
-                return IO_TLS;
-            }
+            if (c->tls && errno == EPROTO)
+                return tls_broke(c);
             return (errno == EAGAIN || errno == EWOULDBLOCK) ? IO_TIMEOUT : IO_LOST;
         }
         if (n == 0)

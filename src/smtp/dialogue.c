@@ -53,6 +53,9 @@ enum step sess_io_fail(struct sess *s, enum phase ph, enum io_status st, const c
         sess_fail(s, ph, FAIL_PROTOCOL, 0, "malformed reply while %s: more than %d lines",
                   label, REPLY_LINES_MAX);
         break;
+    case IO_TLS:
+        sess_fail(s, ph, FAIL_TLS, 0, "TLS error while %s: %s", label, s->conn.why);
+        break;
     default:
         sess_fail(s, ph, FAIL_LOST, 0, "lost connection while %s", label);
         break;

@@ -224,16 +224,53 @@ static enum step starttls(struct sess *s)
     return introduce(s);
 }
 
+/* One line of an AUTH exchange out, its reply in; the command buffer,
+ * which may have held the credentials, is wiped. */
+static enum io_status auth_say(struct sess *s, size_t len, const char *shown)
+{
+    struct record *r = &s->out.msg.rec;
+    if (s->cfg->verbose)
+        outbox_say(&s->out, REC_LOG, "%s", shown);
+    uint64_t w0 = s->conn.written;
+    enum io_status io = conn_write(&s->conn, s->cmd, len);
+    r->bytes_sent += s->conn.written - w0;
+    auth_wipe(s->cmd, s->cmd_cap);
+    if (io == IO_OK)
+        io = conn_read_reply(&s->conn, &s->reply);
+    if (io == IO_OK)
+        r->replies[reply_class(s->reply.code)]++;
+    return io;
+}
+
+/* RFC 4954 4: the client ends an exchange it cannot go on with by "*". */
+static enum io_status auth_cancel(struct sess *s)
+{
+    return auth_say(s, sess_command(s, "*\r\n"), "*");
+}
+
+/* Whether a 334 holds a challenge this client can read: one line of
+ * base64 (RFC 4954 4), at most 12288 octets long. NULL if it does, else
+ * what to add to "malformed 334 challenge". */
+static const char *challenge_fault(const struct reply *rp)
+{
+    if (rp->cut)
+        return " (longer than 12288 octets)";
+    return rp->lines == 1 && b64_decode(rp->text, rp->text_len, 0) >= 0 ? 0 : "";
+}
+
 /* RFC 4954. The credentials never reach -v, the records or an error, and
- * the command buffer that held them is wiped after each line. */
+ * the command buffer that held them is wiped after each line. The record
+ * of the message that opened the connection says how AUTH ended. */
 static enum step authenticate(struct sess *s)
 {
     const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
     enum auth_mech m = auth_choose(&s->ext, (enum auth_mech)cfg->auth_mech);
     char shown[64];
+    const char *fault;
     enum step st = STEP_OK;
 
+    r->auth_end = AUTH_END_UNTRIED;
     if (!s->ext.auth || m == AUTH_NONE)
         return sess_refuse(s, PH_AUTH, FAIL_AUTH, "AUTH: the server offers %s",
                            !s->ext.auth ? "no AUTH"
@@ -243,45 +280,41 @@ static enum step authenticate(struct sess *s)
         return sess_refuse(s, PH_AUTH, FAIL_AUTH,
                            "AUTH %s would send the credentials in clear: use --starttls or "
                            "--smtps (or --auth-allow-plaintext)", auth_mech_name(m));
-    sess_ensure_cmd(s, auth_line_max(cfg->auth_user, s->a->auth_secret));
+    r->auth_mech = (uint8_t)m;
+    sess_ensure_cmd(s, auth_line_max(m, cfg->auth_user, s->a->auth_secret) + 1);
     uint64_t t0 = sess_now_us();
     for (int step = 0;; step++) {
         size_t len = auth_step(m, step, cfg->auth_user, s->a->auth_secret, s->cmd,
                                shown, sizeof(shown));
-        if (len == 0) {
-            /* The mechanism has said all it has: cancel (RFC 4954 4). */
-            len = sess_command(s, "*\r\n");
-            strcpy(shown, "*");
-        }
-        if (cfg->verbose)
-            outbox_say(&s->out, REC_LOG, "%s", shown);
-        uint64_t w0 = s->conn.written;
-        enum io_status io = conn_write(&s->conn, s->cmd, len);
-        r->bytes_sent += s->conn.written - w0;
-        auth_wipe(s->cmd, s->cmd_cap);
-        if (io == IO_OK)
-            io = conn_read_reply(&s->conn, &s->reply);
+        /* The mechanism has said all it has, and the server asks for more. */
+        int endless = len == 0;
+        enum io_status io = endless ? auth_cancel(s) : auth_say(s, len, shown);
         if (io != IO_OK) {
+            r->auth_end = AUTH_END_UNANSWERED;
             st = sess_io_fail(s, PH_AUTH, io, "authenticating");
             break;
         }
-        r->replies[reply_class(s->reply.code)]++;
-        if (strcmp(shown, "*") == 0) {
+        if (endless) {
+            r->auth_end = AUTH_END_GAVE_UP;
             st = sess_refuse(s, PH_AUTH, FAIL_AUTH,
                              "AUTH %s: the server's 334 exchange does not end", auth_mech_name(m));
             break;
         }
-        if (s->reply.code == 235)
-            break;
-        if (s->reply.code == 334) {
-            unsigned char junk[REPLY_TEXT_KEEP];
-            if (s->reply.text_len <= sizeof(junk) * 3 / 4 - 3
-                && b64_decode(s->reply.text, s->reply.text_len, junk) >= 0)
-                continue;
-            st = sess_refuse(s, PH_AUTH, FAIL_AUTH, "AUTH %s: malformed 334 challenge",
-                             auth_mech_name(m));
+        if (s->reply.code == 235) {
+            r->auth_end = AUTH_END_OK;
             break;
         }
+        if (s->reply.code == 334 && (fault = challenge_fault(&s->reply)) == 0)
+            continue;
+        if (s->reply.code == 334) {
+            r->auth_end = AUTH_END_GAVE_UP;
+            auth_cancel(s);
+            st = sess_refuse(s, PH_AUTH, FAIL_AUTH, "AUTH %s: malformed 334 challenge%s",
+                             auth_mech_name(m), fault);
+            break;
+        }
+        r->auth_end = AUTH_END_REFUSED;
+        r->auth_code = (uint16_t)s->reply.code;
         if ((st = sess_rejected(s, PH_AUTH, "AUTH rejected", 1)) == STEP_REJECTED) {
             sess_give_up(s);
             st = STEP_CLOSED;

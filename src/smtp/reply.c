@@ -1,3 +1,4 @@
+/* reply: the SMTP reply reader, pure over a byte buffer. */
 #include "smtp/reply.h"
 
 #include <string.h>
@@ -6,6 +7,7 @@ void reply_begin(struct reply *r)
 {
     r->code = 0;
     r->lines = 0;
+    r->cut = 0;
     r->text_len = 0;
     r->text[0] = 0;
     r->line_len = 0;
@@ -47,6 +49,8 @@ static int finish_line(struct reply *r)
     size_t len = r->line_kept;
     size_t digits = 0;
 
+    if (r->line_len - r->line_crs > REPLY_LINE_KEEP)
+        r->cut = 1;
     while (len > 0 && line[len - 1] == '\r')
         len--;
     line[len] = 0;

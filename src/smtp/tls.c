@@ -21,6 +21,7 @@ struct tls_client {
 struct tls_link {
     SSL *ssl;
     struct tls_client *tc;
+    char error[128];         /* the reason of the last EPROTO */
 };
 
 /* The context's owner, for the new-session callback (one per process). */
@@ -121,6 +122,12 @@ struct tls_link *tls_link_new(struct tls_client *tc, int fd, char *err, size_t e
         return 0;
     }
     const char *name = tc->set.servername;
+    if (tc->set.verify && !(name && *name)) {
+        /* A chain checked without a name proves nothing of the peer. */
+        snprintf(err, errlen, "TLS: --tls-verify with no name to check");
+        tls_link_free(l);
+        return 0;
+    }
     if (name && *name) {
         if (is_address(name)) {
             if (tc->set.verify)
@@ -170,8 +177,12 @@ int tls_handshake(struct tls_link *l, char *err, size_t errlen)
     default:
         break;
     }
+    /* OpenSSL checks the chain and keeps the result even when nothing was
+     * to be verified: only a failure of the verification asked for is
+     * reported as one; anything else (a server's alert) is its own reason. */
     long v = SSL_get_verify_result(l->ssl);
-    if (v != X509_V_OK) {
+    if (l->tc->set.verify && v != X509_V_OK
+        && ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         snprintf(err, errlen, "certificate verify failed: %s", X509_verify_cert_error_string(v));
         ERR_clear_error();
         return -1;
@@ -193,6 +204,9 @@ static ssize_t failed(struct tls_link *l, int r)
 {
     int e = SSL_get_error(l->ssl, r);
     int sys = errno;
+    unsigned long why = ERR_peek_last_error();
+    const char *reason = why ? ERR_reason_error_string(why) : 0;
+    snprintf(l->error, sizeof(l->error), "%s", reason ? reason : "");
     ERR_clear_error();
     switch (e) {
     case SSL_ERROR_WANT_READ:
@@ -237,6 +251,11 @@ ssize_t tls_write(struct tls_link *l, const void *buf, size_t len)
         return -1;
     }
     return r;
+}
+
+const char *tls_link_error(const struct tls_link *l)
+{
+    return l->error;
 }
 
 void tls_link_free(struct tls_link *l)

@@ -39,6 +39,12 @@ int tls_handshake(struct tls_link *l, char *err, size_t errlen)
     return -1;
 }
 
+const char *tls_link_error(const struct tls_link *l)
+{
+    (void)l;
+    return "";
+}
+
 void tls_link_info(const struct tls_link *l, struct tls_info *info)
 {
     (void)l;

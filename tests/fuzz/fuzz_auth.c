@@ -26,10 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(enc);
     free(back);
 
-    /* Credentials: user and secret split from the input, no NUL inside. */
-    if (size > 4000)
+    /* Credentials: user and secret split from the input, no NUL inside;
+     * every line within auth_line_max, the command within 512 octets. */
+    if (size > 13000)
         return 0;
-    char buf[4001];
+    char *buf = malloc(size + 1);
     memcpy(buf, data, size);
     buf[size] = 0;
     char *secret = memchr(buf, '\n', size);
@@ -37,16 +38,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         *secret++ = 0;
     else
         secret = buf + size;
-    char *line = malloc(auth_line_max(buf, secret));
     char shown[64];
-    for (int m = AUTH_PLAIN; m <= AUTH_XOAUTH2; m++)
-        for (int step = 0; step < 4; step++) {
+    for (int m = AUTH_PLAIN; m <= AUTH_XOAUTH2; m++) {
+        size_t max = auth_line_max((enum auth_mech)m, buf, secret);
+        char *line = malloc(max + 1);
+        for (int step = 0; step < 5; step++) {
             size_t len = auth_step((enum auth_mech)m, step, buf, secret, line, shown, sizeof(shown));
-            if (len >= auth_line_max(buf, secret) || strlen(shown) >= sizeof(shown))
+            if (len > max || (len && (line[len] != 0 || memcmp(line + len - 2, "\r\n", 2) != 0))
+                || strlen(shown) >= sizeof(shown) || (step == 0 && len > AUTH_COMMAND_MAX))
                 abort();
             if (*secret && strstr(shown, secret) && strlen(secret) > 8)
                 abort();
         }
-    free(line);
+        free(line);
+    }
+    free(buf);
     return 0;
 }
