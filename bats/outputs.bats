@@ -67,15 +67,17 @@ full() { run --separate-stderr bash -c '"$@" >/dev/full' _ timeout -k 5 "$RUN_LI
 }
 
 @test "--json=FILE appears whole at the end; an old FILE stays intact until then" {
-    stop_sink
-    start_sink -w 2
     f=$SINK_DIR/run.json
     echo '{"old": true}' >"$f"
+    # The sink stopped: the kernel completes both connections, but no
+    # greeting comes, so the run cannot end before the sink goes on.
+    kill -STOP "$SINK_PID"
     "$SRC" -s 2 -m 2 --json="$f" "$SINK_ADDR" >/dev/null &
     BG=$!
     for i in $(seq 1 200); do [ "$(established "$SINK_PORT")" -ge 2 ] && break; sleep 0.05; done
     # While the run goes on, a reader sees the old report, whole.
     [ "$(json "$f" "j['old']")" = True ]
+    kill -CONT "$SINK_PID"
     wait "$BG"
     [ "$(json "$f" "j['messages']['sent']")" -eq 2 ]
     # Nothing else is left in the directory: no temporary file.
