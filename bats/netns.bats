@@ -46,7 +46,7 @@ teardown() {
 import json, sys
 j, m = json.load(open(sys.argv[1])), int(sys.argv[2])
 assert j['status'] == 'completed' and not j['merged']['partial'], j['status']
-assert j['messages'] == {'requested': m, 'sent': m, 'failed': 0, 'not_done': 0}, j['messages']
+assert j['messages'] == {'requested': m, 'sent': m, 'failed': 0, 'not_done': 0, 'unknown_outcome': 0}, j['messages']
 assert j['recipients']['accepted'] == m and j['connections'] == m
 for h in ('message', 'service', 'corrected', 'start_lag'):
     lat = j['latency_ms'][h]

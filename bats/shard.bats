@@ -211,7 +211,7 @@ d, m = sys.argv[1], int(sys.argv[2])
 j = json.load(open(d + '/m.json'))
 shards = [json.load(open('%s/s%d.json' % (d, i))) for i in range(3)]
 assert j['status'] == 'completed' and j['merged']['partial'] is False, j['merged']
-assert j['messages'] == {'requested': m, 'sent': m, 'failed': 0, 'not_done': 0}, j['messages']
+assert j['messages'] == {'requested': m, 'sent': m, 'failed': 0, 'not_done': 0, 'unknown_outcome': 0}, j['messages']
 assert j['recipients']['accepted'] == m and j['connections'] == m
 lat = j['latency_ms']
 for h in ('message', 'service', 'corrected', 'start_lag'):

@@ -78,7 +78,7 @@ assert len({s['run']['id'] for s in shards}) == 1
 j = json.load(open(d + '/run.json'))
 assert j['status'] == 'completed' and not j['merged']['partial'], j['status']
 assert j['run']['id'] == shards[0]['run']['id']
-assert j['messages'] == {'requested': m, 'sent': m, 'failed': 0, 'not_done': 0}, j['messages']
+assert j['messages'] == {'requested': m, 'sent': m, 'failed': 0, 'not_done': 0, 'unknown_outcome': 0}, j['messages']
 assert j['recipients']['accepted'] == m and j['connections'] == m
 assert sum(s['messages']['sent'] for s in shards) == m
 for h in ('message', 'service', 'corrected', 'start_lag'):

@@ -168,7 +168,7 @@ def integral(t):
     return c
 def within(t):          # slots k >= 0 with k < integral(t)
     return min(math.ceil(integral(t)), 70)
-assert j['messages'] == {'requested': 70, 'sent': 70, 'failed': 0, 'not_done': 0}, j['messages']
+assert j['messages'] == {'requested': 70, 'sent': 70, 'failed': 0, 'not_done': 0, 'unknown_outcome': 0}, j['messages']
 assert seen == 70, seen
 iv = j['intervals']
 for i, it in enumerate(iv[:10]):

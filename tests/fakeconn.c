@@ -220,7 +220,7 @@ static void default_reply(const struct ctx *c)
 
 static void run(const struct rule *r, const struct ctx *c)
 {
-    static const struct action dflt = { ACT_DEFAULT, NULL, 0, 0 };
+    static const struct action dflt = { ACT_DEFAULT, NULL, 0, 0, 0 };
     const struct action *acts = r ? r->acts : &dflt;
     int n = r ? r->nacts : 1;
     io_set_first(0);
@@ -270,6 +270,14 @@ static void run(const struct rule *r, const struct ctx *c)
         case ACT_EXPECT_LINES:
             expect += a->n;
             break;
+        case ACT_WAIT: {
+            /* Until the event's server-wide count reaches n (other
+             * connections make it); the server's lifetime bounds it. */
+            struct timespec t = { 0, 2000000 };
+            while (atomic_load(&srv->gcount[a->counter]) < a->n)
+                nanosleep(&t, 0);
+            break;
+        }
         case ACT_NOREPLY: case ACT_DATA_SKIP: case ACT_SWALLOW_DATA:
             break;
         }
@@ -314,6 +322,12 @@ static void command(void)
         io_read_content();
         end_of_data(swallow);
     }
+}
+
+void conn_hangup(void)
+{
+    struct ev e = count("hangup", 0);
+    log_ev(&e);
 }
 
 void serve_conn(const struct server *s, int fd, unsigned long conn_id)

@@ -145,6 +145,7 @@ static int fill(void)
 
 void io_end_of_input(void)
 {
+    conn_hangup();
     io_finish(at_eof == 1 ? "eof" : at_eof == 2 ? "peer-reset" : "read-error");
 }
 

@@ -15,6 +15,8 @@ void io_log(const char *what);
 _Noreturn void io_finish(const char *why);
 /* Ends it for the reason the input ended (eof, peer-reset, read-error). */
 _Noreturn void io_end_of_input(void);
+/* The client's side ended (fakeconn.c): the hangup event is counted. */
+void conn_hangup(void);
 /* FIN after what was sent; then reads until the client closes. */
 _Noreturn void io_close(void);
 _Noreturn void io_reset(void);

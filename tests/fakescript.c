@@ -187,7 +187,7 @@ int script_counter(const struct script *sc, const char *event)
     return -1;
 }
 
-static const char *const specials[] = { "banner", "dot", "rcpt-dot", "line", "any" };
+static const char *const specials[] = { "banner", "dot", "rcpt-dot", "line", "any", "hangup" };
 
 static void event_name(const char *w, char *out)
 {
@@ -213,7 +213,7 @@ static int parse_action(const char *s, size_t n, struct action *a)
         { "stall", ACT_STALL, 0 },
         { "sleep", ACT_SLEEP, 'n' }, { "stop-reading", ACT_STOP_READING, 0 },
         { "data-skip", ACT_DATA_SKIP, 0 }, { "swallow-data", ACT_SWALLOW_DATA, 0 },
-        { "expect-lines", ACT_EXPECT_LINES, 'n' },
+        { "expect-lines", ACT_EXPECT_LINES, 'n' }, { "wait", ACT_WAIT, 'w' },
     };
     size_t w = 0;
     while (w < n && !isspace((unsigned char)s[w]))
@@ -235,6 +235,23 @@ static int parse_action(const char *s, size_t n, struct action *a)
             return alen == 0 ? 0 : bad("%s takes no argument", names[i].name);
         if (names[i].arg == 't')
             return decode(arg, alen, &a->text, &a->len);
+        if (names[i].arg == 'w') {
+            /* wait EVENT N */
+            char ev[EV_NAME_MAX + 1];
+            size_t el = 0;
+            while (el < alen && !isspace((unsigned char)arg[el]))
+                el++;
+            if (el == 0 || el > EV_NAME_MAX - 1 || el == alen)
+                return bad("wait needs an event and a count");
+            snprintf(ev, sizeof(ev), "%.*s", (int)el, arg);
+            a->text = xrealloc(NULL, EV_NAME_MAX);
+            event_name(ev, a->text);
+            a->len = strlen(a->text);
+            while (el < alen && isspace((unsigned char)arg[el]))
+                el++;
+            snprintf(num, sizeof(num), "%.*s", (int)(alen - el), arg + el);
+            return number(num, 1, 1000000000, &a->n);
+        }
         if (names[i].arg == 'n') {
             snprintf(num, sizeof(num), "%.*s", (int)alen, arg);
             return number(num, 0, 1000000000, &a->n);
@@ -257,7 +274,7 @@ static int parse_action(const char *s, size_t n, struct action *a)
     return bad("unknown action: %.*s", (int)w, s);
 }
 
-static int rule_body(struct rule *r, const char *head, const char *acts)
+static int rule_body(struct script *sc, struct rule *r, const char *head, const char *acts)
 {
     char w[4096];
     if (!word(&head, w, sizeof(w)))
@@ -298,6 +315,8 @@ static int rule_body(struct rule *r, const char *head, const char *acts)
             r->acts = xrealloc(r->acts, (size_t)(r->nacts + 1) * sizeof(struct action));
             if (parse_action(p, (size_t)(e - p), &r->acts[r->nacts]) < 0)
                 return -1;
+            if (r->acts[r->nacts].kind == ACT_WAIT)
+                r->acts[r->nacts].counter = add_counter(sc, r->acts[r->nacts].text);
             enum act_kind k = r->acts[r->nacts++].kind;
             r->data_skip |= k == ACT_DATA_SKIP;
             r->swallow |= k == ACT_SWALLOW_DATA;
@@ -313,7 +332,7 @@ static int parse_rule(struct script *sc, const char *head, const char *acts)
 {
     struct rule r;
     memset(&r, 0, sizeof(r));
-    if (rule_body(&r, head, acts) < 0) {
+    if (rule_body(sc, &r, head, acts) < 0) {
         for (int i = 0; i < r.nacts; i++)
             free(r.acts[i].text);
         free(r.acts);

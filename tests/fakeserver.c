@@ -30,7 +30,11 @@
  * read until the client closes), reset (RST), shutdown-read, shutdown-write
  * (FIN, the connection kept), stall (no
  * more reading or writing), sleep MS, stop-reading, data-skip,
- * swallow-data, expect-lines N. TEXT has the escapes \r \n \t \\ \; \"
+ * swallow-data, expect-lines N, wait EVENT N (until the server-wide count
+ * of EVENT, made by any connection, reaches N: it orders what connections
+ * do; the lifetime bounds it). The event hangup is counted when the client
+ * ends its side of a connection (EOF, reset, read error); it has no rules
+ * of its own. TEXT has the escapes \r \n \t \\ \; \"
  * \xHH; blanks around it are dropped (\x20 keeps one).
  * After a DATA (or any) rule, the content is read up to the lone dot if
  * the rule's first reply byte was '3' and it has no data-skip, or if it has

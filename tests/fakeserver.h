@@ -18,14 +18,15 @@ struct spec {
 enum act_kind {
     ACT_REPLY, ACT_RAW, ACT_REPEAT, ACT_DEFAULT, ACT_NOREPLY, ACT_CLOSE, ACT_RESET,
     ACT_SHUTDOWN_READ, ACT_SHUTDOWN_WRITE, ACT_STALL, ACT_SLEEP, ACT_STOP_READING, ACT_DATA_SKIP,
-    ACT_SWALLOW_DATA, ACT_EXPECT_LINES
+    ACT_SWALLOW_DATA, ACT_EXPECT_LINES, ACT_WAIT
 };
 
 struct action {
     enum act_kind kind;
     char *text;          /* decoded, may hold NUL bytes */
     size_t len;
-    unsigned long long n; /* repeat count (0: forever), sleep ms, lines */
+    unsigned long long n; /* repeat count (0: forever), sleep ms, lines, wait count */
+    int counter;         /* wait: the event's server-wide counter */
 };
 
 /* Event names: the specials are lowercase, command verbs uppercase. */

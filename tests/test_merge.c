@@ -333,6 +333,10 @@ static void refusals(void)
     refused(s0, e = edit(s1, "\"not_done\":0,\"offered_per_s\"", "\"not_done\":1,\"offered_per_s\""),
             "\"intervals[0].not_done\" is not \"due\" less \"started\"");
     free(e);
+    /* An unknown outcome is one of the failed. */
+    refused(s0, e = edit(s1, "\"unknown_outcome\":0", "\"unknown_outcome\":1"),
+            "b.json: line 1: \"messages.unknown_outcome\" is more than \"failed\"");
+    free(e);
     /* AUTH's counts must add up, and be there exactly when AUTH was asked for. */
     refused(s0, e = edit(s1, "\"PLAIN\":{\"attempts\":", "\"PLAIN\":{\"attempts\":1"),
             "b.json: line 1: \"auth.mechanisms.PLAIN\": authenticated, refused, given_up and unanswered "
@@ -540,6 +544,25 @@ static void settings(void)
     free(t), free(e), free(s0), free(s1);
 }
 
+/* A report of a build that did not tell unknown outcomes merges as 0. */
+static void unknown_absent(void)
+{
+    char *a = shard_report(1, 4), *b = shard_report(3, 4);
+    char *old = edit(b, ",\"unknown_outcome\":0", "");
+    char *t[2] = { a, old };
+    struct merge_result res;
+    char why[512] = "";
+    CHECK(old != 0);
+    if (old == 0)
+        return;
+    CHECK(merge_texts(t, names, 2, &res, why, sizeof(why)) == 0);
+    CHECK(res.st->unknown == 0);
+    merge_result_free(&res);
+    free(a);
+    free(b);
+    free(old);
+}
+
 /* Shards 1 and 3 of 4 only: partial, the others named, status 3; a
  * shard stopped by SIGINT makes the merge's status 130. */
 static void missing(void)
@@ -623,6 +646,7 @@ int main(void)
     settings();
     auth_differs();
     missing();
+    unknown_absent();
     late_shard();
     return check_done("merge");
 }

@@ -51,6 +51,9 @@ enum rec_flags {
     RF_TLS       = 1 << 5,  /* this message's connection did a TLS handshake */
     RF_TLS_RESUMED = 1 << 6,  /* ... which resumed a session */
     RF_SCHEDULED = 1 << 7,  /* --rate: intended_us is the slot's due time */
+    /* Failed after its final dot (or BDAT LAST) went out, with no reply to
+     * it: the server may have the message or not. */
+    RF_UNKNOWN   = 1 << 8,
 };
 
 #define REC_TEXT_MAX 3584

@@ -23,6 +23,7 @@ struct stats {
     int64_t requested;
     int64_t sent, failed;
     int64_t given_up;              /* claimed, not started: the run stopped */
+    int64_t unknown;               /* of the failed: no reply after the final dot */
     uint64_t connections;
     uint64_t rcpt_sent, rcpt_ok, rcpt_bad;
     uint64_t rcpt_delivered, rcpt_lost;

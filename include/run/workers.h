@@ -12,7 +12,8 @@
 #include <sys/types.h>
 
 /* Called in the parent for each record; return nonzero to stop the run
- * at once (a fatal error). text is NUL-terminated. */
+ * (a fatal error): no slot is claimed any more, and the messages in
+ * flight end as they will (see stop_grace_ms). text is NUL-terminated. */
 typedef int (*record_fn)(void *ctx, const struct record *r, const char *text);
 
 /* The body of a worker; must not return. */
@@ -22,6 +23,7 @@ struct workers_result {
     int signal;          /* the signal that interrupted the run, or 0 */
     int stopped;         /* a record asked to stop */
     unsigned crashed;    /* workers that died of a signal we did not send */
+    int cut;             /* workers still running at the end of stop_grace_ms were killed */
 };
 
 /* What the parent's loop calls: on_start (if set) once it has opened the
@@ -37,6 +39,10 @@ struct workers_hooks {
     void (*on_tick)(void *ctx, int64_t watermark_us);
     void (*on_drain)(void *ctx);   /* the first SIGINT: the run drains */
     int tick_ms;
+    /* A record's stop (a fatal error) lets the workers finish what is in
+     * flight, each step bounded by --timeout; those still running after
+     * stop_grace_ms are killed (0: at once). */
+    int64_t stop_grace_ms;
     void *ctx;
     /* The parent's own descriptors beside the pipe (--metrics's server):
      * before each wait poll_fds puts at most max of them in pf and says

@@ -94,6 +94,8 @@ int parent_run(const struct config *cfg, struct session_args *sa, struct results
         .on_drain = on_drain,
         /* Interval lines soon after their interval's end. */
         .tick_ms = cfg->interval_ns ? 100 : 250,
+        /* A message in flight has a few steps left, each within --timeout. */
+        .stop_grace_ms = ((int64_t)cfg->timeout * 10 + 5) * 1000,
         .ctx = pa,
         .poll_fds = pa->mx ? metrics_poll_fds : 0,
         .on_poll = pa->mx ? metrics_on_poll : 0,
@@ -111,10 +113,11 @@ int parent_run(const struct config *cfg, struct session_args *sa, struct results
     report_end(&pa->rp);
     report_finish(&pa->rp, sh);
 
-    /* A worker that died mid-message took its message with it. */
+    /* A worker that died mid-message (or was killed when the fatal stop's
+     * grace ran out) took its message with it. */
     struct stats *st = &pa->rp.stats;
     int64_t lost = shared_claimed(sh) - st->sent - st->failed - st->given_up;
-    if (res->crashed && lost > 0) {
+    if ((res->crashed || res->cut) && lost > 0) {
         pa->rp.stats.failed += lost;
         pa->rp.stats.fails[FAIL_WORKER] += (uint64_t)lost;
     }

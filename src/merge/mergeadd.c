@@ -118,6 +118,7 @@ int mergeadd(struct merge_result *res, const struct part *p, int64_t off, const 
     SUM_I(st->sent, s->sent, "messages.sent");
     SUM_I(st->failed, s->failed, "messages.failed");
     SUM_I(st->given_up, s->given_up, "messages.not_done");
+    SUM_I(st->unknown, s->unknown, "messages.unknown_outcome");
     SUM_U(st->connections, s->connections, "connections");
     SUM_U(st->rcpt_sent, s->rcpt_sent, "recipients.sent");
     SUM_U(st->rcpt_ok, s->rcpt_ok, "recipients.accepted");

@@ -307,6 +307,11 @@ static void counts(struct rd *r, const struct jr_node *root, struct stats *st)
     st->sent = rd_count(r, m, "messages.", "sent");
     st->failed = rd_count(r, m, "messages.", "failed");
     st->given_up = rd_count(r, m, "messages.", "not_done");
+    /* Absent from the reports of builds that did not tell it: none. */
+    if (!r->bad && jr_get(r->d, m, "unknown_outcome"))
+        st->unknown = rd_count(r, m, "messages.", "unknown_outcome");
+    if (!r->bad && st->unknown > st->failed)
+        rd_bad(r, m, "\"messages.unknown_outcome\" is more than \"failed\"");
     /* Each of the shard's slots is sent, failed or not done, once. */
     if (!r->bad && st->requested != MESSAGES_UNBOUNDED
         && (st->sent > st->requested || st->failed > st->requested - st->sent

@@ -73,6 +73,8 @@ static void write_record_line(struct report *rp, const struct record *r, const c
         if (r->fail_code)
             json_int(&j, "code", r->fail_code);
     }
+    if ((r->flags & (RF_UNKNOWN | RF_SENT | RF_NOT_DONE)) == RF_UNKNOWN)
+        json_bool(&j, "unknown_outcome", 1);
     if (r->flags & RF_FATAL)
         json_string_n(&j, "error", text, r->text_len);
     json_uint(&j, "bytes", r->bytes_sent);

@@ -113,6 +113,8 @@ void stats_add(struct stats *st, const struct record *r)
         st->sent++;
     else
         st->failed++;
+    if ((r->flags & (RF_UNKNOWN | RF_SENT | RF_NOT_DONE)) == RF_UNKNOWN)
+        st->unknown++;
     if (!(r->flags & RF_NOT_DONE)) {
         if (st->first_start_us < 0 || r->start_us < st->first_start_us)
             st->first_start_us = r->start_us;
@@ -302,6 +304,8 @@ void stats_print(const struct stats *st, FILE *out, const struct run_info *ri)
         fprintf(out, "  messages    %lld requested, %lld sent, %lld failed",
                 (long long)st->requested, (long long)st->sent, (long long)st->failed);
     }
+    if (st->unknown > 0)
+        fprintf(out, " (%lld with unknown outcome)", (long long)st->unknown);
     if (left > 0)
         fprintf(out, ", %lld not done", (long long)left);
     fprintf(out, "\n");

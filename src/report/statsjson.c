@@ -150,6 +150,7 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_int(&j, "sent", st->sent);
     json_int(&j, "failed", st->failed);
     json_int(&j, "not_done", left > 0 ? left : 0);
+    json_int(&j, "unknown_outcome", st->unknown);
     json_end(&j);
     if (st->scheduled)
         openloop_json(&st->ol, st->per_interval ? &st->iv : 0, &j);

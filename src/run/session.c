@@ -219,8 +219,13 @@ _Noreturn void session_worker(const struct session_args *args, struct shared *sh
          * whose commands are not on the wire yet is given up. */
         if ((shared_stopping(region) || expired) && !(s->pre.valid && s->pre.sent > 0))
             st = STEP_STOPPED;
-        if (st == STEP_OK && s->conn.fd < 0)
+        if (st == STEP_OK && s->conn.fd < 0) {
             st = session_open(s);
+            /* The run stopped while the connection opened: nothing of the
+             * message has gone out yet, so it is given up. */
+            if (st == STEP_OK && shared_stopping(region))
+                st = STEP_STOPPED;
+        }
         if (st == STEP_OK)
             st = transaction_run(s, slot);
         stamp_end(s);

@@ -102,6 +102,7 @@ struct crew {
     int killed;              /* we sent SIGTERM to every worker */
     int open;                /* the gate is open: t0 is set */
     unsigned stop_mask;      /* bit s: the parent received stop signal s */
+    long long grace_end;     /* a record's stop: when the last workers are killed (ms) */
     struct workers_result *res;
 };
 
@@ -226,9 +227,11 @@ static int take_records(int rfd, struct crew *c, const struct workers_hooks *hk,
     int stop = 0;
     *len = dispatch(buf, *len + (size_t)got, hk->on_record, hk->ctx, &stop);
     if (stop && !c->res->stopped) {
+        /* Not a kill: a worker whose message's dot went out waits for the
+         * reply and reports it; the rest start nothing new. */
         c->res->stopped = 1;
         shared_stop(c->sh);
-        kill_all(c);
+        c->grace_end = now_ms() + hk->stop_grace_ms;
     }
     *got_out = (size_t)got;
     return 1;
@@ -298,6 +301,10 @@ static void parent_loop(int rfd, struct crew *c, const struct workers_hooks *hk)
             if (shared_recover(c->sh) == 1)
                 diag_warn("a worker died holding the slot lock; the lock was taken back");
             next_tick = now + hk->tick_ms;
+        }
+        if (c->res->stopped && !c->killed && now >= c->grace_end) {
+            c->res->cut = 1;
+            kill_all(c);
         }
         int wait_ms = gate(c, hk, (int)(next_tick - now));
         unsigned own = hk->poll_fds ? hk->poll_fds(hk->poll_ctx, pf + 2, WORKERS_POLL_MAX) : 0;
@@ -384,7 +391,7 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
         pids[i] = pid;
     }
     close(fds[1]);
-    struct crew crew = { hooks, pids, n, sh, 0, 0, 0, res };
+    struct crew crew = { hooks, pids, n, sh, 0, 0, 0, 0, res };
     if (fork_errno) {
         shared_stop(sh);
         kill_all(&crew);

@@ -90,6 +90,10 @@ static enum step final_replies(struct sess *s, enum phase ph, uint64_t t0)
                 r->flags |= RF_SENT;
                 r->rcpt_delivered = delivered;
                 r->rcpt_lost = replies - i;
+            } else {
+                /* The content is out and no answer came: the server may
+                 * hold the message. */
+                r->flags |= RF_UNKNOWN;
             }
             return sess_io_fail(s, ph, io, "sending message");
         }
@@ -210,8 +214,11 @@ static enum step bdat_deliver(struct sess *s, int64_t slot)
         if (waiting == 1 && off == total && !refused)
             return final_replies(s, PH_BDAT, t0);
         enum io_status io = conn_read_reply(&s->conn, &s->reply);
-        if (io != IO_OK)
+        if (io != IO_OK) {
+            if ((r->flags & RF_DOT_SENT) && !refused)
+                r->flags |= RF_UNKNOWN;
             return sess_io_fail(s, PH_BDAT, io, "sending message");
+        }
         waiting--;
         r->replies[reply_class(s->reply.code)]++;
         if (!sess_ok(s) && !refused) {
