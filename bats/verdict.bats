@@ -214,6 +214,55 @@ EOF2
     [ "$(fake_accepts)" -eq 0 ]
 }
 
+# The knee chart (--plot) against the JSON's search: a point per step and
+# series where the panel's scales put it, with its step's verdict; the
+# found rate's line, the failing rates' shade, the p50 threshold's line;
+# the title saying the range and the outcome ($3); the axes labelled.
+check_knee() {
+    command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) is not installed"
+    xmllint --noout "$1"
+    python3 - "$@" <<'PY'
+import json, math, sys
+import xml.etree.ElementTree as ET
+svg, s, title = ET.parse(sys.argv[1]).getroot(), json.load(open(sys.argv[2]))['search'], sys.argv[3]
+ns = '{http://www.w3.org/2000/svg}'
+texts = [t.text or '' for t in svg.iter(ns + 'text')]
+assert texts[0].startswith('smtp-source: capacity search, ' + title), (texts[0], title)
+assert texts.count('offered rate (messages/s)') == 2 and 'achieved (messages/s)' in texts, texts
+want = {}
+for i, p in enumerate(s['steps'], 1):
+    want[('achieved', i)] = (p['offered_per_s'], p['achieved_per_s'], p['passed'])
+    for q in ('p50', 'p99'):
+        if p['corrected_%s_ms' % q] > 0:
+            want[('corrected-' + q, i)] = (p['offered_per_s'], p['corrected_%s_ms' % q], p['passed'])
+seen, marks = {}, {}
+for g in svg.iter(ns + 'g'):
+    a = g.attrib
+    f = {k: float(a['data-' + k]) for k in ('px0', 'px1', 'py0', 'py1', 'x0', 'x1', 'y0', 'y1')}
+    tr = math.log10 if a['data-ylog'] == '1' else (lambda v: v)
+    X = lambda x: f['px0'] + (x - f['x0']) / (f['x1'] - f['x0']) * (f['px1'] - f['px0'])
+    Y = lambda y: f['py0'] + (tr(y) - tr(f['y0'])) / (tr(f['y1']) - tr(f['y0'])) * (f['py1'] - f['py0'])
+    for c in g.iter(ns + 'circle'):
+        if c.get('class') != 'pt':
+            continue
+        k = (c.get('data-series'), int(c.get('data-step')))
+        x, v = float(c.get('data-offered')), float(c.get('data-value'))
+        seen[k] = (x, v, c.get('data-passed') == '1')
+        assert abs(float(c.get('cx')) - X(x)) < 0.02 and abs(float(c.get('cy')) - Y(v)) < 0.02, k
+    for e in g:
+        if e.get('class') in ('found', 'failing', 'limit'):
+            marks.setdefault((a['id'], e.get('class')), []).append(float(e.get('data-rate') or e.get('data-value')))
+assert set(seen) == set(want), set(seen) ^ set(want)
+for k in want:
+    assert all(abs(u - w) < 0.0015 for u, w in zip(seen[k][:2], want[k][:2])) and seen[k][2] == want[k][2], (k, seen[k], want[k])
+failed = [p['offered_per_s'] for p in s['steps'] if not p['passed']]
+for panel in ('rate', 'latency'):
+    assert marks.get((panel, 'found')) == ([s['rate_per_s']] if s['rate_per_s'] else None), marks
+    assert marks.get((panel, 'failing')) == ([min(failed)] if failed else None), marks
+assert marks[('latency', 'limit')] == [150.0], marks
+PY
+}
+
 # A capacity search against the fake server of capacity C (see the
 # capacity directive atop tests/fakeserver.c); the objective: the median
 # corrected latency under 150 ms, no failure. Past C the queue grows by
@@ -225,8 +274,10 @@ capacity $c
 EOF2
     d=$(sink_dir)
     src --find-rate="$range" --step=3s -d -s 40 --fail-if='p50(corrected)>150ms' \
-        --fail-if='failed>1%' --json="$d/r.json" "$FAKE_ADDR" >"$d/out" 2>"$d/err" || rc=$?
+        --fail-if='failed>1%' --json="$d/r.json" --plot="$d/knee.svg" "$FAKE_ADDR" \
+        >"$d/out" 2>"$d/err" || rc=$?
     [ "${rc:-0}" -eq 0 ] || { cat "$d/out" "$d/err"; return 1; }
+    check_knee "$d/knee.svg" "$d/r.json" "${range%-*}/s to ${range#*-}/s: found "
     python3 - "$d" "$c" "$(fake_dots)" <<'PY'
 import json, sys
 d, c, seen = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
@@ -259,8 +310,11 @@ PY
 capacity 20
 EOF2
     d=$(sink_dir)
-    run src --find-rate=2-4 --step=1s -d -s 10 --fail-if='p50(corrected)>150ms' "$FAKE_ADDR"
+    run src --find-rate=2-4 --step=1s -d -s 10 --fail-if='p50(corrected)>150ms' --json="$d/r.json" \
+        --plot="$d/knee.svg" "$FAKE_ADDR"
     [ "$status" -eq 4 ]
+    check_knee "$d/knee.svg" "$d/r.json" '2/s to 4/s: passed even at TO'
+    grep -q '>passed at TO 4/s</text>' "$d/knee.svg"
     [[ "$output" == *"
 smtp-source: capacity search, 2/s to 4/s: passed at TO: even 4/s met every threshold
 "* ]]
