@@ -217,14 +217,16 @@ EOF2
 # The knee chart (--plot) against the JSON's search: a point per step and
 # series where the panel's scales put it, with its step's verdict; the
 # found rate's line, the failing rates' shade, the p50 threshold's line;
-# the title saying the range and the outcome ($3); the axes labelled.
+# the title saying the range and the outcome ($3); the axes labelled; the
+# latency thresholds' lines at $4 ms (150 unless given).
 check_knee() {
     command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) is not installed"
     xmllint --noout "$1"
-    python3 - "$@" <<'PY'
+    python3 - "$1" "$2" "$3" "${4:-150}" <<'PY'
 import json, math, sys
 import xml.etree.ElementTree as ET
 svg, s, title = ET.parse(sys.argv[1]).getroot(), json.load(open(sys.argv[2]))['search'], sys.argv[3]
+# argv[4]: the latency thresholds' limits, in ms.
 ns = '{http://www.w3.org/2000/svg}'
 texts = [t.text or '' for t in svg.iter(ns + 'text')]
 assert texts[0].startswith('smtp-source: capacity search, ' + title), (texts[0], title)
@@ -259,7 +261,7 @@ failed = [p['offered_per_s'] for p in s['steps'] if not p['passed']]
 for panel in ('rate', 'latency'):
     assert marks.get((panel, 'found')) == ([s['rate_per_s']] if s['rate_per_s'] else None), marks
     assert marks.get((panel, 'failing')) == ([min(failed)] if failed else None), marks
-assert marks[('latency', 'limit')] == [150.0], marks
+assert marks[('latency', 'limit')] == [float(v) for v in sys.argv[4].split()], marks
 PY
 }
 
@@ -350,4 +352,49 @@ EOF2
     run src --find-rate=1-10 --step=0.5s "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [ "$(fake_accepts)" -eq 0 ]
+}
+
+wait_for_line() {
+    local i
+    for ((i = 0; i < 3000; i++)); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.01
+    done
+    echo "never saw '$2' in $1:" >&2
+    cat "$1" >&2
+    return 1
+}
+
+@test "--find-rate: SIGINT during a step: the table so far, where it stopped, exit 130" {
+    start_fake_script - <<'EOF2'
+capacity 200
+EOF2
+    d=$(sink_dir)
+    bg_start "$SRC" --find-rate=5-80 --step=1s -d -s 10 --json="$d/r.json" --plot="$d/knee.svg" \
+        "$FAKE_ADDR" >"$d/out" 2>"$d/err"
+    pid=$BG_PID
+    # Step 2 has begun: the signal stops it (it is not judged) and the search.
+    wait_for_line "$d/err" ': step 2: 10/s offered for 1 s$'
+    kill -INT "$pid"
+    st=0
+    wait "$pid" || st=$?
+    [ "$st" -eq 130 ] || { cat "$d/out" "$d/err"; return 1; }
+    grep -qx 'smtp-source: capacity search, 5/s to 80/s: interrupted by SIGINT during step 2 (10/s), which was not judged' "$d/out"
+    grep -qx '  so far:   5/s met every threshold' "$d/out"
+    grep -Eq '^  1       5\.000/s    5\.000/s +[0-9.]+ +[0-9.]+       5       0  passed$' "$d/out"
+    [ "$(grep -c '^  [0-9]' "$d/out")" -eq 1 ]
+    python3 - "$d/r.json" "$(fake_dots)" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = j['search']
+assert j['status'] == 'interrupted' and s['outcome'] == 'interrupted', j
+assert s['interrupted'] == {'signal': 'SIGINT', 'step': 2, 'offered_per_s': 10, 'during': True}, s
+assert [p['offered_per_s'] for p in s['steps']] == [5] and s['steps'][0]['sent'] == 5, s
+assert s['rate_per_s'] == 5, s
+# Step 2's messages in flight finished; no new one started after the signal.
+assert 5 <= int(sys.argv[2]) <= 5 + 10, sys.argv[2]
+PY
+    # The default thresholds: p99(corrected)>1s is drawn.
+    check_knee "$d/knee.svg" "$d/r.json" '5/s to 80/s: interrupted at step 2 (10/s)' 1000
+    assert_no_workers
 }
