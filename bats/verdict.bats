@@ -398,3 +398,36 @@ PY
     check_knee "$d/knee.svg" "$d/r.json" '5/s to 80/s: interrupted at step 2 (10/s)' 1000
     assert_no_workers
 }
+
+@test "-s too low for --find-rate's and --stages' highest rate: one warning from Little's law, the short steps and stages marked" {
+    # Every message takes 300 ms: 20/s keeps 6 to 7 sessions busy.
+    start_fake_script - <<'EOF2'
+dot : sleep 300; default
+EOF2
+    d=$(sink_dir)
+    run src --find-rate=5-20 --step=1s -d -s 4 --fail-if='failed>0' --json="$d/r.json" "$FAKE_ADDR"
+    [ "$status" -eq 4 ]
+    w=$(grep -c 'warning: --find-rate up to' <<<"$output")
+    [ "$w" -eq 1 ]
+    # After step 1's line, before step 2's: the service time is step 1's.
+    [[ "$output" =~ ": step 1: 5/s offered, 5.0/s achieved, corrected p99 "[0-9.]+" ms: passed"$'\n'[^$'\n']*": warning: --find-rate up to 20/s: at the 3"[0-9][0-9]"."[0-9]" ms mean service time of step 1, that needs at least 7 sessions (Little's law), -s gives 4: raise -s, or the steps past 1"[23]"/s measure the sessions, not the server"$'\n'[^$'\n']*": step 2: 10/s offered for 1 s" ]]
+    [[ "$output" == *": step 3: 20/s offered, "*" achieved, corrected p99 "*" ms: passed (short of sessions: raise -s)"* ]]
+    python3 - "$d/r.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))['search']
+assert [p['short_of_sessions'] for p in s['steps']] == [False, False, True], s['steps']
+assert s['steps'][2]['achieved_per_s'] < 16, s['steps']
+PY
+    run src --stages=1s:5/s,1s:20/s -d -s 2 --json="$d/s.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c 'warning: --stages peaks at' <<<"$output")" -eq 1 ]
+    [[ "$output" =~ ": warning: --stages peaks at 20/s: at the 3"[0-9][0-9]"."[0-9]" ms mean service time of stage 1, that needs at least 7 sessions (Little's law), -s gives 2: raise -s, or the stages past 6/s measure the sessions, not the server" ]]
+    [[ "$output" =~ $'\n'"  stage 2     1.000 s, 5/s -> 20/s: 12 due, offered 12.0/s, achieved "[0-9.]+"/s, 0 failed; ms p50/p99 service "[0-9./]+", corrected "[0-9./]+" (short of sessions: raise -s, about 7 needed)"($'\n'|$) ]]
+    [[ "$output" =~ $'\n'"  stage 1     1.000 s, 0/s -> 5/s: 3 due, offered 3.0/s, achieved 3.0/s, 0 failed; ms p50/p99 service "[0-9./]+", corrected "[0-9./]+$'\n' ]]
+    python3 - "$d/s.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))['stages']
+assert [r['short_of_sessions'] for r in rows] == [False, True], rows
+assert rows[1]['sessions_needed'] == 7 and rows[0]['sessions_needed'] == 2, rows
+PY
+}

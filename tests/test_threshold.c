@@ -270,7 +270,7 @@ static void stage_list(void)
     CHECK(stages_parse("1s:20/s,1s:20/s", &st, why, sizeof(why)) == 0);
     static struct stage_rows sr;
     struct shard whole = { 0, 1 };
-    CHECK(stage_rows_init(&sr, &st, &whole, 30) == 0);
+    CHECK(stage_rows_init(&sr, &st, &whole, 30, 4) == 0);
     CHECK(sr.row[0].due == 10 && sr.row[1].due == 20);
     struct record r;
     memset(&r, 0, sizeof(r));
