@@ -399,7 +399,7 @@ PY
     assert_no_workers
 }
 
-@test "-s too low for --find-rate's and --stages' highest rate: one warning from Little's law, the short steps and stages marked" {
+@test "-s too low for --find-rate's and --stages' highest rate: one warning from Little's law, the short steps and stages marked; --merge refuses both reports" {
     # Every message takes 300 ms: 20/s keeps 6 to 7 sessions busy.
     start_fake_script - <<'EOF2'
 dot : sleep 300; default
@@ -430,4 +430,11 @@ rows = json.load(open(sys.argv[1]))['stages']
 assert [r['short_of_sessions'] for r in rows] == [False, True], rows
 assert rows[1]['sessions_needed'] == 7 and rows[0]['sessions_needed'] == 2, rows
 PY
+    # Neither report merges: one line each, naming the file and why.
+    run src --merge "$d/s.json" "$d/s.json"
+    [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+    [[ "${lines[0]}" == *"smtp-source: fatal: $d/s.json: line 1: a --stages run: its rows per stage keep percentiles, not histograms, and cannot be merged exactly" ]]
+    run src --merge "$d/r.json"
+    [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+    [[ "${lines[0]}" == *"smtp-source: fatal: $d/r.json: line 1: a capacity search (--find-rate), not a run: its steps are runs of their own, with nothing to merge" ]]
 }
