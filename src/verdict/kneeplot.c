@@ -81,9 +81,12 @@ static void failing(FILE *out, const struct svg_panel *p, const struct search *s
     fprintf(out, "<rect class=\"failing\" data-rate=\"%.3f\" x=\"%.2f\" y=\"%.1f\" "
             "width=\"%.2f\" height=\"%.1f\" fill=\"%s\"/>\n", s->fail, x, p->py1, p->px1 - x,
             p->py0 - p->py1, FAILED_FILL);
+    /* A narrow shade keeps its label inside the panel, at its right edge. */
+    int narrow = p->px1 - x < 130;
     if (label)
-        fprintf(out, "<text x=\"%.2f\" y=\"%.1f\" fill=\"%s\">from %g/s: failed</text>\n",
-                x + 5, p->py1 + 16, FAILED_TEXT, s->fail);
+        fprintf(out, "<text x=\"%.2f\" y=\"%.1f\"%s fill=\"%s\">from %g/s: failed</text>\n",
+                narrow ? p->px1 - 5 : x + 5, p->py1 + (narrow ? 34 : 16),
+                narrow ? " text-anchor=\"end\"" : "", FAILED_TEXT, s->fail);
 }
 
 /* The found rate (the highest that met every threshold), a line across
