@@ -15,8 +15,8 @@
 #define TOP 80
 
 /* The per-interval points: one circle each, with its value and a tooltip. */
-static void points(FILE *out, const struct svg_panel *p, const struct svg_series *s, const double *x,
-                   const double *v, size_t n, const char *unit)
+static void points(FILE *out, const struct svg_panel *p, const struct svg_series *s,
+                   const double *x, const double *v, size_t n, const char *unit)
 {
     svg_polyline(out, p, s, x, v, n);
     for (size_t i = 0; i < n; i++) {
@@ -88,7 +88,8 @@ static void latencies(FILE *out, const struct stats *st, double **v, const doubl
         lo = a < lo ? a : lo;
         hi = b > hi ? b : hi;
     }
-    struct svg_panel p = { "latency", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, t_end, lo, hi, 1 };
+    struct svg_panel p = { "latency", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, t_end, lo, hi,
+                           1 };
     svg_panel_open(out, &p, "Latency per interval (log scale)", "seconds since the start", "ms");
     svg_log_y(out, &p);
     svg_linear_x(out, &p, 8);
@@ -129,7 +130,8 @@ static void distribution(FILE *out, const struct stats *st, double top)
         lo = a < lo ? a : lo;
         hi = b > hi ? b : hi;
     }
-    struct svg_panel p = { "percentiles", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, 4, lo, hi, 1 };
+    struct svg_panel p = { "percentiles", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, 4, lo, hi,
+                           1 };
     svg_panel_open(out, &p, "Latency by percentile (whole run)", "percentile", "ms");
     svg_log_y(out, &p);
     static const char *const nines[] = { "0%", "90%", "99%", "99.9%", "99.99%" };
