@@ -426,3 +426,21 @@ PY
         [ "$(ls "$DOVECOT_MAILDIR/$a@example.test/new" | wc -l)" -eq 2 ]
     done
 }
+
+# --- the capacity search against Postfix -------------------------------------------
+
+@test "--find-rate against Postfix: the search completes, its steps sent what Postfix queued" {
+    run --separate-stderr tsrc --find-rate=10-40 --step=1s -s 10 -f a@example.test -t "$RCPT" \
+        --json="$SINK_DIR/r.json" "$MX_SMTP"
+    # Found (0) or passed even at 40/s (4): the search ran to its end.
+    [ "$status" -eq 0 ] || [ "$status" -eq 4 ] || { echo "$output $stderr"; return 1; }
+    [[ "$output" == "smtp-source: capacity search, 10/s to 40/s: "* ]]
+    total=$(json "$SINK_DIR/r.json" "sum(p['sent'] for p in j['search']['steps'])")
+    failed=$(json "$SINK_DIR/r.json" "sum(p['failed'] for p in j['search']['steps'])")
+    [ "$total" -ge 70 ] && [ "$failed" -eq 0 ]
+    [ "$(json "$SINK_DIR/r.json" "'%s %g' % (j['status'], j['search']['steps'][0]['offered_per_s'])")" = "completed 10" ]
+    # A connection per message: every one queued by smtpd, one queue id each.
+    wait_disconnects "$total"
+    [ "$(disconnects | wc -l)" -eq "$total" ]
+    [ "$(new_log | grep -cE 'smtpd\[[0-9]+\]: [0-9A-F]+: client=')" -eq "$total" ]
+}

@@ -214,6 +214,57 @@ EOF2
     [ "$(fake_accepts)" -eq 0 ]
 }
 
+# The knee chart (--plot) against the JSON's search: a point per step and
+# series where the panel's scales put it, with its step's verdict; the
+# found rate's line, the failing rates' shade, the p50 threshold's line;
+# the title saying the range and the outcome ($3); the axes labelled; the
+# latency thresholds' lines at $4 ms (150 unless given).
+check_knee() {
+    command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) is not installed"
+    xmllint --noout "$1"
+    python3 - "$1" "$2" "$3" "${4:-150}" <<'PY'
+import json, math, sys
+import xml.etree.ElementTree as ET
+svg, s, title = ET.parse(sys.argv[1]).getroot(), json.load(open(sys.argv[2]))['search'], sys.argv[3]
+# argv[4]: the latency thresholds' limits, in ms.
+ns = '{http://www.w3.org/2000/svg}'
+texts = [t.text or '' for t in svg.iter(ns + 'text')]
+assert texts[0].startswith('smtp-source: capacity search, ' + title), (texts[0], title)
+assert texts.count('offered rate (messages/s)') == 2 and 'achieved (messages/s)' in texts, texts
+want = {}
+for i, p in enumerate(s['steps'], 1):
+    want[('achieved', i)] = (p['offered_per_s'], p['achieved_per_s'], p['passed'])
+    for q in ('p50', 'p99'):
+        if p['corrected_%s_ms' % q] > 0:
+            want[('corrected-' + q, i)] = (p['offered_per_s'], p['corrected_%s_ms' % q], p['passed'])
+seen, marks = {}, {}
+for g in svg.iter(ns + 'g'):
+    a = g.attrib
+    f = {k: float(a['data-' + k]) for k in ('px0', 'px1', 'py0', 'py1', 'x0', 'x1', 'y0', 'y1')}
+    tr = math.log10 if a['data-ylog'] == '1' else (lambda v: v)
+    X = lambda x: f['px0'] + (x - f['x0']) / (f['x1'] - f['x0']) * (f['px1'] - f['px0'])
+    Y = lambda y: f['py0'] + (tr(y) - tr(f['y0'])) / (tr(f['y1']) - tr(f['y0'])) * (f['py1'] - f['py0'])
+    for c in g.iter(ns + 'circle'):
+        if c.get('class') != 'pt':
+            continue
+        k = (c.get('data-series'), int(c.get('data-step')))
+        x, v = float(c.get('data-offered')), float(c.get('data-value'))
+        seen[k] = (x, v, c.get('data-passed') == '1')
+        assert abs(float(c.get('cx')) - X(x)) < 0.02 and abs(float(c.get('cy')) - Y(v)) < 0.02, k
+    for e in g:
+        if e.get('class') in ('found', 'failing', 'limit'):
+            marks.setdefault((a['id'], e.get('class')), []).append(float(e.get('data-rate') or e.get('data-value')))
+assert set(seen) == set(want), set(seen) ^ set(want)
+for k in want:
+    assert all(abs(u - w) < 0.0015 for u, w in zip(seen[k][:2], want[k][:2])) and seen[k][2] == want[k][2], (k, seen[k], want[k])
+failed = [p['offered_per_s'] for p in s['steps'] if not p['passed']]
+for panel in ('rate', 'latency'):
+    assert marks.get((panel, 'found')) == ([s['rate_per_s']] if s['rate_per_s'] else None), marks
+    assert marks.get((panel, 'failing')) == ([min(failed)] if failed else None), marks
+assert marks[('latency', 'limit')] == [float(v) for v in sys.argv[4].split()], marks
+PY
+}
+
 # A capacity search against the fake server of capacity C (see the
 # capacity directive atop tests/fakeserver.c); the objective: the median
 # corrected latency under 150 ms, no failure. Past C the queue grows by
@@ -225,8 +276,10 @@ capacity $c
 EOF2
     d=$(sink_dir)
     src --find-rate="$range" --step=3s -d -s 40 --fail-if='p50(corrected)>150ms' \
-        --fail-if='failed>1%' --json="$d/r.json" "$FAKE_ADDR" >"$d/out" 2>"$d/err" || rc=$?
+        --fail-if='failed>1%' --json="$d/r.json" --plot="$d/knee.svg" "$FAKE_ADDR" \
+        >"$d/out" 2>"$d/err" || rc=$?
     [ "${rc:-0}" -eq 0 ] || { cat "$d/out" "$d/err"; return 1; }
+    check_knee "$d/knee.svg" "$d/r.json" "${range%-*}/s to ${range#*-}/s: found "
     python3 - "$d" "$c" "$(fake_dots)" <<'PY'
 import json, sys
 d, c, seen = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
@@ -259,8 +312,11 @@ PY
 capacity 20
 EOF2
     d=$(sink_dir)
-    run src --find-rate=2-4 --step=1s -d -s 10 --fail-if='p50(corrected)>150ms' "$FAKE_ADDR"
+    run src --find-rate=2-4 --step=1s -d -s 10 --fail-if='p50(corrected)>150ms' --json="$d/r.json" \
+        --plot="$d/knee.svg" "$FAKE_ADDR"
     [ "$status" -eq 4 ]
+    check_knee "$d/knee.svg" "$d/r.json" '2/s to 4/s: passed even at TO'
+    grep -q '>passed at TO 4/s</text>' "$d/knee.svg"
     [[ "$output" == *"
 smtp-source: capacity search, 2/s to 4/s: passed at TO: even 4/s met every threshold
 "* ]]
@@ -296,4 +352,89 @@ EOF2
     run src --find-rate=1-10 --step=0.5s "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [ "$(fake_accepts)" -eq 0 ]
+}
+
+wait_for_line() {
+    local i
+    for ((i = 0; i < 3000; i++)); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.01
+    done
+    echo "never saw '$2' in $1:" >&2
+    cat "$1" >&2
+    return 1
+}
+
+@test "--find-rate: SIGINT during a step: the table so far, where it stopped, exit 130" {
+    start_fake_script - <<'EOF2'
+capacity 200
+EOF2
+    d=$(sink_dir)
+    bg_start "$SRC" --find-rate=5-80 --step=1s -d -s 10 --json="$d/r.json" --plot="$d/knee.svg" \
+        "$FAKE_ADDR" >"$d/out" 2>"$d/err"
+    pid=$BG_PID
+    # Step 2 has begun: the signal stops it (it is not judged) and the search.
+    wait_for_line "$d/err" ': step 2: 10/s offered for 1 s$'
+    kill -INT "$pid"
+    st=0
+    wait "$pid" || st=$?
+    [ "$st" -eq 130 ] || { cat "$d/out" "$d/err"; return 1; }
+    grep -qx 'smtp-source: capacity search, 5/s to 80/s: interrupted by SIGINT during step 2 (10/s), which was not judged' "$d/out"
+    grep -qx '  so far:   5/s met every threshold' "$d/out"
+    grep -Eq '^  1       5\.000/s    5\.000/s +[0-9.]+ +[0-9.]+       5       0  passed$' "$d/out"
+    [ "$(grep -c '^  [0-9]' "$d/out")" -eq 1 ]
+    python3 - "$d/r.json" "$(fake_dots)" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = j['search']
+assert j['status'] == 'interrupted' and s['outcome'] == 'interrupted', j
+assert s['interrupted'] == {'signal': 'SIGINT', 'step': 2, 'offered_per_s': 10, 'during': True}, s
+assert [p['offered_per_s'] for p in s['steps']] == [5] and s['steps'][0]['sent'] == 5, s
+assert s['rate_per_s'] == 5, s
+# Step 2's messages in flight finished; no new one started after the signal.
+assert 5 <= int(sys.argv[2]) <= 5 + 10, sys.argv[2]
+PY
+    # The default thresholds: p99(corrected)>1s is drawn.
+    check_knee "$d/knee.svg" "$d/r.json" '5/s to 80/s: interrupted at step 2 (10/s)' 1000
+    assert_no_workers
+}
+
+@test "-s too low for --find-rate's and --stages' highest rate: one warning from Little's law, the short steps and stages marked; --merge refuses both reports" {
+    # Every message takes 300 ms: 20/s keeps 6 to 7 sessions busy.
+    start_fake_script - <<'EOF2'
+dot : sleep 300; default
+EOF2
+    d=$(sink_dir)
+    run src --find-rate=5-20 --step=1s -d -s 4 --fail-if='failed>0' --json="$d/r.json" "$FAKE_ADDR"
+    [ "$status" -eq 4 ]
+    w=$(grep -c 'warning: --find-rate up to' <<<"$output")
+    [ "$w" -eq 1 ]
+    # After step 1's line, before step 2's: the service time is step 1's.
+    [[ "$output" =~ ": step 1: 5/s offered, 5.0/s achieved, corrected p99 "[0-9.]+" ms: passed"$'\n'[^$'\n']*": warning: --find-rate up to 20/s: at the 3"[0-9][0-9]"."[0-9]" ms mean service time of step 1, that needs at least 7 sessions (Little's law), -s gives 4: raise -s, or the steps past 1"[23]"/s measure the sessions, not the server"$'\n'[^$'\n']*": step 2: 10/s offered for 1 s" ]]
+    [[ "$output" == *": step 3: 20/s offered, "*" achieved, corrected p99 "*" ms: passed (short of sessions: raise -s)"* ]]
+    python3 - "$d/r.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))['search']
+assert [p['short_of_sessions'] for p in s['steps']] == [False, False, True], s['steps']
+assert s['steps'][2]['achieved_per_s'] < 16, s['steps']
+PY
+    run src --stages=1s:5/s,1s:20/s -d -s 2 --json="$d/s.json" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c 'warning: --stages peaks at' <<<"$output")" -eq 1 ]
+    [[ "$output" =~ ": warning: --stages peaks at 20/s: at the 3"[0-9][0-9]"."[0-9]" ms mean service time of stage 1, that needs at least 7 sessions (Little's law), -s gives 2: raise -s, or the stages past 6/s measure the sessions, not the server" ]]
+    [[ "$output" =~ $'\n'"  stage 2     1.000 s, 5/s -> 20/s: 12 due, offered 12.0/s, achieved "[0-9.]+"/s, 0 failed; ms p50/p99 service "[0-9./]+", corrected "[0-9./]+" (short of sessions: raise -s, about 7 needed)"($'\n'|$) ]]
+    [[ "$output" =~ $'\n'"  stage 1     1.000 s, 0/s -> 5/s: 3 due, offered 3.0/s, achieved 3.0/s, 0 failed; ms p50/p99 service "[0-9./]+", corrected "[0-9./]+$'\n' ]]
+    python3 - "$d/s.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))['stages']
+assert [r['short_of_sessions'] for r in rows] == [False, True], rows
+assert rows[1]['sessions_needed'] == 7 and rows[0]['sessions_needed'] == 2, rows
+PY
+    # Neither report merges: one line each, naming the file and why.
+    run src --merge "$d/s.json" "$d/s.json"
+    [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+    [[ "${lines[0]}" == *"smtp-source: fatal: $d/s.json: line 1: a --stages run: its rows per stage keep percentiles, not histograms, and cannot be merged exactly" ]]
+    run src --merge "$d/r.json"
+    [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+    [[ "${lines[0]}" == *"smtp-source: fatal: $d/r.json: line 1: a capacity search (--find-rate), not a run: its steps are runs of their own, with nothing to merge" ]]
 }

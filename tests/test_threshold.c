@@ -3,11 +3,15 @@
 #include "check.h"
 
 #include "report/results.h"
+#include "report/openloop.h"
 #include "verdict/search.h"
 #include "verdict/stages.h"
 #include "verdict/verdict.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static struct threshold th;
 static char why[256];
@@ -270,7 +274,7 @@ static void stage_list(void)
     CHECK(stages_parse("1s:20/s,1s:20/s", &st, why, sizeof(why)) == 0);
     static struct stage_rows sr;
     struct shard whole = { 0, 1 };
-    CHECK(stage_rows_init(&sr, &st, &whole, 30) == 0);
+    CHECK(stage_rows_init(&sr, &st, &whole, 30, 4) == 0);
     CHECK(sr.row[0].due == 10 && sr.row[1].due == 20);
     struct record r;
     memset(&r, 0, sizeof(r));
@@ -286,6 +290,29 @@ static void stage_list(void)
     stage_rows_add(&sr, &r);
     CHECK(sr.row[0].sent == 1 && sr.row[0].started == 0 && sr.row[1].started == 2);
     CHECK(sr.row[1].failed == 1 && sr.row[0].corrected.max == 102000 && sr.row[0].service.max == 2000);
+    /* Little's law: 20/s at 2 ms keeps 0.04 of a session busy: 1. */
+    CHECK(stage_row_sessions_needed(&sr, 0) == 1 && stage_row_sessions_needed(&sr, 1) == 0);
+    CHECK(!stage_row_short_of_sessions(&sr, 0) && !stage_row_short_of_sessions(&sr, 1));
+    stage_rows_free(&sr);
+
+    /* The advice: once a message due after stage 1 is back, at stage 1's
+     * 400 ms: 20/s needs 8 sessions, the run has 4; said once. */
+    char advice[512];
+    CHECK(stage_rows_init(&sr, &st, &whole, 30, 4) == 0);
+    r.flags = RF_SENT | RF_SCHEDULED;
+    r.intended_us = r.start_us = 500000;
+    r.end_us = 900000;
+    CHECK(stage_rows_advice(&sr, &r, advice, sizeof(advice)) == 0);
+    stage_rows_add(&sr, &r);
+    CHECK(stage_rows_advice(&sr, &r, advice, sizeof(advice)) == 0);
+    r.intended_us = r.start_us = 1000000;
+    r.end_us = 1400000;
+    stage_rows_add(&sr, &r);
+    CHECK(stage_rows_advice(&sr, &r, advice, sizeof(advice)) == 1);
+    CHECK_STR(advice, "--stages peaks at 20/s: at the 400.0 ms mean service time of stage 1, that "
+              "needs at least 8 sessions (Little's law), -s gives 4: raise -s, or the stages "
+              "past 10/s measure the sessions, not the server");
+    CHECK(stage_rows_advice(&sr, &r, advice, sizeof(advice)) == 0);
     stage_rows_free(&sr);
 }
 
@@ -321,6 +348,35 @@ static void search(void)
     CHECK(searched(10, 400, 500, &found) == SEARCH_EXIT_PASSED_AT_TO && found == 400);
     CHECK(searched(10, 400, 5, &found) == SEARCH_EXIT_FAILED_AT_FROM && found == 0);
     CHECK(SEARCH_EXIT_FAILED_AT_FROM == RESULTS_EXIT_THRESHOLD && SEARCH_EXIT_PASSED_AT_TO == 4);
+    CHECK(openloop_little(20, 300000) == 6 && openloop_little(20, 305900) == 7);
+    CHECK(openloop_little(0, 300000) == 0 && openloop_little(20, 0) == 0);
+
+    /* Interrupted during step 2: the table holds step 1 alone. */
+    static struct search s;
+    static struct stats st;
+    double rate;
+    char text[2048];
+    stats_init(&st, 1);
+    search_init(&s, 5, 80);
+    CHECK(search_next(&s, &rate) && rate == 5);
+    search_record(&s, rate, &st, 1, 4);
+    CHECK(search_next(&s, &rate) && rate == 10);
+    search_interrupt(&s, SIGINT, rate, 1);
+    CHECK(search_exit_status(&s) == 130 && strcmp(search_outcome_name(&s), "interrupted") == 0);
+    FILE *f = fmemopen(text, sizeof(text), "w");
+    search_text(&s, f);
+    fclose(f);
+    const char *want = "smtp-source: capacity search, 5/s to 80/s: interrupted by SIGINT during "
+                       "step 2 (10/s), which was not judged\n  so far:   5/s met every threshold\n"
+                       "  step    offered ";
+    CHECK(strncmp(text, want, strlen(want)) == 0);
+    CHECK(strstr(text, "\n  1       5.000/s ") != 0 && strstr(text, "\n  2 ") == 0);
+    search_interrupt(&s, SIGTERM, rate, 0);
+    f = fmemopen(text, sizeof(text), "w");
+    search_text(&s, f);
+    fclose(f);
+    CHECK(strstr(text, "interrupted by SIGTERM before step 2 (10/s)") != 0);
+    stats_free(&st);
 }
 
 int main(void)

@@ -82,6 +82,10 @@ double openloop_achieved(const struct openloop *ol);
  * flight had every slot started on time): an upper bound within one bin
  * of the timeline. 0 when unknown (a merge without some shards). */
 uint64_t openloop_peak(const struct openloop *ol);
+/* Little's law: the sessions a rate of per_s messages a second keeps busy
+ * when each takes mean_us of service, rounded up (0 if either is 0). */
+uint64_t openloop_little(double per_s, double mean_us);
+
 /* Sessions that would hold the rate, 0 if the sessions were enough: when
  * at some moment more messages were due and unfinished than there were
  * sessions (a slot waited for one), and more than 1 - OPENLOOP_SHORTFALL

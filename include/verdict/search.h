@@ -19,7 +19,8 @@
 #define SEARCH_PRECISION 0.05
 
 /* The outcomes, and the exit statuses they give (see EXIT STATUS). */
-enum search_outcome { SEARCH_RUNNING, SEARCH_FOUND, SEARCH_PASSED_AT_TO, SEARCH_FAILED_AT_FROM };
+enum search_outcome { SEARCH_RUNNING, SEARCH_FOUND, SEARCH_PASSED_AT_TO, SEARCH_FAILED_AT_FROM,
+                      SEARCH_INTERRUPTED };
 #define SEARCH_EXIT_FOUND 0
 #define SEARCH_EXIT_PASSED_AT_TO 4
 #define SEARCH_EXIT_FAILED_AT_FROM 2
@@ -38,6 +39,11 @@ struct search {
     double pass, fail;               /* the highest passing, lowest failing rate (0: none) */
     int bisecting;
     enum search_outcome outcome;
+    /* SEARCH_INTERRUPTED: the stop signal, and the step it stopped (its
+     * number and rate); during is 0 if it came in the pause before it. */
+    int signal, during;
+    unsigned stopped_step;
+    double stopped_rate;
     struct search_step step[SEARCH_STEPS_MAX];
     unsigned n;
 };
@@ -52,12 +58,18 @@ int search_next(struct search *s, double *rate);
 void search_record(struct search *s, double rate, const struct stats *st, int passed,
                    unsigned sessions);
 
+/* A stop signal ended the search in (during) or before the step at rate:
+ * that step is not judged, the table holds the steps before it. */
+void search_interrupt(struct search *s, int signal, double rate, int during);
+
 /* The found rate (the highest that passed; 0 if none) and the exit status. */
 double search_rate(const struct search *s);
 int search_exit_status(const struct search *s);
 const char *search_outcome_name(const struct search *s);
 
-/* The step table and the result, as text and as the JSON "search" object. */
+/* The step table and the result, as text and as the JSON "search" object
+ * (an interrupted search: the table so far and the line that says where it
+ * stopped, "interrupted": {"signal", "step", "offered_per_s", "during"}). */
 void search_text(const struct search *s, FILE *out);
 void search_json(const struct search *s, struct json *j);
 

@@ -38,17 +38,33 @@ struct stage_row {
 struct stage_rows {
     const struct stages *st;
     struct stage_row *row;      /* st->n, heap */
+    unsigned sessions;          /* the run's (-s, or fewer if fewer slots) */
+    int advised;                /* stage_rows_advice has spoken, or had nothing to say */
     struct report_addendum addendum;
 };
 
 /* -1 if out of memory. */
 int stage_rows_init(struct stage_rows *sr, const struct stages *st, const struct shard *sh,
-                    int64_t slots);
+                    int64_t slots, unsigned sessions);
 void stage_rows_add(struct stage_rows *sr, const struct record *r);
 void stage_rows_free(struct stage_rows *sr);
 
-/* The report's lines ("stage 2  60 s 100/s -> 500/s: ...") and the JSON's
- * "stages" array (report_addendum callbacks). */
+/* Little's law on a stage: the sessions its highest rate keeps busy at the
+ * mean service time of its messages (0 if none was sent). */
+uint64_t stage_row_sessions_needed(const struct stage_rows *sr, unsigned i);
+/* The stage's starts fell short of its slots due (OPENLOOP_SHORTFALL) and
+ * Little's law says the sessions were too few: -s, not the server. */
+int stage_row_short_of_sessions(const struct stage_rows *sr, unsigned i);
+
+/* Once the first stage has its service time (a message due after it has
+ * ended) and the stages' peak rate needs more sessions than the run has:
+ * 1 and the warning in buf, once; else 0. */
+int stage_rows_advice(struct stage_rows *sr, const struct record *r, char *buf, size_t len);
+
+/* The report's lines ("stage 2  60 s 100/s -> 500/s: ...", with "(short
+ * of sessions: raise -s, about N needed)" when it was) and the JSON's
+ * "stages" array (with sessions_needed and short_of_sessions; report_addendum
+ * callbacks). */
 void stage_rows_text(const void *sr, FILE *out);
 void stage_rows_json(const void *sr, struct json *j);
 

@@ -50,8 +50,12 @@ static void on_start(void *ctx, const struct shared *sh)
 static int on_record(void *ctx, const struct record *r, const char *text)
 {
     struct parent *p = ctx;
-    if (p->staged)
+    if (p->staged) {
+        char advice[512];
         stage_rows_add(&p->rows, r);
+        if (stage_rows_advice(&p->rows, r, advice, sizeof(advice)))
+            diag_warn("%s", advice);
+    }
     return report_record(&p->rp, r, text);
 }
 
@@ -81,7 +85,8 @@ int parent_run(const struct config *cfg, struct session_args *sa, struct results
     pa->ran = 1;
     report_init(&pa->rp, cfg, &rs->out_std, rs->records, progress);
     if (cfg->stages_on) {
-        if (stage_rows_init(&pa->rows, &cfg->stages, &cfg->shard, cfg->messages) < 0)
+        if (stage_rows_init(&pa->rows, &cfg->stages, &cfg->shard, cfg->messages,
+                            nworkers) < 0)
             diag_fatal("out of memory");
         pa->staged = 1;
     }

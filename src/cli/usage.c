@@ -95,7 +95,8 @@ static const char verdict[] =
     "                  achieved<95% (--rate); also with --merge, on the merged run\n"
     "  --find-rate=FROM-TO  search the highest rate that meets the thresholds\n"
     "                  (failed>1%, p99(corrected)>1s if none): exit 0 found,\n"
-    "                  4 passed even at TO, 2 failed already at FROM\n"
+    "                  4 passed even at TO, 2 failed already at FROM; with\n"
+    "                  --plot, the knee chart; -s enough for TO (Little's law)\n"
     "  --step=T        each --find-rate step's length (10s)\n";
 
 static const char protocol[] =

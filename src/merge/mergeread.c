@@ -354,6 +354,12 @@ int part_read(struct part *p, const char *text, size_t len, char *why, size_t wh
     }
     const struct jr_node *root = jr_root(&p->doc);
     int64_t version;
+    if (root->type == JR_OBJECT && jr_get(&p->doc, root, "search")
+        && jr_get(&p->doc, root, "run") == 0) {
+        rd_bad(&r, jr_get(&p->doc, root, "search"), "a capacity search (--find-rate), not a run: "
+               "its steps are runs of their own, with nothing to merge");
+        return -1;
+    }
     if (root->type != JR_OBJECT || jr_get(&p->doc, root, "version") == 0
         || jr_get(&p->doc, root, "run") == 0) {
         rd_bad(&r, root, "not a report of smtp-source --json (no \"version\" and \"run\")");
@@ -364,6 +370,12 @@ int part_read(struct part *p, const char *text, size_t len, char *why, size_t wh
         rd_bad(&r, root, "format version %lld, not %d", (long long)version, STATSJSON_VERSION);
     if (jr_get(&p->doc, root, "merged"))
         rd_bad(&r, jr_get(&p->doc, root, "merged"), "a merged report, not a shard's");
+    /* A stage's row keeps its percentiles, not its histograms: the rows of
+     * several shards cannot be added up exactly, and the merge would drop
+     * them without a word. */
+    if (!r.bad && jr_get(&p->doc, root, "stages"))
+        rd_bad(&r, jr_get(&p->doc, root, "stages"), "a --stages run: its rows per stage keep "
+               "percentiles, not histograms, and cannot be merged exactly");
     const struct jr_node *hg = rd_member(&r, root, "", "histogram", JR_OBJECT, 0);
     if (rd_u(&r, hg, "histogram.", "sub_buckets") != HIST_SUB && !r.bad)
         rd_bad(&r, hg, "\"histogram.sub_buckets\" is not %u: another histogram geometry", HIST_SUB);

@@ -5,6 +5,7 @@
 #include "report/stalls.h"
 #include "run/schedule.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,6 +129,15 @@ uint64_t openloop_peak(const struct openloop *ol)
         return 0;
     stalls_peak(&ol->tl, &low, &high);
     return high;
+}
+
+uint64_t openloop_little(double per_s, double mean_us)
+{
+    double busy = per_s * mean_us / 1e6;
+    if (!(busy > 0))
+        return 0;
+    /* A hair under a whole number is that number: 6.0000001 sessions is 6. */
+    return (uint64_t)ceil(busy - 1e-9);
 }
 
 uint64_t openloop_sessions_needed(const struct openloop *ol)

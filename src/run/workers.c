@@ -344,13 +344,14 @@ int workers_run(unsigned n, struct shared *sh, worker_fn body, void *arg,
     pid_t *pids = calloc(n, sizeof(*pids));
     if (pids == 0)
         return -1;
-    /* The last run's signal pipe (--find-rate runs several). */
-    if (sig_pipe[0] >= 0) {
-        close(sig_pipe[0]);
-        close(sig_pipe[1]);
-        sig_pipe[0] = sig_pipe[1] = -1;
+    /* The last run's signal pipe serves this one (--find-rate runs
+     * several): a stop signal that came between them, its handler still
+     * in place, waits in it and stops this run at once. */
+    if (sig_pipe[0] < 0 && pipe(sig_pipe) < 0) {
+        free(pids);
+        return -1;
     }
-    if (pipe(fds) < 0 || pipe(sig_pipe) < 0) {
+    if (pipe(fds) < 0) {
         free(pids);
         return -1;
     }

@@ -4,6 +4,7 @@
 #include "core/units.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,26 @@ void search_record(struct search *s, double rate, const struct stats *st, int pa
     }
 }
 
+void search_interrupt(struct search *s, int signal, double rate, int during)
+{
+    s->outcome = SEARCH_INTERRUPTED;
+    s->signal = signal;
+    s->during = during;
+    s->stopped_step = s->n + 1;
+    s->stopped_rate = rate;
+}
+
+/* "SIGINT", or "signal 10". */
+static const char *signal_name(int sig, char *buf, size_t len)
+{
+    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM"
+                     : sig == SIGHUP ? "SIGHUP" : 0;
+    if (name)
+        return name;
+    snprintf(buf, len, "signal %d", sig);
+    return buf;
+}
+
 double search_rate(const struct search *s)
 {
     return s->pass;
@@ -106,6 +127,7 @@ int search_exit_status(const struct search *s)
 {
     return s->outcome == SEARCH_FOUND ? SEARCH_EXIT_FOUND
          : s->outcome == SEARCH_PASSED_AT_TO ? SEARCH_EXIT_PASSED_AT_TO
+         : s->outcome == SEARCH_INTERRUPTED ? 128 + s->signal
          : SEARCH_EXIT_FAILED_AT_FROM;
 }
 
@@ -113,20 +135,40 @@ const char *search_outcome_name(const struct search *s)
 {
     return s->outcome == SEARCH_FOUND ? "found"
          : s->outcome == SEARCH_PASSED_AT_TO ? "passed at TO"
-         : s->outcome == SEARCH_FAILED_AT_FROM ? "failed at FROM" : "running";
+         : s->outcome == SEARCH_FAILED_AT_FROM ? "failed at FROM"
+         : s->outcome == SEARCH_INTERRUPTED ? "interrupted" : "running";
 }
 
 void search_text(const struct search *s, FILE *out)
 {
+    char buf[32];
     fprintf(out, "smtp-source: capacity search, %g/s to %g/s: %s", s->from, s->to,
             search_outcome_name(s));
     if (s->outcome == SEARCH_FOUND)
         fprintf(out, ": %g/s met every threshold, %g/s did not", s->pass, s->fail);
     else if (s->outcome == SEARCH_PASSED_AT_TO)
         fprintf(out, ": even %g/s met every threshold", s->to);
-    else
+    else if (s->outcome == SEARCH_FAILED_AT_FROM)
         fprintf(out, ": even %g/s failed a threshold", s->from);
-    fprintf(out, "\n  step    offered   achieved  corrected p50 ms      p99 ms    sent  failed  verdict\n");
+    else if (s->outcome == SEARCH_INTERRUPTED)
+        fprintf(out, " by %s %s step %u (%g/s), which was not judged",
+                signal_name(s->signal, buf, sizeof(buf)), s->during ? "during" : "before",
+                s->stopped_step, s->stopped_rate);
+    fputc('\n', out);
+    if (s->outcome == SEARCH_INTERRUPTED) {
+        /* Where the search stood: what the steps so far established. */
+        fprintf(out, "  so far:   ");
+        if (s->pass > 0)
+            fprintf(out, "%g/s met every threshold", s->pass);
+        else
+            fprintf(out, "no rate met every threshold");
+        if (s->fail > 0)
+            fprintf(out, ", %g/s did not", s->fail);
+        fputc('\n', out);
+    }
+    if (s->n == 0)
+        return;
+    fprintf(out, "  step    offered   achieved  corrected p50 ms      p99 ms    sent  failed  verdict\n");
     for (unsigned i = 0; i < s->n; i++) {
         const struct search_step *p = &s->step[i];
         fprintf(out, "  %-4u %8.3f/s %8.3f/s %16.3f %11.3f %7lld %7lld  %s%s\n", i + 1, p->offered,
@@ -147,6 +189,15 @@ void search_json(const struct search *s, struct json *j)
         json_double(j, "rate_per_s", s->pass, 3);
     else
         json_null(j, "rate_per_s");
+    if (s->outcome == SEARCH_INTERRUPTED) {
+        char buf[32];
+        json_object(j, "interrupted");
+        json_string(j, "signal", signal_name(s->signal, buf, sizeof(buf)));
+        json_uint(j, "step", s->stopped_step);
+        json_double(j, "offered_per_s", s->stopped_rate, 3);
+        json_bool(j, "during", s->during);
+        json_end(j);
+    }
     json_array(j, "steps");
     for (unsigned i = 0; i < s->n; i++) {
         const struct search_step *p = &s->step[i];

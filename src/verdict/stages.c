@@ -1,9 +1,12 @@
 /* stages: --stages=LIST parsed, and the report's row per stage. */
 #include "verdict/stages.h"
 
+#include "report/openloop.h"
 #include "run/schedule.h"
 
+#include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,10 +102,11 @@ struct rate stages_mean_rate(const struct stages *st)
 }
 
 int stage_rows_init(struct stage_rows *sr, const struct stages *st, const struct shard *sh,
-                    int64_t slots)
+                    int64_t slots, unsigned sessions)
 {
     memset(sr, 0, sizeof(*sr));
     sr->st = st;
+    sr->sessions = sessions;
     sr->row = calloc(st->n ? st->n : 1, sizeof(*sr->row));
     if (sr->row == 0)
         return -1;
@@ -180,6 +184,60 @@ static double rate_of(const struct rate *r)
     return r->num ? units_rate_per_s(r) : 0;
 }
 
+/* The rate at the stage's start (the target before it) and at its end. */
+static double rate_before(const struct stage_rows *sr, unsigned i)
+{
+    return i > 0 ? rate_of(&sr->st->v[i - 1].to) : 0;
+}
+
+uint64_t stage_row_sessions_needed(const struct stage_rows *sr, unsigned i)
+{
+    const struct stage_row *r = &sr->row[i];
+    double to = rate_of(&sr->st->v[i].to), from = rate_before(sr, i);
+    if (r->service.count == 0)
+        return 0;
+    return openloop_little(from > to ? from : to, hist_mean(&r->service));
+}
+
+int stage_row_short_of_sessions(const struct stage_rows *sr, unsigned i)
+{
+    const struct stage_row *r = &sr->row[i];
+    return r->due > 0 && (double)r->started < OPENLOOP_SHORTFALL * (double)r->due
+        && stage_row_sessions_needed(sr, i) > sr->sessions;
+}
+
+int stage_rows_advice(struct stage_rows *sr, const struct record *r, char *buf, size_t len)
+{
+    if (sr->advised || sr->row == 0 || r->type != REC_MESSAGE || !(r->flags & RF_SCHEDULED))
+        return 0;
+    /* The first stage that lasts: its messages' service time is known once
+     * one due after its end comes back. */
+    unsigned first = 0;
+    while (first < sr->st->n && sr->row[first].len_us == 0)
+        first++;
+    if (first == sr->st->n) {
+        sr->advised = 1;
+        return 0;
+    }
+    const struct stage_row *f = &sr->row[first];
+    if (r->intended_us < f->start_us + f->len_us || f->service.count == 0)
+        return 0;
+    sr->advised = 1;
+    double peak = 0;
+    for (unsigned i = 0; i < sr->st->n; i++)
+        peak = rate_of(&sr->st->v[i].to) > peak ? rate_of(&sr->st->v[i].to) : peak;
+    double mean_us = hist_mean(&f->service);
+    uint64_t need = openloop_little(peak, mean_us);
+    if (need <= sr->sessions)
+        return 0;
+    snprintf(buf, len, "--stages peaks at %g/s: at the %.1f ms mean service time of stage %u, "
+             "that needs at least %llu sessions (Little's law), -s gives %u: raise -s, or the "
+             "stages past %g/s measure the sessions, not the server", peak, mean_us / 1000.0,
+             first + 1, (unsigned long long)need, sr->sessions,
+             floor((double)sr->sessions / (mean_us / 1e6)));
+    return 1;
+}
+
 void stage_rows_text(const void *ctx, FILE *out)
 {
     const struct stage_rows *sr = ctx;
@@ -197,6 +255,9 @@ void stage_rows_text(const void *ctx, FILE *out)
                         ms(hist_quantile(&r->service, 0.5)), ms(hist_quantile(&r->service, 0.99)),
                         ms(hist_quantile(&r->corrected, 0.5)),
                         ms(hist_quantile(&r->corrected, 0.99)));
+            if (stage_row_short_of_sessions(sr, i))
+                fprintf(out, " (short of sessions: raise -s, about %llu needed)",
+                        (unsigned long long)stage_row_sessions_needed(sr, i));
             fputc('\n', out);
         }
         from = to;
@@ -237,6 +298,12 @@ void stage_rows_json(const void *ctx, struct json *j)
         json_double(j, "achieved_per_s", per_s(r->started, r->len_us), 3);
         json_p(j, "service_ms", &r->service);
         json_p(j, "corrected_ms", &r->corrected);
+        uint64_t need = stage_row_sessions_needed(sr, i);
+        if (need)
+            json_uint(j, "sessions_needed", need);
+        else
+            json_null(j, "sessions_needed");
+        json_bool(j, "short_of_sessions", stage_row_short_of_sessions(sr, i));
         json_end(j);
         from = to;
     }
