@@ -221,6 +221,6 @@ $SRC: fatal: connect to $SINK_ADDR: Connection refused" ]
 }
 
 @test "--records and --json to a file that cannot be written" {
-    bad --json="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "open $SINK_DIR/no/such/dir: No such file or directory"
-    bad --records="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "open $SINK_DIR/no/such/dir: No such file or directory"
+    bad --json="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "--json=$SINK_DIR/no/such/dir: No such file or directory"
+    bad --records="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "--records=$SINK_DIR/no/such/dir: No such file or directory"
 }

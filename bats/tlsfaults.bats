@@ -418,7 +418,7 @@ start_tls_server() {
         [ "$status" -eq 1 ] || { echo "status $status for $*"; return 1; }
         [ "$stderr" = "$TLSSRC: fatal: $want" ] || { echo "for $*: $stderr"; return 1; }
     }
-    bad "open /nonexistent/pw: No such file or directory" --auth-user=u --auth-password-file=/nonexistent/pw
+    bad "--auth-password-file=/nonexistent/pw: No such file or directory" --auth-user=u --auth-password-file=/nonexistent/pw
     bad "--auth-password-file=$SINK_DIR/empty: the first line must hold the password" --auth-user=u --auth-password-file="$SINK_DIR/empty"
     bad "--tls-ca=/nonexistent/ca.pem: No such file or directory" --starttls --tls-ca=/nonexistent/ca.pem
     run --separate-stderr tsrc --starttls --tls-ca=/etc/hostname "$FAKE_ADDR"
