@@ -139,3 +139,38 @@ complete_words() {
     keys " unix:$INST/d/rep" Tab
     pane_is "$ smtp-source --rate=5 --json=report-one.json --plot=svg/p.svg unix:$INST/d/report-one.json"
 }
+
+@test "make install after make TLS=openssl installs the TLS build (the build remembers TLS=openssl)" {
+    INST=$(mktemp -d)
+    mkdir "$INST/tree"
+    (cd "$TOP" && tar cf - GNUmakefile src include man completions) | tar xf - -C "$INST/tree"
+    # (-O0: the same program, built sooner.)
+    run make -s -C "$INST/tree" -j2 TLS=openssl CFLAGS=-O0
+    [ "$status" -eq 0 ]
+    [ "$(cat "$INST/tree/build/config.mk")" = "TLS := openssl" ]
+    run make -s -C "$INST/tree" install DESTDIR="$INST/root" PREFIX=/usr
+    [ "$status" -eq 0 ]
+    run "$INST/root/usr/bin/smtp-source" --version
+    [[ "${lines[1]}" == "features: TLS with OpenSSL "* ]]
+    # make TLS= goes back, and is remembered in turn.
+    run make -s -C "$INST/tree" -j2 TLS= CFLAGS=-O0
+    [ "$status" -eq 0 ]
+    run make -s -C "$INST/tree" install DESTDIR="$INST/root2" PREFIX=/usr
+    [ "$status" -eq 0 ]
+    run "$INST/root2/usr/bin/smtp-source" --version
+    [ "${lines[1]}" = "features: no TLS (build with make TLS=openssl for it)" ]
+}
+
+@test "--help of a build without TLS lists the TLS and AUTH options under a heading that says how to get them" {
+    "$SRC" --version | grep -q '^features: no TLS' || skip "$SRC is a TLS build"
+    run "$SRC" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"
+TLS and AUTH (not in this build: they need make TLS=openssl):
+  --starttls      STARTTLS after EHLO (RFC 3207), then EHLO again"* ]]
+    [[ "$output" == *"  --auth-allow-plaintext      allow PLAIN and LOGIN without TLS"* ]]
+    # The completion offers only what this build has.
+    run bash -c '. "$1"; _smtp_source_long_options "$2"' _ "$TOP/completions/smtp-source" "$SRC"
+    [[ "$output" != *"--starttls"* ]]
+    [[ "$output" == *"--rate="* ]]
+}
