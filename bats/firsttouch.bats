@@ -123,3 +123,19 @@ $TLSSRC: fatal: timeout while reading server greeting (a port that speaks TLS fi
     [ "$status" -eq 1 ]
     [ "$stderr" = "$TLSSRC: fatal: AUTH: the server offers no AUTH before TLS, and STARTTLS: use --starttls (many servers offer AUTH only after it)" ]
 }
+
+@test "--rate's progress line shows due, started, in flight and the lag behind the schedule" {
+    ensure_sink_dir
+    # One session, each message 300 ms: at 20/s the run falls behind at once.
+    printf '%s\n' 'dot : sleep 300; reply 250 2.0.0 ok' >"$SINK_DIR/script"
+    start_fake_script "$SINK_DIR/script"
+    run --separate-stderr src --progress --quiet --rate=20 -m 8 -s 1 -d "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    # Each drawn line, and one of them well behind: more due than started,
+    # one in flight, a lag of more than nothing.
+    tr '\r' '\n' <<<"$stderr" | grep -E '^[0-9]+/8 messages  due [0-9]+  started [0-9]+  in flight [0-9]+  lag [0-9]+\.[0-9] s  [0-9]+ msg/s  0 failed  elapsed [0-9:]+  left [0-9:-]+' >"$SINK_DIR/lines"
+    [ -s "$SINK_DIR/lines" ]
+    awk '{ due = $4; started = $6; flight = $9; lag = $11
+           if (due == 8 && started < due && flight == 1 && lag > 0) found = 1 }
+         END { exit !found }' "$SINK_DIR/lines" || { cat "$SINK_DIR/lines"; false; }
+}
