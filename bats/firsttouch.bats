@@ -139,3 +139,57 @@ $TLSSRC: fatal: timeout while reading server greeting (a port that speaks TLS fi
            if (due == 8 && started < due && flight == 1 && lag > 0) found = 1 }
          END { exit !found }' "$SINK_DIR/lines" || { cat "$SINK_DIR/lines"; false; }
 }
+
+# xp FILE XPATH: xmllint's answer (the SVG's own namespace made the default).
+xp() { xmllint --xpath "$2" <(sed 's/ xmlns="[^"]*"//' "$1") 2>/dev/null; }
+
+@test "--plot: the title carries the run's parameters and outcome; log axes labelled between decades; a stall shaded and labelled" {
+    command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) is not installed"
+    # Replies are held from 1 s to 2.5 s after the server starts.
+    start_fake_script - <<'EOS'
+nodelay
+stall-window 1000 1500
+EOS
+    d=$(sink_dir)
+    run --separate-stderr src -d --rate=20 --duration=3 -s 4 --interval=0.5 --plot="$d/p.svg" \
+        --json="$d/r.json" --quiet "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    xmllint --noout "$d/p.svg"
+    title=$(xp "$d/p.svg" 'string(/svg/text[1])')
+    [[ "$title" =~ ^"smtp-source to $FAKE_ADDR: 20/s offered, 4 sessions, "[0-9]+\.[0-9]" s, "[0-9]+" bytes sent a message, "[0-9]{4}-[0-9]{2}-[0-9]{2}" "[0-9:]{8}"Z: "(completed|shortfall: [0-9]+ of 60 due sent)$ ]] || { echo "$title"; false; }
+    # The latency axes: labels at 2 and 5 times each decade too.
+    [ "$(xp "$d/p.svg" 'count(//g[@id="latency"]/text[@class="minor"])')" -ge 2 ]
+    [ "$(xp "$d/p.svg" 'count(//g[@id="percentiles"]/text[@class="minor"])')" -ge 2 ]
+    minor=$(xp "$d/p.svg" 'string(//g[@id="latency"]/text[@class="minor"][1])')
+    [[ "$minor" =~ ^[25](0*|\.0*[0-9]*)$ ]] || [[ "$minor" =~ ^0\.0*[25]$ ]] || { echo "$minor"; false; }
+    # The stall, in both time panels: shaded, labelled, where the report's
+    # timeline has it (it began after 0.5 s, as the server started first, and lasted more than a second).
+    for panel in rate latency; do
+        [ "$(xp "$d/p.svg" "count(//g[@id='$panel']/rect[@class='stall'])")" -ge 1 ]
+        label=$(xp "$d/p.svg" "string(//g[@id='$panel']/text[@class='stall-label'][1])")
+        [[ "$label" =~ ^stall\ [0-9]+\.[0-9]\ s$ ]] || { echo "$label"; false; }
+    done
+    n=$(xp "$d/p.svg" 'count(//g[@id="rate"]/rect[@class="stall"])')
+    spans=$(for i in $(seq 1 "$n"); do
+        xp "$d/p.svg" "concat(//g[@id='rate']/rect[@class='stall'][$i]/@data-from, ' ', //g[@id='rate']/rect[@class='stall'][$i]/@data-to)"; echo
+    done)
+    python3 -c "import sys; s = [tuple(map(float, l.split())) for l in sys.argv[1].splitlines() if l]; assert any(0.5 <= f <= 1.6 and t - f >= 1.0 for f, t in s), s" "$spans"
+}
+
+@test "--merge --plot of shards without --interval: the distribution, and one line why there are no time panels" {
+    command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) is not installed"
+    start_sink
+    d=$SINK_DIR
+    for i in 0 1; do
+        src --shard=$i/2 -s 2 -m 20 --rate=100 --quiet --json="$d/s$i.json" "$SINK_ADDR"
+    done
+    run --separate-stderr src --merge --quiet --plot="$d/m.svg" "$d/s0.json" "$d/s1.json"
+    [ "$status" -eq 0 ]
+    [ "$stderr" = "$SRC: warning: --plot: the reports hold no intervals (run each shard with --interval=S): no time panels, only the latency distribution" ]
+    xmllint --noout "$d/m.svg"
+    [ "$(xp "$d/m.svg" 'count(//g[@class="panel"])')" -eq 1 ]
+    [ "$(xp "$d/m.svg" 'string(//g[@class="panel"]/@id)')" = percentiles ]
+    [ "$(xp "$d/m.svg" 'count(//g[@id="percentiles"]/polyline)')" -eq 2 ]
+    [ "$(xp "$d/m.svg" 'string(//text[@class="no-intervals"])')" = "No time panels: the report holds no intervals (a merge needs each shard run with --interval=S); below, the distribution of the whole run." ]
+    [[ "$(xp "$d/m.svg" 'string(/svg/text[1])')" == "smtp-source to $SINK_ADDR: 100/s offered, 4 sessions, "*": completed" ]]
+}

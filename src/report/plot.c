@@ -2,9 +2,13 @@
  * latency distributions, from the stats and the intervals. */
 #include "report/plot.h"
 
+#include "report/plotdraw.h"
+#include "report/stalls.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define WIDTH 960
 #define LEFT 80                 /* room for the y axis' labels */
@@ -12,185 +16,6 @@
 #define PANEL_H 240
 #define GAP 70
 #define TOP 80
-
-/* A panel: the plot area's pixels, and the values at its edges. */
-struct panel {
-    const char *id;
-    double px0, px1, py0, py1;  /* left, right, bottom, top */
-    double x0, x1, y0, y1;      /* x: seconds or log percentile; y: values */
-    int ylog;
-};
-
-static double px(const struct panel *p, double x)
-{
-    return p->px0 + (x - p->x0) / (p->x1 - p->x0) * (p->px1 - p->px0);
-}
-
-static double py(const struct panel *p, double y)
-{
-    if (p->ylog)
-        return p->py0 + (log10(y) - log10(p->y0)) / (log10(p->y1) - log10(p->y0)) * (p->py1 - p->py0);
-    return p->py0 + (y - p->y0) / (p->y1 - p->y0) * (p->py1 - p->py0);
-}
-
-static void text_escaped(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default:
-            /* Control bytes are not XML; everything else passes as UTF-8. */
-            fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
-        }
-    }
-}
-
-/* 1, 2 or 5 times a power of ten, at least v. */
-static double nice(double v)
-{
-    if (v <= 0)
-        return 1;
-    double p = pow(10, floor(log10(v)));
-    return v <= p ? p : v <= 2 * p ? 2 * p : v <= 5 * p ? 5 * p : 10 * p;
-}
-
-static void panel_open(FILE *out, const struct panel *p, const char *title, const char *xlabel,
-                       const char *ylabel)
-{
-    fprintf(out, "<g class=\"panel\" id=\"%s\" data-px0=\"%.2f\" data-px1=\"%.2f\" "
-            "data-py0=\"%.2f\" data-py1=\"%.2f\" data-x0=\"%.9g\" data-x1=\"%.9g\" "
-            "data-y0=\"%.9g\" data-y1=\"%.9g\" data-ylog=\"%d\">\n", p->id, p->px0, p->px1,
-            p->py0, p->py1, p->x0, p->x1, p->y0, p->y1, p->ylog);
-    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fafafa\" "
-            "stroke=\"#999\"/>\n", p->px0, p->py1, p->px1 - p->px0, p->py0 - p->py1);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"15\" font-weight=\"bold\">%s</text>\n",
-            p->px0, p->py1 - 10, title);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-            (p->px0 + p->px1) / 2, p->py0 + 36, xlabel);
-    fprintf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-90)\" text-anchor=\"middle\">"
-            "%s</text>\n", p->px0 - 58, (p->py0 + p->py1) / 2, ylabel);
-}
-
-static void grid_y(FILE *out, const struct panel *p, double v, const char *label)
-{
-    double y = py(p, v);
-    fprintf(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-            p->px0, p->px1, y, y, p->px0 - 6, y + 4, label);
-}
-
-static void grid_x(FILE *out, const struct panel *p, double v, const char *label)
-{
-    double x = px(p, v);
-    fprintf(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-            x, x, p->py0, p->py1, x, p->py0 + 16, label);
-}
-
-static void linear_y(FILE *out, const struct panel *p)
-{
-    double step = nice((p->y1 - p->y0) / 5);
-    char label[32];
-    for (double v = p->y0; v <= p->y1 + step / 1e6; v += step) {
-        snprintf(label, sizeof(label), "%g", v);
-        grid_y(out, p, v, label);
-    }
-}
-
-static void log_y(FILE *out, const struct panel *p)
-{
-    char label[32];
-    for (double v = p->y0; v <= p->y1 * 1.0001; v *= 10) {
-        snprintf(label, sizeof(label), "%g", v);
-        grid_y(out, p, v, label);
-    }
-}
-
-static void time_x(FILE *out, const struct panel *p)
-{
-    double step = nice((p->x1 - p->x0) / 8);
-    char label[32];
-    for (double v = p->x0; v <= p->x1 + step / 1e6; v += step) {
-        snprintf(label, sizeof(label), "%g", v);
-        grid_x(out, p, v, label);
-    }
-}
-
-/* A series of points; NAN breaks the line (an interval with no value). */
-struct series {
-    const char *name, *label, *color, *dash;
-    double width;
-};
-
-static void legend(FILE *out, const struct panel *p, int row, const struct series *s)
-{
-    double y = p->py1 + 14 + row * 20, x = p->px1 + 16;
-    fprintf(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-            "stroke-width=\"%.1f\"%s%s%s/><text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
-            x, x + 24, y, y, s->color, s->width, s->dash ? " stroke-dasharray=\"" : "",
-            s->dash ? s->dash : "", s->dash ? "\"" : "", x + 30, y + 4, s->label);
-}
-
-static void polyline(FILE *out, const struct panel *p, const struct series *s, const double *x,
-                     const double *v, size_t n)
-{
-    int open = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i]) || (p->ylog && v[i] <= 0)) {
-            if (open)
-                fputs("\"/>\n", out);
-            open = 0;
-            continue;
-        }
-        if (!open)
-            fprintf(out, "<polyline class=\"line\" data-series=\"%s\" fill=\"none\" stroke=\"%s\" "
-                    "stroke-width=\"%.1f\"%s%s%s points=\"", s->name, s->color, s->width,
-                    s->dash ? " stroke-dasharray=\"" : "", s->dash ? s->dash : "",
-                    s->dash ? "\"" : "");
-        fprintf(out, "%s%.2f,%.2f", open ? " " : "", px(p, x[i]), py(p, v[i]));
-        open = 1;
-    }
-    if (open)
-        fputs("\"/>\n", out);
-}
-
-/* The per-interval points: one circle each, with its value and a tooltip. */
-static void points(FILE *out, const struct panel *p, const struct series *s, const double *x,
-                   const double *v, size_t n, const char *unit)
-{
-    polyline(out, p, s, x, v, n);
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i]) || (p->ylog && v[i] <= 0))
-            continue;
-        fprintf(out, "<circle class=\"pt\" data-series=\"%s\" data-interval=\"%zu\" "
-                "data-value=\"%.3f\" cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"%s\">"
-                "<title>interval %zu: %s %.3f %s</title></circle>\n", s->name, i, v[i],
-                px(p, x[i]), py(p, v[i]), s->color, i, s->label, v[i], unit);
-    }
-}
-
-/* The lowest and highest positive values, widened to whole decades. */
-static void decades(const double *v, size_t n, double *lo, double *hi)
-{
-    double a = INFINITY, b = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isnan(v[i]) && v[i] > 0) {
-            a = v[i] < a ? v[i] : a;
-            b = v[i] > b ? v[i] : b;
-        }
-    }
-    if (b == 0) {
-        a = 0.1;
-        b = 1;
-    }
-    *lo = pow(10, floor(log10(a)));
-    *hi = pow(10, ceil(log10(b)));
-    if (*hi <= *lo)
-        *hi = *lo * 10;
-}
 
 static double ms(uint64_t us)
 {
@@ -216,6 +41,36 @@ static const struct series series[S_COUNT] = {
     { "service-max", "service max", "#053061", "2,3", 1.5 },
 };
 
+/* --rate: each stall (a stretch in which nothing was sent while messages
+ * were due: stalls.h) shaded across the panel and labelled, so that the
+ * gap in the lines, and the latencies that land in the interval after it,
+ * read as what they are. */
+static void stall_bands(FILE *out, const struct stats *st, const struct panel *p)
+{
+    if (!st->scheduled || st->ol.tl.n == 0)
+        return;
+    struct stall_cursor c = { 0 };
+    struct stall s;
+    while (stalls_next(&st->ol.tl, &c, &s)) {
+        double a = (double)s.from_us / 1e6, b = (double)s.to_us / 1e6;
+        if (a > p->x1)
+            break;
+        if (b > p->x1)
+            b = p->x1;
+        /* A moment at the start, before the first reply, is no finding. */
+        if (b - a < (p->x1 - p->x0) / 50)
+            continue;
+        double x0 = plot_px(p, a), x1 = plot_px(p, b);
+        fprintf(out, "<rect class=\"stall\" data-from=\"%.3f\" data-to=\"%.3f\" x=\"%.1f\" "
+                "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#f4a582\" "
+                "fill-opacity=\"0.35\"><title>stall: nothing completed from %.3f s to %.3f s"
+                "</title></rect>\n<text class=\"stall-label\" x=\"%.1f\" y=\"%.1f\" "
+                "font-size=\"10\" fill=\"#b2182b\">stall %.1f s</text>\n",
+                a, b, x0, p->py1, x1 - x0 > 1 ? x1 - x0 : 1, p->py0 - p->py1, a, b, x0 + 2,
+                p->py1 + 12, b - a);
+    }
+}
+
 static void rates(FILE *out, const struct stats *st, double **v, const double *x, size_t n,
                   double t_end, double top)
 {
@@ -225,17 +80,18 @@ static void rates(FILE *out, const struct stats *st, double **v, const double *x
         for (int s = S_OFFERED; s <= S_ACHIEVED; s++)
             if (!isnan(v[s][i]) && v[s][i] > peak)
                 peak = v[s][i];
-    double step = nice(peak * 1.1 / 5), ymax = step * ceil(peak * 1.1 / step);
+    double step = plot_nice(peak * 1.1 / 5), ymax = step * ceil(peak * 1.1 / step);
     struct panel p = { "rate", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, t_end, 0,
                        ymax > 0 ? ymax : step, 0 };
-    panel_open(out, &p, "Messages per second, per interval", "seconds since the start",
+    plot_panel_open(out, &p, "Messages per second, per interval", "seconds since the start",
                "messages/s");
-    linear_y(out, &p);
-    time_x(out, &p);
+    plot_linear_y(out, &p);
+    plot_time_x(out, &p);
+    stall_bands(out, st, &p);
     int row = 0;
     for (int s = iv->scheduled ? S_OFFERED : S_ACHIEVED; s <= S_ACHIEVED; s++) {
-        points(out, &p, &series[s], x, v[s], n, "/s");
-        legend(out, &p, row++, &series[s]);
+        plot_points(out, &p, &series[s], x, v[s], n, "/s");
+        plot_legend(out, &p, row++, &series[s]);
     }
     fputs("</g>\n", out);
 }
@@ -247,17 +103,18 @@ static void latencies(FILE *out, const struct stats *st, double **v, const doubl
     double lo = INFINITY, hi = 0;
     for (int s = first; s <= S_SMAX; s++) {
         double a, b;
-        decades(v[s], n, &a, &b);
+        plot_decades(v[s], n, &a, &b);
         lo = a < lo ? a : lo;
         hi = b > hi ? b : hi;
     }
     struct panel p = { "latency", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, t_end, lo, hi, 1 };
-    panel_open(out, &p, "Latency per interval (log scale)", "seconds since the start", "ms");
-    log_y(out, &p);
-    time_x(out, &p);
+    plot_panel_open(out, &p, "Latency per interval (log scale)", "seconds since the start", "ms");
+    plot_log_y(out, &p);
+    plot_time_x(out, &p);
+    stall_bands(out, st, &p);
     for (int s = first, row = 0; s <= S_SMAX; s++, row++) {
-        points(out, &p, &series[s], x, v[s], n, "ms");
-        legend(out, &p, row, &series[s]);
+        plot_points(out, &p, &series[s], x, v[s], n, "ms");
+        plot_legend(out, &p, row, &series[s]);
     }
     fputs("</g>\n", out);
 }
@@ -288,22 +145,55 @@ static void distribution(FILE *out, const struct stats *st, double top)
             v[c][i] = h[c]->count ? ms(hist_quantile(h[c], q)) : NAN;
         }
         double a, b;
-        decades(v[c], CURVE_POINTS, &a, &b);
+        plot_decades(v[c], CURVE_POINTS, &a, &b);
         lo = a < lo ? a : lo;
         hi = b > hi ? b : hi;
     }
     struct panel p = { "percentiles", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, 4, lo, hi, 1 };
-    panel_open(out, &p, "Latency by percentile (whole run)", "percentile", "ms");
-    log_y(out, &p);
+    plot_panel_open(out, &p, "Latency by percentile (whole run)", "percentile", "ms");
+    plot_log_y(out, &p);
     static const char *const nines[] = { "0%", "90%", "99%", "99.9%", "99.99%" };
     for (int i = 0; i <= 4; i++)
-        grid_x(out, &p, i, nines[i]);
+        plot_grid_x(out, &p, i, nines[i]);
     for (int c = from; c < 2; c++) {
         const struct series *s = st->scheduled ? &curve[c] : &message;
-        polyline(out, &p, s, x, v[c], CURVE_POINTS);
-        legend(out, &p, c - from, s);
+        plot_polyline(out, &p, s, x, v[c], CURVE_POINTS);
+        plot_legend(out, &p, c - from, s);
     }
     fputs("</g>\n", out);
+}
+
+void plot_title(char *out, size_t len, const struct stats *st, const struct run_info *ri)
+{
+    char load[64], size[48] = "", date[40] = "", outcome[96];
+    if (st->scheduled)
+        snprintf(load, sizeof(load), "%.6g/s offered, %u sessions",
+                 (double)st->ol.rate.num / (double)(st->ol.rate.den ? st->ol.rate.den : 1),
+                 ri->sessions);
+    else
+        snprintf(load, sizeof(load), "%u sessions", ri->sessions);
+    if (st->sent > 0)
+        snprintf(size, sizeof(size), ", %.0f bytes sent a message",
+                 (double)st->bytes / (double)st->sent);
+    if (st->t0_unix_us > 0) {
+        time_t t = (time_t)(st->t0_unix_us / 1000000);
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+            strftime(date, sizeof(date), ", %Y-%m-%d %H:%M:%SZ", &tm);
+    }
+    /* What came of it: a schedule that sent too little fell short. */
+    if (ri->interrupted || ri->fatal)
+        snprintf(outcome, sizeof(outcome), "%s", ri->status ? ri->status : "interrupted");
+    else if (st->scheduled && st->ol.due > 0
+             && (double)st->ol.sent < OPENLOOP_SHORTFALL * (double)st->ol.due)
+        snprintf(outcome, sizeof(outcome), "shortfall: %lld of %lld due sent",
+                 (long long)st->ol.sent, (long long)st->ol.due);
+    else
+        snprintf(outcome, sizeof(outcome), "%s", ri->status ? ri->status : "completed");
+    snprintf(out, len, "smtp-source to %s: %s, %.1f s%s%s: %s",
+             ri->target ? ri->target : "?", load,
+             st->end_us > st->start_us ? (double)(st->end_us - st->start_us) / 1e6 : 0.0, size,
+             date, outcome);
 }
 
 void plot_svg(FILE *out, const struct stats *st, const char *title)
@@ -344,11 +234,14 @@ void plot_svg(FILE *out, const struct stats *st, const char *title)
             "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
             "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", WIDTH, height, WIDTH, height);
     fputs("<text x=\"20\" y=\"30\" font-size=\"17\" font-weight=\"bold\">", out);
-    text_escaped(out, title ? title : "smtp-source");
+    plot_text_escaped(out, title ? title : "smtp-source");
     fputs("</text>\n", out);
-    if (ok) {
+    if (ok && st->has_intervals) {
         rates(out, st, vals, x, n, t_end, TOP);
         latencies(out, st, vals, x, n, t_end, TOP + PANEL_H + GAP);
+    } else {
+        fprintf(out, "<text class=\"no-intervals\" x=\"%d\" y=\"%d\" font-size=\"14\">%s"
+                "</text>\n", LEFT, TOP + PANEL_H, PLOT_NO_INTERVALS);
     }
     distribution(out, st, TOP + 2 * (PANEL_H + GAP));
     fputs("</svg>\n", out);

@@ -68,8 +68,10 @@ int results_write(struct results *rs, const struct config *cfg, const struct sta
         stats_json(st, rs->json->f, ri);
     if (rs->plot) {
         char title[512];
-        snprintf(title, sizeof(title), "smtp-source to %s: %u sessions, %s", ri->target,
-                 ri->sessions, ri->status);
+        plot_title(title, sizeof(title), st, ri);
+        if (!st->has_intervals)
+            diag_warn("--plot: the reports hold no intervals (run each shard with "
+                      "--interval=S): no time panels, only the latency distribution");
         plot_svg(rs->plot->f, st, title);
     }
     return results_close(rs);
