@@ -127,8 +127,8 @@ static const char tail[] =
     "\n"
     "  --help          this text;  --version  the version and the build's features\n"
     "\n"
-    "A long option's value follows '=': --rate=200, --json=out.json (not\n"
-    "--rate 200); any prefix that names one option alone will do (--ra=200).\n"
+    "A long option's value follows '=', not a space; any prefix that names\n"
+    "one option alone will do.\n"
     "\n"
     "Targets: [inet:]host[:port] (port 25 by default), [address]:port,\n"
     "[ipv6:address]:port, unix:/path. See man smtp-source.\n";
