@@ -163,7 +163,8 @@ EOS
     minor=$(xp "$d/p.svg" 'string(//g[@id="latency"]/text[@class="minor"][1])')
     [[ "$minor" =~ ^[25](0*|\.0*[0-9]*)$ ]] || [[ "$minor" =~ ^0\.0*[25]$ ]] || { echo "$minor"; false; }
     # The stall, in both time panels: shaded, labelled, where the report's
-    # timeline has it (it began after 0.5 s, as the server started first, and lasted more than a second).
+    # timeline has it: it began by 1.6 s (the server started first, by how
+    # much depends on the build) and lasted more than a second.
     for panel in rate latency; do
         [ "$(xp "$d/p.svg" "count(//g[@id='$panel']/rect[@class='stall'])")" -ge 1 ]
         label=$(xp "$d/p.svg" "string(//g[@id='$panel']/text[@class='stall-label'][1])")
@@ -173,7 +174,7 @@ EOS
     spans=$(for i in $(seq 1 "$n"); do
         xp "$d/p.svg" "concat(//g[@id='rate']/rect[@class='stall'][$i]/@data-from, ' ', //g[@id='rate']/rect[@class='stall'][$i]/@data-to)"; echo
     done)
-    python3 -c "import sys; s = [tuple(map(float, l.split())) for l in sys.argv[1].splitlines() if l]; assert any(0.5 <= f <= 1.6 and t - f >= 1.0 for f, t in s), s" "$spans"
+    python3 -c "import sys; s = [tuple(map(float, l.split())) for l in sys.argv[1].splitlines() if l]; assert any(f <= 1.6 and t - f >= 1.0 for f, t in s), s" "$spans"
 }
 
 @test "--merge --plot of shards without --interval: the distribution, and one line why there are no time panels" {
