@@ -648,7 +648,7 @@ $SRC: <<< 221 Bye" ]
     read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
     m=$((hi - lo + 1 + 2000))
     start_sink -m 64
-    run src -s 20 -m "$m" --timeout 30 "$SINK_ADDR"
+    run src -s 20 -m "$m" --timeout=30 "$SINK_ADDR"
     [ "$status" -eq 0 ]
     [[ "$output" == *"$m requested, $m sent, 0 failed"* ]]
     [[ "$output" == *"$m connections"* ]]

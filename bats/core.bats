@@ -269,7 +269,7 @@ group_signal() {
     script 'rcvbuf 4096' 'DATA : reply 354 go ahead; stop-reading'
     t=2
     t0=$(mono)
-    run src --timeout "$t" -T 4096 -l 10000000 "$FAKE_ADDR"
+    run src --timeout="$t" -T 4096 -l 10000000 "$FAKE_ADDR"
     t1=$(mono)
     [ "$status" -eq 1 ]
     [[ "$output" == *"fatal: timeout while sending message"* ]]
@@ -281,7 +281,7 @@ group_signal() {
     script 'banner : raw 220-a\r\n; sleep 700; raw 220-b\r\n; sleep 700; raw 220-c\r\n; sleep 700; raw 220-d\r\n; sleep 700; raw 220-e\r\n; stall'
     t=2
     t0=$(mono)
-    run src --timeout "$t" "$FAKE_ADDR"
+    run src --timeout="$t" "$FAKE_ADDR"
     t1=$(mono)
     [ "$status" -eq 1 ]
     [[ "$output" == *"fatal: timeout while reading server greeting"* ]]

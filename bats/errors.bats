@@ -58,8 +58,8 @@ bad() {
 
 usage="usage: $SRC -cdLNov -s sess -l msglen -m msgs -C count -M myhostname -f from -t to -r rcptcount -R delay -w delay host[:port]"
 
-# bad_usage ARGS... -- FIRST: exit 1; stderr is FIRST (getopt's line naming
-# the option, or nothing), then the reference's usage line, then the long
+# bad_usage ARGS... -- FIRST: exit 1; stderr is FIRST (the line naming the
+# mistake: getopt's for the reference's letters), then the reference's usage line, then the long
 # options in a short list and where to read more; nothing on stdout.
 bad_usage() {
     local args=() first
@@ -81,17 +81,17 @@ bad_usage() {
     [ "$(dump_count)" -eq 0 ]
 }
 
-@test "an unknown option or a missing argument gives getopt's line, then the short usage" {
+@test "an unknown option or a missing argument: the line naming it, then the short usage" {
     bad_usage -x "$SINK_ADDR" -- "invalid option -- 'x'"
-    bad_usage --bogus "$SINK_ADDR" -- "unrecognized option '--bogus'"
-    bad_usage "$SINK_ADDR" -m -- ""
+    bad_usage --bogus "$SINK_ADDR" -- "unknown option --bogus"
+    bad_usage "$SINK_ADDR" -m -- "-m after the target $SINK_ADDR: options go before the target"
     bad_usage -m -- "option requires an argument -- 'm'"
 }
 
 @test "zero or two targets is a usage error; options stop at the first operand" {
-    bad_usage -- ""
-    bad_usage "$SINK_ADDR" "$SINK_ADDR" -- ""
-    bad_usage "$SINK_ADDR" -v -- ""
+    bad_usage -- "no target: give host[:port] or unix:/path after the options"
+    bad_usage "$SINK_ADDR" "$SINK_ADDR" -- "$SINK_ADDR after the target $SINK_ADDR: one target only, after all options"
+    bad_usage "$SINK_ADDR" -v -- "-v after the target $SINK_ADDR: options go before the target"
 }
 
 @test "--help: every option on standard output, exit 0, nothing on standard error" {
@@ -143,8 +143,10 @@ bad_usage() {
 @test "a usage error begins as the reference's, then lists the long options" {
     have_ref || skip "no reference smtp-source"
     for args in "" "-x" "-m 1 -z"; do
+        # (A second operand: our line naming it first, then the reference's.)
         # shellcheck disable=SC2086
-        ours=$("$SRC" $args "$SINK_ADDR" x 2>&1 >/dev/null | sed "s|^$SRC:|P:|g; s| $SRC | P |")
+        ours=$("$SRC" $args "$SINK_ADDR" x 2>&1 >/dev/null | sed "s|^$SRC:|P:|g; s| $SRC | P |" \
+               | sed '/^P: x after the target /d')
         # shellcheck disable=SC2086
         theirs=$("$REF" $args "$SINK_ADDR" x 2>&1 >/dev/null | sed "s|^$REF:|P:|g; s| $REF | P |")
         [ "${ours:0:${#theirs}}" = "$theirs" ] || { echo "args '$args': ours '$ours' ref '$theirs'"; return 1; }
@@ -219,6 +221,6 @@ $SRC: fatal: connect to $SINK_ADDR: Connection refused" ]
 }
 
 @test "--records and --json to a file that cannot be written" {
-    bad --json="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "open $SINK_DIR/no/such/dir: No such file or directory"
-    bad --records="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "open $SINK_DIR/no/such/dir: No such file or directory"
+    bad --json="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "--json=$SINK_DIR/no/such/dir: No such file or directory"
+    bad --records="$SINK_DIR/no/such/dir" "$SINK_ADDR" -- "--records=$SINK_DIR/no/such/dir: No such file or directory"
 }

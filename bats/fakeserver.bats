@@ -115,7 +115,7 @@ EOF
     start_fake_script - <<'EOF'
 MAIL : stall
 EOF
-    run src --quiet --timeout 1 "$FAKE_ADDR"
+    run src --quiet --timeout=1 "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [ "$output" = "$SRC: fatal: timeout while sending sender" ]
     [ "$(tail -n 1 "$FAKE_LOG/events")" = "1 MAIL nth=1" ]

@@ -24,7 +24,7 @@ teardown() { common_teardown; }
 
 @test "an endless line ends with an error, not a hang" {
     start_fake endless-line
-    run src --quiet --timeout 5 "$FAKE_ADDR"
+    run src --quiet --timeout=5 "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [[ "$output" == *"fatal: malformed reply while reading server greeting: line longer than 20480 bytes" ]]
     assert_no_workers
@@ -32,7 +32,7 @@ teardown() { common_teardown; }
 
 @test "an endless multi-line reply ends with an error" {
     start_fake endless-multiline
-    run src --quiet --timeout 5 "$FAKE_ADDR"
+    run src --quiet --timeout=5 "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [ "$output" = "$SRC: fatal: malformed reply while reading server greeting: more than 1000 lines" ]
     assert_no_workers
@@ -78,7 +78,7 @@ teardown() { common_teardown; }
 
 @test "a server that accepts and never greets times out" {
     start_fake stall-banner
-    run src --quiet --timeout 1 -s 2 -m 2 "$FAKE_ADDR"
+    run src --quiet --timeout=1 -s 2 -m 2 "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [[ "$output" == "$SRC: fatal: timeout while reading server greeting" ]]
     assert_no_workers
@@ -86,14 +86,14 @@ teardown() { common_teardown; }
 
 @test "a server that stalls mid-reply times out" {
     start_fake stall-mid-reply
-    run src --quiet --timeout 1 "$FAKE_ADDR"
+    run src --quiet --timeout=1 "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [ "$output" = "$SRC: fatal: timeout while reading server greeting" ]
 }
 
 @test "a server that stops reading mid-DATA times out on the write" {
     start_fake stall-data
-    run src --quiet --timeout 1 -T 4096 -l 10000000 "$FAKE_ADDR"
+    run src --quiet --timeout=1 -T 4096 -l 10000000 "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [ "$output" = "$SRC: fatal: timeout while sending message" ]
     assert_no_workers
@@ -108,7 +108,7 @@ teardown() { common_teardown; }
 
 @test "with -A, timeouts and lost connections are counted and the run goes on" {
     start_fake stall-banner
-    run src -A --timeout 1 -s 2 -m 3 "$FAKE_ADDR"
+    run src -A --timeout=1 -s 2 -m 3 "$FAKE_ADDR"
     [ "$status" -eq 0 ]
     [ "$(grep -c 'warning: timeout while reading server greeting' <<<"$output")" -eq 3 ]
     [[ "$output" == *"3 requested, 0 sent, 3 failed"* ]]
@@ -163,7 +163,7 @@ $SRC: <<< 554 5.5.1 no valid recipients"* ]]
 
 @test "LMTP with -A reads one end-of-data reply per accepted recipient (no hang)" {
     start_fake lmtp-partial
-    run src -L -A -d -r 3 -m 2 --timeout 10 "$FAKE_ADDR"
+    run src -L -A -d -r 3 -m 2 --timeout=10 "$FAKE_ADDR"
     [ "$status" -eq 0 ]
     [ "$(grep -c 'warning: recipient rejected: 550 5.1.1 no such user' <<<"$output")" -eq 2 ]
     [[ "$output" == *"2 requested, 2 sent, 0 failed"* ]]
@@ -176,7 +176,7 @@ $SRC: <<< 554 5.5.1 no valid recipients"* ]]
     port=${FAKE_ADDR##*:}
     # Fill the queue of one: a connection that completes but is never accepted.
     exec 7<>"/dev/tcp/127.0.0.1/$port"
-    run src --quiet --timeout 1 -C 2 "$FAKE_ADDR"
+    run src --quiet --timeout=1 -C 2 "$FAKE_ADDR"
     exec 7>&-
     [ "$status" -eq 1 ]
     [ "$output" = "$SRC: warning: connect to $FAKE_ADDR: Connection timed out

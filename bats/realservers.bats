@@ -136,7 +136,7 @@ as_sent() {
 @test "--tls-verify: a self-signed certificate fails with OpenSSL's reason, nothing is sent" {
     run --separate-stderr tsrc --smtps --tls-verify -m 2 -f a@example.test -t "$RCPT" "$MX_SMTPS"
     [ "$status" -eq 1 ]
-    [ "${stderr}" = "$TLSSRC: fatal: certificate verify failed: self-signed certificate" ]
+    [ "${stderr}" = "$TLSSRC: fatal: certificate verify failed: self-signed certificate: expected 127.0.0.1, the certificate is for mx.test, 127.0.0.1 (a private CA: --tls-ca=FILE)" ]
     [ "$(delivered | wc -l)" -eq 0 ]
     ! new_log | grep -q 'from=<a@example.test>'
 }
@@ -148,9 +148,10 @@ as_sent() {
     # An address target is checked against the certificate's IP entry.
     run tsrc --starttls --tls-verify --tls-ca="$MX_CERT" -f a@example.test -t "$RCPT" "$MX_SMTP"
     [ "$status" -eq 0 ]
+    WANT=other.test
     run --separate-stderr tsrc --smtps --tls-verify --tls-ca="$MX_CERT" --tls-servername=other.test -f a@example.test -t "$RCPT" "$MX_SMTPS"
     [ "$status" -eq 1 ]
-    [ "$stderr" = "$TLSSRC: fatal: certificate verify failed: hostname mismatch" ]
+    [ "$stderr" = "$TLSSRC: fatal: certificate verify failed: hostname mismatch: expected $WANT, the certificate is for mx.test, 127.0.0.1 (--tls-servername=NAME checks another name)" ]
     wait_delivered 2
 }
 
@@ -161,10 +162,11 @@ as_sent() {
     [ "$status" -eq 1 ]
     [ "$stderr" = "$TLSSRC: fatal: --tls-verify with a unix: target needs --tls-servername (there is no host name to check)" ]
     ! grep -q ' open$' "$REC_DIR/events"
+    WANT=wrong.test
     run --separate-stderr tsrc --starttls --tls-verify --tls-ca="$MX_CERT" --tls-servername=wrong.test \
         -f a@example.test -t "$RCPT" "$REC_ADDR"
     [ "$status" -eq 1 ]
-    [ "$stderr" = "$TLSSRC: fatal: certificate verify failed: hostname mismatch" ]
+    [ "$stderr" = "$TLSSRC: fatal: certificate verify failed: hostname mismatch: expected $WANT, the certificate is for mx.test, 127.0.0.1 (--tls-servername=NAME checks another name)" ]
     run tsrc --starttls --tls-verify --tls-ca="$MX_CERT" --tls-servername=mx.test -f a@example.test -t "$RCPT" "$REC_ADDR"
     [ "$status" -eq 0 ]
     [[ "$output" == *"verify on"* ]]

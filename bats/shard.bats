@@ -368,7 +368,7 @@ PY
     check_refusal "$d/plain.json: an unsharded report mixed with a shard's one ($d/s0.json)" "$d/s0.json" "$d/plain.json"
     check_refusal "$d/hist.json: line 1: \"latency_ms.connect.buckets\" hold 2 values, \"count\" says 12" \
         "$d/s0.json" "$d/hist.json"
-    check_refusal "open $d/none.json: No such file or directory" "$d/s0.json" "$d/none.json"
+    check_refusal "--merge $d/none.json: No such file or directory" "$d/s0.json" "$d/none.json"
     check_refusal "--merge needs the shards' reports" 
     check_refusal "--merge: standard input (-) given twice" - - </dev/null
     # The two that belong together still merge.

@@ -89,7 +89,7 @@ wait_events() {
 @test "a handshake that stalls: --timeout bounds it" {
     script 'ehlo STARTTLS' 'STARTTLS : reply 220 2.0.0 go ahead; stall'
     t0=$(mono)
-    run --separate-stderr tsrc --timeout 2 --starttls "$FAKE_ADDR"
+    run --separate-stderr tsrc --timeout=2 --starttls "$FAKE_ADDR"
     t1=$(mono)
     [ "$status" -eq 1 ]
     [ "$stderr" = "$TLSSRC: fatal: timeout while starting TLS" ]
@@ -105,7 +105,7 @@ wait_events() {
 
 @test "--smtps against a plain server: the handshake fails, one line" {
     script 'ehlo PIPELINING'
-    run --separate-stderr tsrc --smtps --timeout 2 "$FAKE_ADDR"
+    run --separate-stderr tsrc --smtps --timeout=2 "$FAKE_ADDR"
     [ "$status" -eq 1 ]
     [[ "$stderr" == "$TLSSRC: fatal: TLS handshake failed: "* ]]
 }
@@ -389,7 +389,7 @@ start_tls_server() {
 @test "a BDAT reply that never comes: --timeout bounds the wait" {
     script 'ehlo CHUNKING' 'BDAT : noreply'
     t0=$(mono)
-    run --separate-stderr tsrc --timeout 2 --bdat "$FAKE_ADDR"
+    run --separate-stderr tsrc --timeout=2 --bdat "$FAKE_ADDR"
     t1=$(mono)
     [ "$status" -eq 1 ]
     [ "$stderr" = "$TLSSRC: fatal: timeout while sending message" ]
@@ -418,7 +418,7 @@ start_tls_server() {
         [ "$status" -eq 1 ] || { echo "status $status for $*"; return 1; }
         [ "$stderr" = "$TLSSRC: fatal: $want" ] || { echo "for $*: $stderr"; return 1; }
     }
-    bad "open /nonexistent/pw: No such file or directory" --auth-user=u --auth-password-file=/nonexistent/pw
+    bad "--auth-password-file=/nonexistent/pw: No such file or directory" --auth-user=u --auth-password-file=/nonexistent/pw
     bad "--auth-password-file=$SINK_DIR/empty: the first line must hold the password" --auth-user=u --auth-password-file="$SINK_DIR/empty"
     bad "--tls-ca=/nonexistent/ca.pem: No such file or directory" --starttls --tls-ca=/nonexistent/ca.pem
     run --separate-stderr tsrc --starttls --tls-ca=/etc/hostname "$FAKE_ADDR"

@@ -85,6 +85,8 @@ int main(int argc, char **argv)
     if (target_resolve(&tgt, cfg.family, &addr, &addrlen, err, sizeof(err)) < 0)
         diag_fatal("%s: %s", tgt.name, err);
 
+    char described[TARGET_DESCRIBE_MAX];
+    target_describe(&tgt, (const struct sockaddr *)&addr, described, sizeof(described));
     const char *host = own_hostname(&cfg);
     char *sender = cfg.sender ? 0 : startup_address(host);
     char *recipient = cfg.recipient ? 0 : startup_address(host);
@@ -98,7 +100,7 @@ int main(int argc, char **argv)
         .cfg = &cfg,
         .addr = &addr,
         .addrlen = addrlen,
-        .target_name = tgt.name,
+        .target_name = described,
         .myhostname = host,
         .sender = cfg.sender ? cfg.sender : sender,
         .recipient = cfg.recipient ? cfg.recipient : recipient,

@@ -197,5 +197,32 @@ int main(void)
     shist_free(&h1.service);
     shist_free(&h2.service);
     intervals_free(&iv);
+    /* The plot's title: the run's parameters and what came of it. */
+    {
+        static struct stats t;
+        struct run_info ri = { .sessions = 3, .target = "t:25", .status = "completed" };
+        char title[256];
+        t.start_us = 1000000;
+        t.end_us = 3500000;
+        t.sent = 4;
+        t.bytes = 1000;
+        t.t0_unix_us = 1796119200000000LL;
+        plot_title(title, sizeof(title), &t, &ri);
+        CHECK_STR(title, "smtp-source to t:25: 3 sessions, 2.5 s, 250 bytes sent a message, "
+                         "2026-12-01 10:00:00Z: completed");
+        t.scheduled = 1;
+        t.ol.rate = (struct rate){ 20, 1 };
+        t.ol.due = 100;
+        t.ol.sent = 50;
+        plot_title(title, sizeof(title), &t, &ri);
+        CHECK_STR(title, "smtp-source to t:25: 20/s offered, 3 sessions, 2.5 s, 250 bytes sent a "
+                         "message, 2026-12-01 10:00:00Z: shortfall: 50 of 100 due sent");
+        ri.interrupted = 1;
+        ri.status = "interrupted by SIGINT";
+        t.t0_unix_us = 0;
+        t.sent = 0;
+        plot_title(title, sizeof(title), &t, &ri);
+        CHECK_STR(title, "smtp-source to t:25: 20/s offered, 3 sessions, 2.5 s: interrupted by SIGINT");
+    }
     return check_done("intervals");
 }

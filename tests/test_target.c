@@ -105,5 +105,26 @@ int main(void)
     CHECK_STR(why, "']' expected at end");
     CHECK(!addr_literal_valid("[1.2.3]", why, sizeof(why)));
     CHECK(!addr_literal_valid("[ipv6:zz]", why, sizeof(why)));
+    /* What "connect to ..." names: the address and port tried. */
+    {
+        struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(25) };
+        in.sin_addr.s_addr = htonl(0x7f000001);
+        char d[TARGET_DESCRIBE_MAX];
+        CHECK(parse("127.0.0.1") == 0);
+        target_describe(&t, (struct sockaddr *)&in, d, sizeof(d));
+        CHECK_STR(d, "127.0.0.1:25");
+        CHECK(parse("localhost:25") == 0);
+        target_describe(&t, (struct sockaddr *)&in, d, sizeof(d));
+        CHECK_STR(d, "localhost:25 (127.0.0.1:25)");
+        struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(2525) };
+        in6.sin6_addr.s6_addr[15] = 1;
+        CHECK(parse("[::1]:2525") == 0);
+        target_describe(&t, (struct sockaddr *)&in6, d, sizeof(d));
+        CHECK_STR(d, "[::1]:2525");
+        struct sockaddr_un un = { .sun_family = AF_UNIX };
+        CHECK(parse("unix:/run/lmtp") == 0);
+        target_describe(&t, (struct sockaddr *)&un, d, sizeof(d));
+        CHECK_STR(d, "unix:/run/lmtp");
+    }
     return check_done("target");
 }

@@ -32,4 +32,10 @@ int target_resolve(const struct target *t, int family,
                    struct sockaddr_storage *sa, socklen_t *salen,
                    char *err, size_t errlen);
 
+/* The name of the server for "connect to NAME: ...": the address and
+ * port tried, after the target's own name when that is not them already
+ * ("mail.example (192.0.2.1:25)", "127.0.0.1:2525", "unix:/path"). */
+#define TARGET_DESCRIBE_MAX (TARGET_HOST_MAX + 80)
+void target_describe(const struct target *t, const struct sockaddr *sa, char *out, size_t outlen);
+
 #endif

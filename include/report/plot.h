@@ -16,4 +16,14 @@
  * says what ran (the target, the options), may be NULL. */
 void plot_svg(FILE *out, const struct stats *st, const char *title);
 
+/* The title: where, the load (the offered rate, the sessions), how long,
+ * the bytes a message, when (UTC), and what came of it (completed, a
+ * shortfall, interrupted). */
+void plot_title(char *out, size_t len, const struct stats *st, const struct run_info *ri);
+
+/* Said in the picture, and by the run on standard error, when the report
+ * holds no intervals (a merge of shards run without --interval). */
+#define PLOT_NO_INTERVALS "No time panels: the report holds no intervals (a merge " \
+    "needs each shard run with --interval=S); below, the distribution of the whole run."
+
 #endif

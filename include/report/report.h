@@ -28,6 +28,7 @@ struct report {
     int64_t rate_n[8];
     unsigned rate_i;
     int started;               /* the workers' gate is open: t0 is set */
+    const struct shared *sh;   /* the slots handed out, for --rate's line */
     int64_t t0_ns;             /* the run's t0, for the intervals' end */
     int interval_lines;        /* --interval: a line per interval on stderr */
     size_t intervals_printed;

@@ -52,7 +52,8 @@ void svg_panel_open(FILE *out, const struct svg_panel *p, const char *title, con
 void svg_grid_x(FILE *out, const struct svg_panel *p, double v, const char *label);
 void svg_grid_y(FILE *out, const struct svg_panel *p, double v, const char *label);
 
-/* Grid lines at nice steps over the panel's y (linear or per decade) and
+/* Grid lines at nice steps over the panel's y (linear, or per decade with
+ * 2 and 5 times each decade labelled between) and
  * over its x (about `ticks` of them). */
 void svg_linear_y(FILE *out, const struct svg_panel *p);
 void svg_log_y(FILE *out, const struct svg_panel *p);
@@ -65,5 +66,10 @@ void svg_legend(FILE *out, const struct svg_panel *p, int row, const struct svg_
  * value <= 0) breaks the line. */
 void svg_polyline(FILE *out, const struct svg_panel *p, const struct svg_series *s,
                   const double *x, const double *v, size_t n);
+
+/* The line, and a circle per point with its value and a tooltip naming
+ * interval i and the unit (points that would break the line are left out). */
+void svg_points(FILE *out, const struct svg_panel *p, const struct svg_series *s,
+                const double *x, const double *v, size_t n, const char *unit);
 
 #endif

@@ -74,7 +74,7 @@ void shared_done_sent(struct shared *sh, unsigned who);
 int64_t shared_watermark(struct shared *sh, int64_t now_us);
 
 /* How many slots have been handed out. Never blocks (the parent's view). */
-int64_t shared_claimed(struct shared *sh);
+int64_t shared_claimed(const struct shared *sh);
 
 /* The parent, on reaping worker `who`: if it died holding the lock, the
  * lock is released for the others. Returns 1 if the lock was recovered,

@@ -7,6 +7,8 @@
 #include "run/schedule.h"
 #include "core/startat.h"
 #include "smtp/tls.h"
+#include "cli/argcheck.h"
+#include "cli/combine.h"
 #include "cli/target.h"
 #include "cli/usage.h"
 #include "verdict/search.h"
@@ -39,47 +41,64 @@ enum { OPT_QUIET = 256, OPT_TIMEOUT, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OP
 /* Interval lines more often than this would flood standard error. */
 #define INTERVAL_MIN_NS 100000000LL
 
+/* Every long option's value follows '=': getopt would take "--rate 200"
+ * as well, but not "--json out.json"; so none takes a separate word, and
+ * the one given with a space is refused with the form it needs. */
+#define VALUE optional_argument
+
 static const struct option long_options[] = {
     { "quiet", no_argument, 0, OPT_QUIET },
-    { "timeout", required_argument, 0, OPT_TIMEOUT },
+    { "timeout", VALUE, 0, OPT_TIMEOUT },
     { "json", optional_argument, 0, OPT_JSON },
     { "progress", no_argument, 0, OPT_PROGRESS },
     { "no-progress", no_argument, 0, OPT_NO_PROGRESS },
-    { "records", required_argument, 0, OPT_RECORDS },
+    { "records", VALUE, 0, OPT_RECORDS },
     { "ehlo", no_argument, 0, OPT_EHLO },
     { "pipelining", no_argument, 0, OPT_PIPELINING },
     { "starttls", no_argument, 0, OPT_STARTTLS },
     { "smtps", no_argument, 0, OPT_SMTPS },
     { "tls-verify", no_argument, 0, OPT_TLS_VERIFY },
-    { "tls-ca", required_argument, 0, OPT_TLS_CA },
-    { "tls-servername", required_argument, 0, OPT_TLS_SERVERNAME },
+    { "tls-ca", VALUE, 0, OPT_TLS_CA },
+    { "tls-servername", VALUE, 0, OPT_TLS_SERVERNAME },
     { "tls-resume", no_argument, 0, OPT_TLS_RESUME },
-    { "auth-user", required_argument, 0, OPT_AUTH_USER },
-    { "auth-password", required_argument, 0, OPT_AUTH_PASSWORD },
-    { "auth-password-file", required_argument, 0, OPT_AUTH_PASSWORD_FILE },
-    { "auth-mech", required_argument, 0, OPT_AUTH_MECH },
+    { "auth-user", VALUE, 0, OPT_AUTH_USER },
+    { "auth-password", VALUE, 0, OPT_AUTH_PASSWORD },
+    { "auth-password-file", VALUE, 0, OPT_AUTH_PASSWORD_FILE },
+    { "auth-mech", VALUE, 0, OPT_AUTH_MECH },
     { "auth-allow-plaintext", no_argument, 0, OPT_AUTH_PLAINTEXT },
     { "bdat", no_argument, 0, OPT_BDAT },
-    { "bdat-size", required_argument, 0, OPT_BDAT_SIZE },
+    { "bdat-size", VALUE, 0, OPT_BDAT_SIZE },
     { "smtputf8", no_argument, 0, OPT_SMTPUTF8 },
     { "8bitmime", no_argument, 0, OPT_8BITMIME },
-    { "rate", required_argument, 0, OPT_RATE },
-    { "duration", required_argument, 0, OPT_DURATION },
-    { "interval", required_argument, 0, OPT_INTERVAL },
-    { "plot", required_argument, 0, OPT_PLOT },
-    { "shard", required_argument, 0, OPT_SHARD },
-    { "start-at", required_argument, 0, OPT_START_AT },
+    { "rate", VALUE, 0, OPT_RATE },
+    { "duration", VALUE, 0, OPT_DURATION },
+    { "interval", VALUE, 0, OPT_INTERVAL },
+    { "plot", VALUE, 0, OPT_PLOT },
+    { "shard", VALUE, 0, OPT_SHARD },
+    { "start-at", VALUE, 0, OPT_START_AT },
     { "merge", no_argument, 0, OPT_MERGE },
-    { "metrics", required_argument, 0, OPT_METRICS },
-    { "metrics-linger", required_argument, 0, OPT_METRICS_LINGER },
-    { "fail-if", required_argument, 0, OPT_FAIL_IF },
-    { "stages", required_argument, 0, OPT_STAGES },
-    { "find-rate", required_argument, 0, OPT_FIND_RATE },
-    { "step", required_argument, 0, OPT_STEP },
+    { "metrics", VALUE, 0, OPT_METRICS },
+    { "metrics-linger", VALUE, 0, OPT_METRICS_LINGER },
+    { "fail-if", VALUE, 0, OPT_FAIL_IF },
+    { "stages", VALUE, 0, OPT_STAGES },
+    { "find-rate", VALUE, 0, OPT_FIND_RATE },
+    { "step", VALUE, 0, OPT_STEP },
     { "help", no_argument, 0, OPT_HELP },
     { "version", no_argument, 0, OPT_VERSION },
     { 0, 0, 0, 0 },
 };
+
+#define SHORTS "+46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:"
+
+/* A long option given without '=' that needs a value: refused. */
+static void check_value(int ch, char *const *argv, int next)
+{
+    if (optarg || ch < 256 || ch == OPT_JSON)
+        return;
+    for (const struct option *o = long_options; o->name; o++)
+        if (o->val == ch && o->has_arg == VALUE)
+            argcheck_no_value(o->name, argv[next]);
+}
 
 static long long number(const char *arg, long long max, const char *what)
 {
@@ -142,21 +161,6 @@ static const char *metrics_addr(const char *arg)
     return spec;
 }
 
-/* Says how long --start-at waits, or how late it is; refuses a start that
- * is more than a day ahead. */
-static void check_start(const struct config *cfg, const char *arg)
-{
-    char when[64];
-    int64_t ahead = cfg->start_at_ns - startat_now_ns();
-    startat_format(cfg->start_at_ns, when, sizeof(when));
-    if (ahead > STARTAT_AHEAD_MAX_NS)
-        diag_fatal("--start-at=%s: more than 24 h away (%s, in %.0f s)", arg, when, (double)ahead / 1e9);
-    if (ahead < 0)
-        diag_warn("--start-at=%s is %.3f s past: starting now", arg, (double)-ahead / 1e9);
-    else
-        diag_info("starting at %s, in %.3f s (--start-at)", when, (double)ahead / 1e9);
-}
-
 static void stages(const char *arg, struct config *cfg)
 {
     char why[256];
@@ -174,29 +178,6 @@ static void find_rate(const char *arg, struct config *cfg)
     cfg->find_rate_on = true;
 }
 
-/* --find-rate runs --rate steps of its own: what would shape them
- * otherwise is refused. */
-static void check_search(struct config *cfg)
-{
-    if (cfg->step_ns && !cfg->find_rate_on)
-        diag_fatal("--step needs --find-rate");
-    if (!cfg->find_rate_on)
-        return;
-    const char *other = cfg->rate_on ? "--rate" : cfg->stages_on ? "--stages"
-                      : cfg->duration_ns ? "--duration" : cfg->messages_given ? "-m"
-                      : cfg->sharded ? "--shard" : cfg->start_at_on ? "--start-at"
-                      : cfg->records ? "--records" : cfg->interval_ns ? "--interval"
-                      : cfg->fixed_delay ? "-w" : cfg->random_delay ? "-R" : 0;
-    if (other)
-        diag_fatal("--find-rate cannot be used with %s: each step is a --rate run of --step",
-                   other);
-    if (cfg->step_ns == 0)
-        cfg->step_ns = 10000000000LL;
-    cfg->rate_on = true;
-    cfg->rate = (struct rate){ (uint64_t)(cfg->find_from * 1000 + 0.5), 1000 };
-    cfg->duration_ns = cfg->step_ns;
-}
-
 /* --fail-if: refused at once if it does not parse; kept as written. */
 static void fail_if(const char *arg, struct config *cfg)
 {
@@ -205,21 +186,6 @@ static void fail_if(const char *arg, struct config *cfg)
     if (verdict_add(&check, arg, why, sizeof(why)) < 0)
         diag_fatal("%s", why);
     cfg->fail_if[cfg->fail_if_n++] = arg;
-}
-
-/* A threshold on what only a schedule measures needs one (a merge's
- * reports say for themselves whether they had one). */
-static void check_thresholds(const struct config *cfg)
-{
-    for (int i = 0; i < cfg->fail_if_n; i++) {
-        struct threshold t;
-        char why[160];
-        if (threshold_parse(cfg->fail_if[i], &t, why, sizeof(why)) == 0
-            && threshold_needs_schedule(&t) && !cfg->rate_on)
-            diag_fatal("--fail-if=%s: the metric needs --rate or --stages: only a schedule "
-                       "measures it",
-                       cfg->fail_if[i]);
-    }
 }
 
 /* --merge reads reports and writes one: of the options, only those of
@@ -247,42 +213,6 @@ static int64_t duration(const char *opt, const char *arg, int64_t min_ns, const 
     return ns;
 }
 
-/* The load shape: how many messages the run has, given -m, --rate and
- * --duration (see the man page, LOAD SHAPE). */
-static void check_shape(struct config *cfg)
-{
-    if (cfg->stages_on) {
-        /* The stages are the schedule: their rate, their length. */
-        if (cfg->rate_on || cfg->duration_ns)
-            diag_fatal("--stages cannot be used with %s: the stages give the rate and the time",
-                       cfg->rate_on ? "--rate" : "--duration");
-        if (cfg->fixed_delay || cfg->random_delay)
-            diag_fatal("--stages cannot be used with %s: the schedule says when each message "
-                       "starts", cfg->fixed_delay ? "-w" : "-R");
-        int64_t slots = schedule_stages_slots(&cfg->stages);
-        if (!cfg->messages_given || slots < cfg->messages)
-            cfg->messages = slots;
-        cfg->rate = stages_mean_rate(&cfg->stages);
-        cfg->rate_on = true;
-        return;
-    }
-    if (cfg->rate_on && (cfg->fixed_delay || cfg->random_delay))
-        diag_fatal("--rate cannot be used with %s: the schedule says when each message starts",
-                   cfg->fixed_delay ? "-w" : "-R");
-    if (cfg->rate_on && !cfg->duration_ns && !cfg->messages_given)
-        diag_fatal("--rate needs --duration or -m: without either the run would be one message");
-    if (cfg->duration_ns && cfg->rate_on) {
-        int64_t due = schedule_slots_within(&cfg->rate, cfg->duration_ns);
-        if (!cfg->messages_given || due < cfg->messages)
-            cfg->messages = due;
-    } else if (cfg->duration_ns && !cfg->messages_given) {
-        cfg->messages = MESSAGES_UNBOUNDED;
-    }
-    if (cfg->rate_on && schedule_due_ns(&cfg->rate, cfg->messages - 1) >= SCHEDULE_MAX_NS)
-        diag_fatal("--rate with -m %lld: the last message would be due more than a century on",
-                   (long long)cfg->messages);
-}
-
 static int mechanism(const char *arg)
 {
     if (strcasecmp(arg, "PLAIN") == 0)
@@ -292,40 +222,6 @@ static int mechanism(const char *arg)
     if (strcasecmp(arg, "XOAUTH2") == 0)
         return AUTH_XOAUTH2;
     diag_fatal("--auth-mech: unknown mechanism: %s (PLAIN, LOGIN or XOAUTH2)", arg);
-}
-
-/* Options that only make sense together, checked once all are read. */
-static void check_together(struct config *cfg)
-{
-    bool tls = cfg->starttls || cfg->smtps;
-    const char *tls_opt = cfg->starttls ? "--starttls" : cfg->smtps ? "--smtps"
-                        : cfg->tls_verify ? "--tls-verify" : cfg->tls_ca ? "--tls-ca"
-                        : cfg->tls_servername ? "--tls-servername"
-                        : cfg->tls_resume ? "--tls-resume" : 0;
-    if (tls_opt && !tls_built())
-        diag_fatal("%s: this build has no TLS (build with make TLS=openssl)", tls_opt);
-    if (cfg->starttls && cfg->smtps)
-        diag_fatal("--starttls and --smtps exclude each other");
-    if (tls_opt && !tls)
-        diag_fatal("%s needs --starttls or --smtps", tls_opt);
-    if (cfg->auth_password && cfg->auth_password_file)
-        diag_fatal("--auth-password and --auth-password-file exclude each other");
-    if (cfg->auth_user && !cfg->auth_password && !cfg->auth_password_file)
-        diag_fatal("--auth-user needs --auth-password-file (or --auth-password)");
-    if (!cfg->auth_user && (cfg->auth_password || cfg->auth_password_file || cfg->auth_mech
-                            || cfg->auth_allow_plaintext))
-        diag_fatal("the --auth- options need --auth-user");
-    if (cfg->old_mode) {
-        const char *esmtp = cfg->starttls ? "--starttls" : cfg->auth_user ? "--auth-user"
-                          : cfg->bdat ? "--bdat" : cfg->smtputf8 ? "--smtputf8"
-                          : cfg->eightbitmime ? "--8bitmime" : cfg->pipelining ? "--pipelining"
-                          : cfg->ehlo ? "--ehlo" : 0;
-        if (esmtp)
-            diag_fatal("-o sends no EHLO: it cannot be used with %s", esmtp);
-    }
-    /* They all need the server's EHLO (or LHLO) reply. */
-    if (cfg->starttls || cfg->auth_user || cfg->bdat || cfg->smtputf8 || cfg->eightbitmime)
-        cfg->ehlo = true;
 }
 
 static void check_myhostname(const char *name)
@@ -362,9 +258,13 @@ void options_parse(int argc, char **argv, struct config *cfg)
     cfg->shard = (struct shard){ 0, 1 };
     cfg->metrics_linger_ns = 5000000000LL;
 
-    /* '+': stop at the first operand, as the reference does on Linux. */
-    while ((ch = getopt_long(argc, argv, "+46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:",
-                             long_options, 0)) != -1) {
+    int at = optind, json_bare = 0;
+
+    /* '+': stop at the first operand, as the reference does on Linux.
+     * The errors are ours (argcheck), getopt's for the letters. */
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, SHORTS, long_options, 0)) != -1) {
+        check_value(ch, argv, optind);
         switch (ch) {
         case '4': cfg->family = AF_INET; break;
         case '6': cfg->family = AF_INET6; break;
@@ -412,7 +312,10 @@ void options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_QUIET: cfg->quiet = true; break;
         case OPT_TIMEOUT: cfg->timeout = (int)number(optarg, TIMEOUT_MAX, "timeout"); break;
-        case OPT_JSON: cfg->json = optarg && *optarg ? optarg : "-"; break;
+        case OPT_JSON:
+            cfg->json = optarg && *optarg ? optarg : "-";
+            json_bare = optarg ? 0 : optind;
+            break;
         case OPT_PROGRESS: cfg->progress = 1; break;
         case OPT_NO_PROGRESS: cfg->progress = 0; break;
         case OPT_RECORDS:
@@ -468,22 +371,18 @@ void options_parse(int argc, char **argv, struct config *cfg)
         case OPT_STEP: cfg->step_ns = duration("step", optarg, 1000000000LL, "a second"); break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
-        default: usage_short();
+        default: argcheck_bad_option(argv, at, SHORTS, long_options);
         }
+        at = optind;
     }
     if (linger_given && !cfg->metrics)
         diag_fatal("--metrics-linger needs --metrics");
     if (cfg->merge) {
+        argcheck_merge(argc, argv, optind);
         merge_operands(cfg, argc - optind, argv + optind);
         return;
     }
-    if (argc - optind != 1)
-        usage_short();
+    argcheck_target(argc, argv, optind, json_bare);
     cfg->target = argv[optind];
-    check_together(cfg);
-    check_search(cfg);
-    check_shape(cfg);
-    check_thresholds(cfg);
-    if (cfg->start_at_on)
-        check_start(cfg, start_text);
+    combine_check(cfg, cfg->start_at_on ? start_text : 0);
 }

@@ -175,3 +175,29 @@ int target_resolve(const struct target *t, int family,
         return fail(err, errlen, "unsupported address family");
     return 0;
 }
+
+void target_describe(const struct target *t, const struct sockaddr *sa, char *out, size_t outlen)
+{
+    char addr[INET6_ADDRSTRLEN] = "";
+    unsigned port = 0;
+    if (t->kind == TARGET_INET && sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, addr, sizeof(addr));
+        port = ntohs(in->sin_port);
+    } else if (t->kind == TARGET_INET && sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof(addr));
+        port = ntohs(in6->sin6_port);
+    }
+    if (addr[0] == 0) {
+        snprintf(out, outlen, "%s", t->name);
+        return;
+    }
+    char numeric[INET6_ADDRSTRLEN + 16];
+    snprintf(numeric, sizeof(numeric), sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+             addr, port);
+    if (strcmp(numeric, t->name) == 0 || strcmp(t->host, addr) == 0)
+        snprintf(out, outlen, "%s", numeric);
+    else
+        snprintf(out, outlen, "%s (%s)", t->name, numeric);
+}

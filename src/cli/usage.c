@@ -22,12 +22,13 @@ _Noreturn void usage_short(void)
             "-M myhostname -f from -t to -r rcptcount -R delay -w delay host[:port]\n"
             "  long options: --quiet --json[=FILE] --records=FILE --progress --no-progress\n"
             "    --metrics=[ADDR:]PORT --metrics-linger=T\n"
-            "    --timeout=SECS --ehlo --pipelining --bdat --smtputf8 --8bitmime%s\n"
+            "    --timeout=SECS --ehlo --pipelining --bdat --smtputf8 --8bitmime\n"
             "    --rate=R --duration=T --interval=S --plot=FILE\n"
             "    --shard=I/N --start-at=TIME; %s --merge REPORT...\n"
+            "    --starttls --smtps --tls-... --auth-...%s\n"
             "    --help --version\n"
             "  %s --help lists them all; man smtp-source explains them.\n", p, p,
-            tls_built() ? "\n    --starttls --smtps --tls-... --auth-..." : "", p, p);
+            p, tls_built() ? "" : " (with make TLS=openssl)", p);
     _exit(1);
 }
 
@@ -111,8 +112,6 @@ static const char protocol[] =
     "  --8bitmime      MAIL FROM with BODY=8BITMIME when offered\n";
 
 static const char tls_auth[] =
-    "\n"
-    "TLS and AUTH:\n"
     "  --starttls      STARTTLS after EHLO (RFC 3207), then EHLO again\n"
     "  --smtps         TLS from the first byte (RFC 8314, port 465)\n"
     "  --tls-verify    verify the server's certificate and name (off)\n"
@@ -128,6 +127,9 @@ static const char tls_auth[] =
 static const char tail[] =
     "\n"
     "  --help          this text;  --version  the version and the build's features\n"
+    "\n"
+    "A long option's value follows '=', not a space; any prefix that names\n"
+    "one option alone will do.\n"
     "\n"
     "Targets: [inet:]host[:port] (port 25 by default), [address]:port,\n"
     "[ipv6:address]:port, unix:/path. See man smtp-source.\n";
@@ -148,8 +150,11 @@ _Noreturn void usage_help(void)
     fputs(shape, stdout);
     fputs(verdict, stdout);
     fputs(protocol, stdout);
-    if (tls_built())
-        fputs(tls_auth, stdout);
+    /* A build without TLS says what it lacks, and how to get it. */
+    fputs(tls_built() ? "\nTLS and AUTH:\n"
+                      : "\nTLS and AUTH (not in this build: they need make TLS=openssl):\n",
+          stdout);
+    fputs(tls_auth, stdout);
     fputs(tail, stdout);
     done();
 }

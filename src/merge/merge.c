@@ -349,7 +349,7 @@ static char *slurp(const char *name, size_t *len)
 {
     FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
     if (f == 0)
-        diag_fatal("open %s: %s", name, strerror(errno));
+        diag_fatal("--merge %s: %s", name, strerror(errno));
     size_t cap = 65536, n = 0;
     char *buf = malloc(cap);
     for (;;) {

@@ -348,6 +348,13 @@ int part_read(struct part *p, const char *text, size_t len, char *why, size_t wh
 {
     memset(p, 0, sizeof(*p));
     struct rd r = { &p->doc, why, whylen, 0 };
+    /* --records writes a line per message, each beginning so. */
+    static const char records[] = "{\"slot\":";
+    if (len >= sizeof(records) - 1 && memcmp(text, records, sizeof(records) - 1) == 0) {
+        snprintf(why, whylen, "a --records file (a line per message), not a report: "
+                              "merge the shards' --json=FILE reports");
+        return -1;
+    }
     if (jr_parse(&p->doc, text, len) < 0) {
         snprintf(why, whylen, "%s", p->doc.error);
         return -1;

@@ -3,9 +3,12 @@
 #include "report/plot.h"
 
 #include "report/svg.h"
+#include "report/stalls.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #define WIDTH 960
 #define LEFT 80                 /* room for the y axis' labels */
@@ -13,21 +16,6 @@
 #define PANEL_H 240
 #define GAP 70
 #define TOP 80
-
-/* The per-interval points: one circle each, with its value and a tooltip. */
-static void points(FILE *out, const struct svg_panel *p, const struct svg_series *s,
-                   const double *x, const double *v, size_t n, const char *unit)
-{
-    svg_polyline(out, p, s, x, v, n);
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i]) || (p->ylog && v[i] <= 0))
-            continue;
-        fprintf(out, "<circle class=\"pt\" data-series=\"%s\" data-interval=\"%zu\" "
-                "data-value=\"%.3f\" cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"%s\">"
-                "<title>interval %zu: %s %.3f %s</title></circle>\n", s->name, i, v[i],
-                svg_px(p, x[i]), svg_py(p, v[i]), s->color, i, s->label, v[i], unit);
-    }
-}
 
 static double ms(uint64_t us)
 {
@@ -53,6 +41,36 @@ static const struct svg_series series[S_COUNT] = {
     { "service-max", "service max", "#053061", "2,3", 1.5 },
 };
 
+/* --rate: each stall (a stretch in which nothing was sent while messages
+ * were due: stalls.h) shaded across the panel and labelled, so that the
+ * gap in the lines, and the latencies that land in the interval after it,
+ * read as what they are. */
+static void stall_bands(FILE *out, const struct stats *st, const struct svg_panel *p)
+{
+    if (!st->scheduled || st->ol.tl.n == 0)
+        return;
+    struct stall_cursor c = { 0 };
+    struct stall s;
+    while (stalls_next(&st->ol.tl, &c, &s)) {
+        double a = (double)s.from_us / 1e6, b = (double)s.to_us / 1e6;
+        if (a > p->x1)
+            break;
+        if (b > p->x1)
+            b = p->x1;
+        /* A moment at the start, before the first reply, is no finding. */
+        if (b - a < (p->x1 - p->x0) / 50)
+            continue;
+        double x0 = svg_px(p, a), x1 = svg_px(p, b);
+        fprintf(out, "<rect class=\"stall\" data-from=\"%.3f\" data-to=\"%.3f\" x=\"%.1f\" "
+                "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#f4a582\" "
+                "fill-opacity=\"0.35\"><title>stall: nothing completed from %.3f s to %.3f s"
+                "</title></rect>\n<text class=\"stall-label\" x=\"%.1f\" y=\"%.1f\" "
+                "font-size=\"10\" fill=\"#b2182b\">stall %.1f s</text>\n",
+                a, b, x0, p->py1, x1 - x0 > 1 ? x1 - x0 : 1, p->py0 - p->py1, a, b, x0 + 2,
+                p->py1 + 12, b - a);
+    }
+}
+
 static void rates(FILE *out, const struct stats *st, double **v, const double *x, size_t n,
                   double t_end, double top)
 {
@@ -69,9 +87,10 @@ static void rates(FILE *out, const struct stats *st, double **v, const double *x
                "messages/s");
     svg_linear_y(out, &p);
     svg_linear_x(out, &p, 8);
+    stall_bands(out, st, &p);
     int row = 0;
     for (int s = iv->scheduled ? S_OFFERED : S_ACHIEVED; s <= S_ACHIEVED; s++) {
-        points(out, &p, &series[s], x, v[s], n, "/s");
+        svg_points(out, &p, &series[s], x, v[s], n, "/s");
         svg_legend(out, &p, row++, &series[s]);
     }
     fputs("</g>\n", out);
@@ -88,13 +107,13 @@ static void latencies(FILE *out, const struct stats *st, double **v, const doubl
         lo = a < lo ? a : lo;
         hi = b > hi ? b : hi;
     }
-    struct svg_panel p = { "latency", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, t_end, lo, hi,
-                           1 };
+    struct svg_panel p = { "latency", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, t_end, lo, hi, 1 };
     svg_panel_open(out, &p, "Latency per interval (log scale)", "seconds since the start", "ms");
     svg_log_y(out, &p);
     svg_linear_x(out, &p, 8);
+    stall_bands(out, st, &p);
     for (int s = first, row = 0; s <= S_SMAX; s++, row++) {
-        points(out, &p, &series[s], x, v[s], n, "ms");
+        svg_points(out, &p, &series[s], x, v[s], n, "ms");
         svg_legend(out, &p, row, &series[s]);
     }
     fputs("</g>\n", out);
@@ -130,8 +149,7 @@ static void distribution(FILE *out, const struct stats *st, double top)
         lo = a < lo ? a : lo;
         hi = b > hi ? b : hi;
     }
-    struct svg_panel p = { "percentiles", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, 4, lo, hi,
-                           1 };
+    struct svg_panel p = { "percentiles", LEFT, WIDTH - RIGHT, top + PANEL_H, top, 0, 4, lo, hi, 1 };
     svg_panel_open(out, &p, "Latency by percentile (whole run)", "percentile", "ms");
     svg_log_y(out, &p);
     static const char *const nines[] = { "0%", "90%", "99%", "99.9%", "99.99%" };
@@ -143,6 +161,39 @@ static void distribution(FILE *out, const struct stats *st, double top)
         svg_legend(out, &p, c - from, s);
     }
     fputs("</g>\n", out);
+}
+
+void plot_title(char *out, size_t len, const struct stats *st, const struct run_info *ri)
+{
+    char load[64], size[48] = "", date[40] = "", outcome[96];
+    if (st->scheduled)
+        snprintf(load, sizeof(load), "%.6g/s offered, %u sessions",
+                 (double)st->ol.rate.num / (double)(st->ol.rate.den ? st->ol.rate.den : 1),
+                 ri->sessions);
+    else
+        snprintf(load, sizeof(load), "%u sessions", ri->sessions);
+    if (st->sent > 0)
+        snprintf(size, sizeof(size), ", %.0f bytes sent a message",
+                 (double)st->bytes / (double)st->sent);
+    if (st->t0_unix_us > 0) {
+        time_t t = (time_t)(st->t0_unix_us / 1000000);
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+            strftime(date, sizeof(date), ", %Y-%m-%d %H:%M:%SZ", &tm);
+    }
+    /* What came of it: a schedule that sent too little fell short. */
+    if (ri->interrupted || ri->fatal)
+        snprintf(outcome, sizeof(outcome), "%s", ri->status ? ri->status : "interrupted");
+    else if (st->scheduled && st->ol.due > 0
+             && (double)st->ol.sent < OPENLOOP_SHORTFALL * (double)st->ol.due)
+        snprintf(outcome, sizeof(outcome), "shortfall: %lld of %lld due sent",
+                 (long long)st->ol.sent, (long long)st->ol.due);
+    else
+        snprintf(outcome, sizeof(outcome), "%s", ri->status ? ri->status : "completed");
+    snprintf(out, len, "smtp-source to %s: %s, %.1f s%s%s: %s",
+             ri->target ? ri->target : "?", load,
+             st->end_us > st->start_us ? (double)(st->end_us - st->start_us) / 1e6 : 0.0, size,
+             date, outcome);
 }
 
 void plot_svg(FILE *out, const struct stats *st, const char *title)
@@ -178,9 +229,12 @@ void plot_svg(FILE *out, const struct stats *st, const char *title)
         t_end = 1;
 
     svg_begin(out, WIDTH, TOP + 3 * PANEL_H + 2 * GAP + 60, title);
-    if (ok) {
+    if (ok && st->has_intervals) {
         rates(out, st, vals, x, n, t_end, TOP);
         latencies(out, st, vals, x, n, t_end, TOP + PANEL_H + GAP);
+    } else {
+        fprintf(out, "<text class=\"no-intervals\" x=\"%d\" y=\"%d\" font-size=\"14\">%s"
+                "</text>\n", LEFT, TOP + PANEL_H, PLOT_NO_INTERVALS);
     }
     distribution(out, st, TOP + 2 * (PANEL_H + GAP));
     svg_end(out);

@@ -2,7 +2,9 @@
 
 #include "core/diag.h"
 #include "core/json.h"
+#include "core/shard.h"
 #include "run/schedule.h"
+#include "run/shared.h"
 #include "core/startat.h"
 #include "smtp/tls.h"
 
@@ -37,6 +39,7 @@ void report_start(void *ctx, const struct shared *sh)
 {
     struct report *rp = ctx;
     rp->started = 1;
+    rp->sh = sh;
     rp->t0_ns = shared_t0(sh);
     stats_clock(&rp->stats, rp->t0_ns, shared_t0_unix_us(sh), shared_start_lag_us(sh));
 }
@@ -212,6 +215,33 @@ static void waiting_line(struct report *rp)
     draw(rp, line, snprintf(line, sizeof(line), "\rstarting in %s (--start-at)\033[K", left));
 }
 
+/* --rate: how far behind its schedule the run is: the slots due by now,
+ * those started, those in flight, and how late the next one to start is
+ * (0 when every slot due has started). */
+static void schedule_text(const struct report *rp, double now, int64_t done, char *out,
+                          size_t len)
+{
+    const struct config *cfg = rp->cfg;
+    const struct stages *stg = cfg->stages_on ? &cfg->stages : 0;
+    int64_t slots = config_slots(cfg);
+    int64_t now_ns = (int64_t)(now * 1e9);
+    int64_t due = shard_owned(&cfg->shard, schedule_offer_slots_within(&cfg->rate, stg, now_ns));
+    int64_t started = shared_claimed(rp->sh);
+    if (due > slots)
+        due = slots;
+    /* A worker claims its next slot and then waits for its due time:
+     * a slot not yet due has not started. */
+    if (started > due)
+        started = due;
+    double lag = 0;
+    if (started < due)
+        lag = (double)(now_ns - schedule_offer_due_ns(&cfg->rate, stg,
+                                                      shard_slot(&cfg->shard, started))) / 1e9;
+    snprintf(out, len, "  due %lld  started %lld  in flight %lld  lag %.1f s",
+             (long long)due, (long long)started, (long long)(started - done),
+             lag > 0 ? lag : 0);
+}
+
 void report_tick(void *ctx, int64_t watermark_us)
 {
     struct report *rp = ctx;
@@ -246,10 +276,12 @@ void report_tick(void *ctx, int64_t watermark_us)
         if (rate > 0 && done < st->requested)
             clock_text(eta, sizeof(eta), (double)(st->requested - done) / rate);
     }
-    char line[256];
+    char line[256], behind[128] = "";
+    if (rp->cfg->rate_on && rp->sh)
+        schedule_text(rp, now, done, behind, sizeof(behind));
     draw(rp, line, snprintf(line, sizeof(line),
-                            "\r%lld%s messages  %.0f msg/s  %lld failed  elapsed %s  left %s\033[K",
-                            (long long)done, of, rate, (long long)st->failed, el, eta));
+                            "\r%lld%s messages%s  %.0f msg/s  %lld failed  elapsed %s  left %s\033[K",
+                            (long long)done, of, behind, rate, (long long)st->failed, el, eta));
 }
 
 void report_drain(void *ctx)

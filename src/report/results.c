@@ -15,15 +15,15 @@
 #define EXIT_UNWRITTEN 74
 
 /* "-" is standard output, shared by every output that names it. */
-static struct output *open_one(const char *path, bool whole, struct output *own,
-                               struct output *out_std)
+static struct output *open_one(const char *opt, const char *path, bool whole,
+                               struct output *own, struct output *out_std)
 {
     if (path == 0)
         return 0;
     if (strcmp(path, "-") == 0)
         return out_std;
     if (output_open(own, path, whole) < 0)
-        diag_fatal("open %s: %s", path, strerror(errno));
+        diag_fatal("%s=%s: %s", opt, path, strerror(errno));
     return own;
 }
 
@@ -31,9 +31,9 @@ void results_open(struct results *rs, const struct config *cfg)
 {
     memset(rs, 0, sizeof(*rs));
     output_stdout(&rs->out_std);
-    rs->json = open_one(cfg->json, true, &rs->json_file, &rs->out_std);
-    rs->records = open_one(cfg->records, false, &rs->records_file, &rs->out_std);
-    rs->plot = open_one(cfg->plot, true, &rs->plot_file, &rs->out_std);
+    rs->json = open_one("--json", cfg->json, true, &rs->json_file, &rs->out_std);
+    rs->records = open_one("--records", cfg->records, false, &rs->records_file, &rs->out_std);
+    rs->plot = open_one("--plot", cfg->plot, true, &rs->plot_file, &rs->out_std);
 }
 
 void results_ending(struct run_info *ri)
@@ -68,8 +68,10 @@ int results_write(struct results *rs, const struct config *cfg, const struct sta
         stats_json(st, rs->json->f, ri);
     if (rs->plot) {
         char title[512];
-        snprintf(title, sizeof(title), "smtp-source to %s: %u sessions, %s", ri->target,
-                 ri->sessions, ri->status);
+        plot_title(title, sizeof(title), st, ri);
+        if (!st->has_intervals)
+            diag_warn("--plot: the reports hold no intervals (run each shard with "
+                      "--interval=S): no time panels, only the latency distribution");
         plot_svg(rs->plot->f, st, title);
     }
     return results_close(rs);

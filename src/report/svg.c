@@ -114,6 +114,15 @@ void svg_linear_y(FILE *out, const struct svg_panel *p)
     for (double v = p->y0; v <= p->y1 + step / 1e6; v += step) {
         snprintf(label, sizeof(label), "%g", v);
         svg_grid_y(out, p, v, label);
+        /* A reader of a log axis needs more than the powers of ten. */
+        for (int m = 2; m <= 5 && v * m < p->y1 * 0.9999; m += 3) {
+            double y = svg_py(p, v * m);
+            snprintf(label, sizeof(label), "%g", v * m);
+            fprintf(out, "<line class=\"minor\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                    "y2=\"%.1f\" stroke=\"#eee\"/><text class=\"minor\" x=\"%.1f\" y=\"%.1f\" "
+                    "text-anchor=\"end\" font-size=\"10\" fill=\"#666\">%s</text>\n",
+                    p->px0, p->px1, y, y, p->px0 - 6, y + 3, label);
+        }
     }
 }
 
@@ -166,4 +175,18 @@ void svg_polyline(FILE *out, const struct svg_panel *p, const struct svg_series 
     }
     if (open)
         fputs("\"/>\n", out);
+}
+
+void svg_points(FILE *out, const struct svg_panel *p, const struct svg_series *s, const double *x,
+                const double *v, size_t n, const char *unit)
+{
+    svg_polyline(out, p, s, x, v, n);
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(v[i]) || (p->ylog && v[i] <= 0))
+            continue;
+        fprintf(out, "<circle class=\"pt\" data-series=\"%s\" data-interval=\"%zu\" "
+                "data-value=\"%.3f\" cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"%s\">"
+                "<title>interval %zu: %s %.3f %s</title></circle>\n", s->name, i, v[i],
+                svg_px(p, x[i]), svg_py(p, v[i]), s->color, i, s->label, v[i], unit);
+    }
 }

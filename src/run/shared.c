@@ -205,7 +205,7 @@ int shared_stopping(struct shared *sh)
     return atomic_load(&sh->stop);
 }
 
-int64_t shared_claimed(struct shared *sh)
+int64_t shared_claimed(const struct shared *sh)
 {
     return atomic_load(&sh->next_slot);
 }

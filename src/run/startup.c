@@ -20,9 +20,13 @@
 
 #define FILE_MAX (256L * 1024 * 1024)
 
-static char *read_file(const char *path, size_t *size)
+/* opt: the long option that named the file, for its errors ("open" and
+ * the name for -F, as the reference says it). */
+static char *read_file(const char *opt, const char *path, size_t *size)
 {
     int fd = open(path, O_RDONLY);
+    if (fd < 0 && opt)
+        diag_fatal("%s=%s: %s", opt, path, strerror(errno));
     if (fd < 0)
         diag_fatal("open %s: %s", path, strerror(errno));
     size_t cap = 65536, len = 0;
@@ -33,6 +37,8 @@ static char *read_file(const char *path, size_t *size)
         ssize_t n = read(fd, buf + len, cap - len);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && opt)
+            diag_fatal("%s=%s: %s", opt, path, strerror(errno));
         if (n < 0)
             diag_fatal("read %s: %s", path, strerror(errno));
         if (n == 0)
@@ -55,7 +61,7 @@ char *startup_body(const struct config *cfg, size_t *len)
     char *body;
     if (cfg->file) {
         size_t size;
-        char *data = read_file(cfg->file, &size);
+        char *data = read_file(0, cfg->file, &size);
         body = msg_body_file(data, size, len);
         free(data);
     } else if (cfg->msg_length) {
@@ -112,7 +118,7 @@ char *startup_secret(const struct config *cfg)
         return secret;
     }
     size_t size;
-    char *data = read_file(cfg->auth_password_file, &size);
+    char *data = read_file("--auth-password-file", cfg->auth_password_file, &size);
     size_t n = 0;
     while (n < size && data[n] != '\n')
         n++;

@@ -4,6 +4,7 @@
 
 #include "smtp/auth.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -81,8 +82,12 @@ static enum step handshake(struct sess *s, const char *label)
     uint64_t t0 = sess_now_us();
     enum io_status io = conn_start_tls(&s->conn, s->a->tls, &info);
     if (io == IO_TLS) {
-        /* A handshake that failed leaves nothing to say QUIT over. */
-        sess_fail(s, PH_TLS, FAIL_TLS, 0, "%s", s->conn.why);
+        /* A handshake that failed leaves nothing to say QUIT over. A
+         * plain server's "220 ..." read as a TLS record is the version
+         * OpenSSL cannot make sense of. */
+        sess_fail(s, PH_TLS, FAIL_TLS, 0, "%s%s", s->conn.why,
+                  s->cfg->smtps && strstr(s->conn.why, "wrong version number")
+                  ? " (the server speaks plain SMTP here: use --starttls, or neither)" : "");
         conn_close(&s->conn);
         if (!s->cfg->allow_reject) {
             r->flags |= RF_FATAL;
@@ -107,13 +112,42 @@ static enum step handshake(struct sess *s, const char *label)
     return STEP_OK;
 }
 
+/* A port that speaks TLS first (465) says nothing until the handshake:
+ * a greeting that does not come within a few seconds says so, once a
+ * process, and the wait goes on (a slow server is not a mistake). */
+#define GREETING_HINT_MS 5000
+#define TLS_FIRST_HINT "a port that speaks TLS first, such as 465, sends no greeting: use --smtps"
+
+static int greeting_hint(struct sess *s)
+{
+    static int said;
+    int ms = GREETING_HINT_MS;
+    if (said || s->cfg->smtps || !tls_built() || s->conn.rlen > s->conn.rpos)
+        return 0;
+    if (s->conn.limit_us / 2000 < ms)
+        ms = (int)(s->conn.limit_us / 2000);
+    struct pollfd p = { .fd = s->conn.fd, .events = POLLIN };
+    if (poll(&p, 1, ms) != 0)
+        return 0;
+    said = 1;
+    outbox_say(&s->out, REC_WARNING, "no greeting from %s after %d.%d s: " TLS_FIRST_HINT,
+               s->a->target_name, ms / 1000, ms % 1000 / 100);
+    return ms;
+}
+
 static enum step greeting(struct sess *s)
 {
     struct record *r = &s->out.msg.rec;
     enum step st;
 
     uint64_t t0 = sess_now_us();
+    /* The wait for the hint is part of the step's --timeout. */
+    int64_t limit = s->conn.limit_us;
+    s->conn.limit_us -= (int64_t)greeting_hint(s) * 1000;
     enum io_status io = conn_read_reply(&s->conn, &s->reply);
+    s->conn.limit_us = limit;
+    if (io == IO_TIMEOUT && !s->cfg->smtps && tls_built())
+        return sess_io_fail(s, PH_BANNER, io, "reading server greeting (" TLS_FIRST_HINT ")");
     if (io != IO_OK)
         return sess_io_fail(s, PH_BANNER, io, "reading server greeting");
     r->phase_us[PH_BANNER] = sess_now_us() - t0;
@@ -273,7 +307,10 @@ static enum step authenticate(struct sess *s)
     r->auth_end = AUTH_END_UNTRIED;
     if (!s->ext.auth || m == AUTH_NONE)
         return sess_refuse(s, PH_AUTH, FAIL_AUTH, "AUTH: the server offers %s",
-                           !s->ext.auth ? "no AUTH"
+                           !s->ext.auth && !s->tls_on && s->ext.starttls
+                           ? "no AUTH before TLS, and STARTTLS: use --starttls (many servers "
+                             "offer AUTH only after it)"
+                           : !s->ext.auth ? "no AUTH"
                            : cfg->auth_mech ? "not the mechanism asked for"
                            : "neither PLAIN nor LOGIN");
     if (!s->tls_on && !cfg->auth_allow_plaintext)

@@ -22,6 +22,7 @@ struct tls_link {
     SSL *ssl;
     struct tls_client *tc;
     char error[128];         /* the reason of the last EPROTO */
+    char found[160];         /* the names the server's certificate is for */
 };
 
 /* The context's owner, for the new-session callback (one per process). */
@@ -107,6 +108,19 @@ static int is_address(const char *name)
     return 1;
 }
 
+static void cert_names(X509 *cert, char *out, size_t outlen);
+
+/* OpenSSL keeps no peer certificate of a handshake it aborted: the names
+ * are read as the chain is checked, for the error. */
+static int keep_names(int ok, X509_STORE_CTX *x)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct tls_link *l = ssl ? SSL_get_app_data(ssl) : 0;
+    if (l && l->found[0] == 0)
+        cert_names(X509_STORE_CTX_get0_cert(x), l->found, sizeof(l->found));
+    return ok;
+}
+
 struct tls_link *tls_link_new(struct tls_client *tc, int fd, char *err, size_t errlen)
 {
     struct tls_link *l = calloc(1, sizeof(*l));
@@ -121,6 +135,9 @@ struct tls_link *tls_link_new(struct tls_client *tc, int fd, char *err, size_t e
         tls_link_free(l);
         return 0;
     }
+    SSL_set_app_data(l->ssl, l);
+    if (tc->set.verify)
+        SSL_set_verify(l->ssl, SSL_VERIFY_PEER, keep_names);
     const char *name = tc->set.servername;
     if (tc->set.verify && !(name && *name)) {
         /* A chain checked without a name proves nothing of the peer. */
@@ -149,6 +166,56 @@ struct tls_link *tls_link_new(struct tls_client *tc, int fd, char *err, size_t e
         }
     }
     return l;
+}
+
+/* The names a certificate is for: its DNS and IP entries, or its
+ * subject's CN when it has none (as the checks read them). */
+static void cert_names(X509 *cert, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = 0;
+    GENERAL_NAMES *alt = cert ? X509_get_ext_d2i(cert, NID_subject_alt_name, 0, 0) : 0;
+    for (int i = 0; alt && i < sk_GENERAL_NAME_num(alt) && o < outlen; i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(alt, i);
+        char ip[64] = "";
+        const char *name = 0;
+        int len = 0;
+        if (g->type == GEN_DNS) {
+            name = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
+            len = ASN1_STRING_length(g->d.dNSName);
+        } else if (g->type == GEN_IPADD) {
+            const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
+            if (ASN1_STRING_length(g->d.iPAddress) == 4)
+                snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+            else
+                snprintf(ip, sizeof(ip), "an IPv6 address");
+            name = ip;
+            len = (int)strlen(ip);
+        }
+        if (name) {
+            int w = snprintf(out + o, outlen - o, "%s%.*s", o ? ", " : "", len, name);
+            o += w > 0 ? (size_t)w : 0;
+        }
+    }
+    GENERAL_NAMES_free(alt);
+    if (o == 0 && cert) {
+        char cn[128];
+        if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+                                      sizeof(cn)) > 0)
+            snprintf(out, outlen, "CN=%s", cn);
+    }
+}
+
+/* The reason, the names expected and found, and what to do about it. */
+static void verify_failed(struct tls_link *l, long v, char *err, size_t errlen)
+{
+    const char *found = l->found[0] ? l->found : "no name";
+    int name = v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH;
+    snprintf(err, errlen, "certificate verify failed: %s: expected %s, the certificate is for %s%s",
+             X509_verify_cert_error_string(v),
+             l->tc->set.servername ? l->tc->set.servername : "(no name)", found,
+             name ? " (--tls-servername=NAME checks another name)"
+                  : " (a private CA: --tls-ca=FILE)");
 }
 
 int tls_handshake(struct tls_link *l, char *err, size_t errlen)
@@ -183,7 +250,7 @@ int tls_handshake(struct tls_link *l, char *err, size_t errlen)
     long v = SSL_get_verify_result(l->ssl);
     if (l->tc->set.verify && v != X509_V_OK
         && ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
-        snprintf(err, errlen, "certificate verify failed: %s", X509_verify_cert_error_string(v));
+        verify_failed(l, v, err, errlen);
         ERR_clear_error();
         return -1;
     }
