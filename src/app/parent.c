@@ -52,6 +52,8 @@ static int on_record(void *ctx, const struct record *r, const char *text)
     struct parent *p = ctx;
     if (p->staged)
         stage_rows_add(&p->rows, r);
+    if (p->mix)
+        mix_add(p->mix, r);
     return report_record(&p->rp, r, text);
 }
 

@@ -9,6 +9,7 @@
 #include "smtp/tls.h"
 #include "cli/target.h"
 #include "cli/usage.h"
+#include "cli/workload_opts.h"
 #include "verdict/search.h"
 #include "verdict/stages.h"
 #include "verdict/verdict.h"
@@ -364,7 +365,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
 
     /* '+': stop at the first operand, as the reference does on Linux. */
     while ((ch = getopt_long(argc, argv, "+46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:",
-                             long_options, 0)) != -1) {
+                             workload_options_with(long_options), 0)) != -1) {
         switch (ch) {
         case '4': cfg->family = AF_INET; break;
         case '6': cfg->family = AF_INET6; break;
@@ -468,7 +469,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
         case OPT_STEP: cfg->step_ns = duration("step", optarg, 1000000000LL, "a second"); break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
-        default: usage_short();
+        default: if (!workload_opt(ch, optarg)) usage_short();
         }
     }
     if (linger_given && !cfg->metrics)
@@ -480,6 +481,7 @@ void options_parse(int argc, char **argv, struct config *cfg)
     if (argc - optind != 1)
         usage_short();
     cfg->target = argv[optind];
+    workload_finish(cfg);
     check_together(cfg);
     check_search(cfg);
     check_shape(cfg);

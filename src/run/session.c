@@ -193,7 +193,9 @@ _Noreturn void session_worker(const struct session_args *args, struct shared *sh
     s->hdr = malloc(msg_headers_max(&s->mh));
     size_t longest = strlen(a->sender) > strlen(a->recipient) ? strlen(a->sender) : strlen(a->recipient);
     sess_ensure_cmd(s, longest + strlen(a->myhostname) + 64);
-    if (s->hdr == 0)
+    if (a->fill)
+        s->lay = malloc(sizeof(*s->lay));
+    if (s->hdr == 0 || (a->fill && s->lay == 0))
         _exit(1);
     if (cfg->verbose) {
         s->reply.on_line = log_reply_line;

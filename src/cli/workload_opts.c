@@ -1,0 +1,148 @@
+/* workload_opts: --seed, --size, --rcpts. */
+#include "cli/workload_opts.h"
+
+#include "core/diag.h"
+#include "core/numparse.h"
+#include "workload/seed.h"
+#include "workload/workload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A --size table is a few thousand lines at most; this bounds a mistake. */
+#define TABLE_FILE_MAX (16L * 1024 * 1024)
+#define RCPTS_MAX 10000
+
+enum { OPT_SEED = WORKLOAD_OPT_FIRST, OPT_SIZE, OPT_RCPTS };
+
+static const struct option own[] = {
+    { "seed", required_argument, 0, OPT_SEED },
+    { "size", required_argument, 0, OPT_SIZE },
+    { "rcpts", required_argument, 0, OPT_RCPTS },
+    { 0, 0, 0, 0 },
+};
+
+const struct option *workload_options_with(const struct option *base)
+{
+    static struct option all[128];
+    size_t n = 0, max = sizeof(all) / sizeof(all[0]) - 1;
+    for (const struct option *o = base; o->name && n < max; o++)
+        all[n++] = *o;
+    for (const struct option *o = own; o->name && n < max; o++)
+        all[n++] = *o;
+    return all;
+}
+
+static struct workload wl;
+static bool any;
+
+/* The whole of a small file, NUL-terminated; fatal naming opt. */
+static char *slurp(const char *opt, const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        diag_fatal("--%s=@%s: %s", opt, path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf == 0)
+            diag_fatal("--%s=@%s: out of memory", opt, path);
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            diag_fatal("--%s=@%s: %s", opt, path, strerror(errno));
+        if (got == 0)
+            break;
+        n += (size_t)got;
+        if (n > (size_t)TABLE_FILE_MAX)
+            diag_fatal("--%s=@%s: larger than %ld bytes", opt, path, TABLE_FILE_MAX);
+        if (n + 1 == cap) {
+            cap *= 2;
+            char *more = realloc(buf, cap);
+            if (more == 0)
+                free(buf);
+            buf = more;
+        }
+    }
+    close(fd);
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static void size(const char *arg)
+{
+    char why[160];
+    if (arg[0] == '@') {
+        size_t len;
+        char *data = slurp("size", arg + 1, &len);
+        int rc = size_table(data, len, &wl.size, why, sizeof(why));
+        free(data);
+        if (rc < 0)
+            diag_fatal("--size=%s: %s", arg, why);
+    } else if (size_parse(arg, &wl.size, why, sizeof(why)) < 0) {
+        diag_fatal("--size=%s: %s (give N, A-B, lognormal:MEDIAN:P99 or @FILE; sizes in "
+                   "bytes, k or m, at most 512m)", arg, why);
+    }
+    wl.size_on = true;
+    wl.size_text = arg;
+}
+
+static void rcpts(const char *arg)
+{
+    const char *dash = strchr(arg, '-');
+    long long a, b;
+    char first[32];
+    size_t fl = dash ? (size_t)(dash - arg) : strlen(arg);
+    if (fl >= sizeof(first))
+        fl = sizeof(first) - 1;
+    memcpy(first, arg, fl);
+    first[fl] = 0;
+    if (num_parse(first, 1, RCPTS_MAX, &a) < 0
+        || num_parse(dash ? dash + 1 : first, 1, RCPTS_MAX, &b) < 0 || b < a)
+        diag_fatal("--rcpts=%s: give A-B, recipients per message, 1 <= A <= B <= %d "
+                   "(e.g. --rcpts=1-5)", arg, RCPTS_MAX);
+    wl.rcpts_on = true;
+    wl.rcpts_min = (int)a;
+    wl.rcpts_max = (int)b;
+}
+
+int workload_opt(int ch, const char *arg)
+{
+    long long v;
+    switch (ch) {
+    case OPT_SEED:
+        /* Below 2^53: a JSON number reads it back exactly. */
+        if (num_parse(arg, 0, (1LL << 53) - 1, &v) < 0)
+            diag_fatal("--seed=%s: give a whole number from 0 to 9007199254740991", arg);
+        wl.seed = (uint64_t)v;
+        wl.seed_given = true;
+        break;
+    case OPT_SIZE: size(arg); break;
+    case OPT_RCPTS: rcpts(arg); break;
+    default: return 0;
+    }
+    any = true;
+    return 1;
+}
+
+void workload_finish(struct config *cfg)
+{
+    cfg->wl = 0;
+    if (!any)
+        return;
+    if (wl.size_on && cfg->msg_length)
+        diag_fatal("--size cannot be used with -l: both give the message's size");
+    if (wl.size_on && cfg->file)
+        diag_fatal("--size cannot be used with -F: the file is the message");
+    if (wl.rcpts_on && cfg->rcpts != 1)
+        diag_fatal("--rcpts cannot be used with -r: both give the recipients per message");
+    if (!wl.seed_given)
+        wl.seed = wl_seed_auto();
+    cfg->wl = &wl;
+}
