@@ -118,3 +118,50 @@ assert s["total_bytes"] == sum(sizes), s' "$d/json" "$d/drawn"
     [ "$(dump_count)" -eq 0 ]
     ! grep -q 'connect from' "$SINK_DIR/sink.out" 2>/dev/null
 }
+
+# The MAIL FROM lines the fake server received, over all its connections.
+fake_mails() { cat "$FAKE_LOG"/conn.*.in 2>/dev/null | tr -d '\r' | grep -a '^MAIL FROM:' || true; }
+
+@test "SIZE (RFC 1870): SIZE= is each message's stored size; one above the limit fails before MAIL" {
+    for mode in "" "--pipelining -d"; do
+        stop_fake
+        start_fake_script - <<'EOF2'
+ehlo PIPELINING SIZE\x204000
+EOF2
+        # shellcheck disable=SC2086
+        run src --ehlo $mode -A --seed=3 --size=1k-8k -m 10 --records="$SINK_DIR/rec" \
+            --json="$SINK_DIR/json" "$FAKE_ADDR"
+        [ "$status" -eq 0 ]
+        local small big
+        small=$(python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join(str(r["size"]) for r in sorted(rs, key=lambda r: r["size"]) if r["size"] <= 4000))
+for r in rs:
+    assert (r["result"] == "sent") == (r["size"] <= 4000), r
+    assert r["size"] <= 4000 or (r["reason"] == "too_large" and r["phase"] == "mail"), r' \
+            "$SINK_DIR/rec")
+        big=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["errors"]["too_large"])' "$SINK_DIR/json")
+        [ "$big" -gt 0 ] && [ -n "$small" ]
+        # What the server saw: a MAIL FROM with SIZE= per message that fit,
+        # none for the others.
+        [ "$(fake_mails | sed -E 's/.* SIZE=([0-9]+)$/\1/' | sort -n | tr '\n' ' ')" = "$small " ]
+        [[ "$output" == *"$big too large for the server"* ]]
+    done
+}
+
+@test "without SIZE offered, or with the reference's options alone, MAIL FROM has no SIZE=" {
+    start_fake_script - <<'EOF2'
+ehlo PIPELINING
+EOF2
+    run src --ehlo --size=2k -m 2 "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(fake_mails | sort -u)" = "MAIL FROM:<foo@$(hostname)>" ] || { fake_mails; false; }
+    stop_fake
+    start_fake_script - <<'EOF2'
+ehlo PIPELINING SIZE\x2010000000
+EOF2
+    run src --ehlo -l 3000 -m 2 "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(fake_mails | sort -u)" = "MAIL FROM:<foo@$(hostname)>" ]
+}
