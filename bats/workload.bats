@@ -165,3 +165,30 @@ EOF2
     [ "$status" -eq 0 ]
     [ "$(fake_mails | sort -u)" = "MAIL FROM:<foo@$(hostname)>" ]
 }
+
+@test "--rcpts=A-B: each message's recipients drawn from the seed, reported per message" {
+    start_sink
+    local d=$SINK_DIR
+    run src --seed=4 --rcpts=1-4 -N -m 12 -s 2 --pipelining --records="$d/rec" --json="$d/json" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(dump_count)" -eq 12 ]
+    # The dump's X-Rcpt-Args lines (one per recipient) add up to the records'.
+    local want got
+    want=$(python3 -c 'import json,sys; print(sum(json.loads(l)["rcpt_sent"] for l in open(sys.argv[1])))' "$d/rec")
+    got=$(grep -c '^X-Rcpt-Args: ' "$SINK_DUMP")
+    [ "$want" -eq "$got" ]
+    python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+n = sorted(r["rcpt_sent"] for r in rs)
+assert n[0] >= 1 and n[-1] <= 4 and len(set(n)) > 1, n
+w = json.load(open(sys.argv[2]))["workload"]["recipients_per_message"]
+assert w["min"] == n[0] and w["max"] == n[-1], w' "$d/rec" "$d/json"
+    # Again with the seed, one session, no pipelining: the same counts per slot.
+    run src --seed=4 --rcpts=1-4 -N -m 12 --records="$d/rec2" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    diff <(python3 -c 'import json,sys; [print(r["slot"], r["rcpt_sent"]) for r in sorted((json.loads(l) for l in open(sys.argv[1])), key=lambda r: r["slot"])]' "$d/rec") \
+         <(python3 -c 'import json,sys; [print(r["slot"], r["rcpt_sent"]) for r in sorted((json.loads(l) for l in open(sys.argv[1])), key=lambda r: r["slot"])]' "$d/rec2")
+    run -1 src --rcpts=2-3 -r 2 "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --rcpts cannot be used with -r: both give the recipients per message" ]
+}

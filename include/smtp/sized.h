@@ -10,6 +10,9 @@
 /* The generated headers of slot, in s->hdr (if any); their length. */
 size_t sized_headers(struct sess *s, int64_t slot);
 
+/* Slot's recipients: --rcpts drawn, else -r. */
+int64_t sized_rcpts(const struct sess *s, int64_t slot);
+
 /* The message of slot as the server stores it, in bytes; 0 without --size. */
 uint64_t sized_stored(struct sess *s, int64_t slot);
 

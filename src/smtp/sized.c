@@ -11,6 +11,11 @@ size_t sized_headers(struct sess *s, int64_t slot)
     return msg_format_headers(s->hdr, &s->mh, s->pid, (unsigned long)s->conn.fd, left);
 }
 
+int64_t sized_rcpts(const struct sess *s, int64_t slot)
+{
+    return workload_rcpts(s->cfg->wl, slot, s->cfg->rcpts);
+}
+
 uint64_t sized_stored(struct sess *s, int64_t slot)
 {
     if (!s->lay)

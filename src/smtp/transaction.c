@@ -7,7 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static size_t rcpt_command(struct sess *s, int64_t first, int64_t i)
+/* Recipient i of the n of a message whose -N numbers start at first. */
+static size_t rcpt_command(struct sess *s, int64_t first, int64_t i, int64_t n)
 {
     const struct config *cfg = s->cfg;
     const char *to = s->a->recipient;
@@ -15,8 +16,8 @@ static size_t rcpt_command(struct sess *s, int64_t first, int64_t i)
     if (cfg->number_rcpts)
         return sess_command(s, "RCPT TO:<%lld%s>\r\n", (long long)(first + i), to);
     /* 3.7 numbering: n, n-1, ..., 2 prepended, the last one plain. */
-    if (cfg->rcpts > 1 && i < cfg->rcpts - 1)
-        return sess_command(s, "RCPT TO:<%lld%s>\r\n", (long long)(cfg->rcpts - i), to);
+    if (n > 1 && i < n - 1)
+        return sess_command(s, "RCPT TO:<%lld%s>\r\n", (long long)(n - i), to);
     return sess_command(s, "RCPT TO:<%s>\r\n", to);
 }
 
@@ -274,7 +275,7 @@ static size_t group_command(struct sess *s, int64_t k, int64_t n, int64_t first,
                             sized_param(s, slot));
     if (k == n - 1 && !s->use_bdat)
         return sess_command(s, "DATA\r\n");
-    return rcpt_command(s, first, k - 1);
+    return rcpt_command(s, first, k - 1, sized_rcpts(s, slot));
 }
 
 /* The first -N number of this slot's recipients: claimed already if the
@@ -285,7 +286,7 @@ static int64_t rcpt_base(struct sess *s, int64_t slot)
         return 0;
     if (s->pre.valid)
         return s->pre.first_rcpt;
-    return s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, slot, s->cfg->rcpts);
+    return s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, slot, sized_rcpts(s, slot));
 }
 
 /* Appends commands of the transaction to s->group from *sent on, while
@@ -306,9 +307,9 @@ static size_t group_build(struct sess *s, int64_t *sent, int64_t n, int64_t firs
 
 /* MAIL, the RCPTs and DATA (not with BDAT): -r can be INT_MAX, so the
  * count is 64-bit. */
-static int64_t transaction_commands(const struct sess *s)
+static int64_t transaction_commands(struct sess *s, int64_t slot)
 {
-    return (int64_t)s->cfg->rcpts + (s->use_bdat ? 1 : 2);
+    return sized_rcpts(s, slot) + (s->use_bdat ? 1 : 2);
 }
 
 /* Behind the dot of a pipelined transaction go, in the same write (RFC
@@ -332,12 +333,12 @@ static size_t pipeline_tail(struct sess *s)
             s->next.valid = true;
             s->next.slot = next;
             s->next.first_rcpt = cfg->number_rcpts
-                ? s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, next, cfg->rcpts) : 0;
+                ? s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, next, sized_rcpts(s, next)) : 0;
             s->next.sent = 0;
             /* Too large: claimed, but its MAIL waits for the refusal. */
             if (sized_too_big(s, next))
                 return 0;
-            len = group_build(s, &s->next.sent, transaction_commands(s),
+            len = group_build(s, &s->next.sent, transaction_commands(s, next),
                               s->next.first_rcpt, 0, next);
             return len;
         }
@@ -355,7 +356,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
 {
     const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
-    int64_t n = transaction_commands(s), sent = 0, got = 0;
+    int64_t n = transaction_commands(s, slot), sent = 0, got = 0;
     int mail_ok = 0, data_ok = 0;
     int64_t first;
     uint64_t t0 = 0;
@@ -436,7 +437,6 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
 
 enum step transaction_run(struct sess *s, int64_t slot)
 {
-    const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
     enum step st;
 
@@ -456,9 +456,9 @@ enum step transaction_run(struct sess *s, int64_t slot)
         return sess_rset(s, "sending sender");
     }
 
-    int64_t first = rcpt_base(s, slot);
-    for (int64_t i = 0; i < cfg->rcpts; i++) {
-        st = sess_exchange(s, PH_RCPT, rcpt_command(s, first, i), "sending recipient");
+    int64_t first = rcpt_base(s, slot), nr = sized_rcpts(s, slot);
+    for (int64_t i = 0; i < nr; i++) {
+        st = sess_exchange(s, PH_RCPT, rcpt_command(s, first, i, nr), "sending recipient");
         if (st != STEP_OK)
             return st;
         r->rcpt_sent++;
