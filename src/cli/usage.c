@@ -25,6 +25,7 @@ _Noreturn void usage_short(void)
             "    --timeout=SECS --ehlo --pipelining --bdat --smtputf8 --8bitmime%s\n"
             "    --rate=R --duration=T --interval=S --plot=FILE\n"
             "    --shard=I/N --start-at=TIME; %s --merge REPORT...\n"
+            "    --seed=N --size=SPEC --rcpts=A-B\n"
             "    --help --version\n"
             "  %s --help lists them all; man smtp-source explains them.\n", p, p,
             tls_built() ? "\n    --starttls --smtps --tls-... --auth-..." : "", p, p);
@@ -87,6 +88,15 @@ static const char shape[] =
     "  --merge REPORT... (no target) the one report of the shards' --json files\n"
     "                  (- for standard input), as one machine would have made it\n";
 
+static const char workload[] =
+    "\n"
+    "Workload (each choice a function of the seed and the slot):\n"
+    "  --seed=N        the run's seed (chosen and reported without it)\n"
+    "  --size=SPEC     each message's stored size: N (20k, 2m), A-B,\n"
+    "                  lognormal:MEDIAN:P99 or @FILE (lines SIZE WEIGHT);\n"
+    "                  SIZE=n on MAIL FROM when offered (--ehlo)\n"
+    "  --rcpts=A-B     recipients per message, drawn uniformly\n";
+
 static const char verdict[] =
     "\n"
     "Verdict:\n"
@@ -145,6 +155,7 @@ _Noreturn void usage_help(void)
     fputs(letters, stdout);
     fputs(output, stdout);
     fputs(shape, stdout);
+    fputs(workload, stdout);
     fputs(verdict, stdout);
     fputs(protocol, stdout);
     if (tls_built())
