@@ -77,7 +77,7 @@ static void text(const void *ctx, FILE *out)
                 hist_mean(&m->rcpts), m->rcpts.max);
     for (int c = 0; c < MIX_CLASSES; c++) {
         const struct hist *h = &m->dot[c];
-        char name[32];
+        char name[48];
         if (!h->count)
             continue;
         class_name(c, name, sizeof(name));
