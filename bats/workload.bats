@@ -192,3 +192,79 @@ assert w["min"] == n[0] and w["max"] == n[-1], w' "$d/rec" "$d/json"
     run -1 src --rcpts=2-3 -r 2 "$SINK_ADDR"
     [ "$output" = "$SRC: fatal: --rcpts cannot be used with -r: both give the recipients per message" ]
 }
+
+# Each message's envelope from the dump: "SLOT SENDER RCPT..." by slot.
+envelopes() {
+    python3 -c '
+import re, sys
+m = int(sys.argv[2])
+out = []
+for chunk in re.split(r"(?m)^X-Client-Addr: ", open(sys.argv[1], errors="replace").read())[1:]:
+    mail = re.search(r"(?m)^X-Mail-Args: <([^>]*)>", chunk).group(1)
+    rcpts = re.findall(r"(?m)^X-Rcpt-Args: <([^>]*)>", chunk)
+    slot = m - 1 - int(re.search(r"(?m)^Message-Id: <[0-9a-f]+\.[0-9a-f]+\.([0-9a-f]+)@", chunk).group(1), 16)
+    out.append((slot, mail, rcpts))
+for slot, mail, rcpts in sorted(out):
+    print(slot, mail, *rcpts)' "$SINK_DUMP" "$1"
+}
+
+@test "--rcpt-file, --from-file: weighted, no address twice in a message, the same for a seed" {
+    start_sink
+    local d=$SINK_DIR
+    printf '# rcpts\na@x.test 5\nb@x.test\nc@y.test 2\nd@y.test 1\n' >"$d/rcpts"
+    printf 's1@f.test\ns2@f.test 3\n' >"$d/from"
+    run src --seed=6 --rcpts=1-4 --rcpt-file="$d/rcpts" --from-file="$d/from" -m 20 -s 3 \
+        --pipelining -d "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    envelopes 20 >"$d/a"
+    [ "$(wc -l <"$d/a")" -eq 20 ]
+    python3 -c '
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+rc = {"a@x.test", "b@x.test", "c@y.test", "d@y.test"}
+for r in rows:
+    assert r[1] in ("s1@f.test", "s2@f.test"), r
+    assert 1 <= len(r[2:]) <= 4 and len(set(r[2:])) == len(r[2:]) and set(r[2:]) <= rc, r
+assert len({r[1] for r in rows}) == 2 and len({len(r) for r in rows}) > 1' "$d/a"
+    # The same seed, one session, no pipelining: the same envelopes.
+    stop_sink
+    rm -f "$d/dump"
+    start_sink
+    run src --seed=6 --rcpts=1-4 --rcpt-file="$d/rcpts" --from-file="$d/from" -m 20 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    envelopes 20 | diff "$d/a" -
+}
+
+@test "--rcpt-domains: the numbered recipients' domains mixed by weight" {
+    start_sink
+    run src --seed=1 --rcpts=5-5 -N -t u@z.test --rcpt-domains=a.test:80,b.test:20 -m 40 -s 2 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    local a b
+    a=$(grep -c '^X-Rcpt-Args: <[0-9]*u@a\.test>$' "$SINK_DUMP")
+    b=$(grep -c '^X-Rcpt-Args: <[0-9]*u@b\.test>$' "$SINK_DUMP")
+    [ $((a + b)) -eq 200 ]
+    # 200 draws at 80% (fixed by the seed): within 3.5 standard deviations.
+    [ "$a" -ge 140 ] && [ "$a" -le 180 ]
+}
+
+@test "bad --rcpt-file, --from-file, --rcpt-domains are refused at startup with one line" {
+    start_sink
+    local d=$SINK_DIR
+    printf 'a@x.test 0\n' >"$d/w0"
+    printf 'a b@x.test\n' >"$d/blank"
+    printf 'a@x.test\n' >"$d/one"
+    for a in --rcpt-file="$d/w0" --rcpt-file="$d/blank" --rcpt-file="$d/none" --from-file="$d/w0" \
+             --rcpt-file= --rcpt-domains= --rcpt-domains=a.test:0 --rcpt-domains=a.test:x \
+             --rcpt-domains=a.test,,b.test; do
+        run -1 src "$a" -m 1 "$SINK_ADDR"
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "${lines[0]}" == "$SRC: fatal: ${a%%=*}"* ]] || { echo "$a: ${lines[0]}"; false; }
+    done
+    run -1 src --rcpt-file="$d/one" --rcpts=1-2 "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --rcpt-file: 1 addresses, fewer than the 2 recipients a message may have (no address twice in a message)" ]
+    run -1 src --rcpt-file="$d/one" -N "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --rcpt-file cannot be used with -N: the file gives the recipients" ]
+    run -1 src --from-file="$d/one" -f x@y "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --from-file cannot be used with -f: the file gives the senders" ]
+    [ "$(dump_count)" -eq 0 ]
+}

@@ -5,6 +5,7 @@
 #include "workload/layout.h"
 #include "workload/seed.h"
 #include "workload/sizespec.h"
+#include "workload/wlist.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -154,8 +155,43 @@ static void layouts(void)
     free(fill);
 }
 
+static void lists(void)
+{
+    struct wlist w;
+    char why[200];
+    const char t[] = "# x\na@b 3\r\n\nc@d\ne@f\t2\n";
+    CHECK(wlist_lines(t, strlen(t), &w, why, sizeof(why)) == 0 && w.n == 3);
+    CHECK(strcmp(w.item[1], "c@d") == 0 && w.cum[2] == 6 && w.longest == 3);
+    struct wl_rng r;
+    wl_stream(&r, 1, 2, WL_RCPT_PICK);
+    int distinct = 1;
+    for (int k = 0; k < 200; k++) {
+        size_t idx[3];
+        wlist_draw_distinct(&w, &r, idx, 3);
+        distinct = distinct && idx[0] != idx[1] && idx[1] != idx[2] && idx[0] != idx[2]
+                   && idx[0] < 3 && idx[1] < 3 && idx[2] < 3;
+    }
+    CHECK(distinct);
+    wlist_free(&w);
+    CHECK(wlist_lines("a b c\n", 6, &w, why, sizeof(why)) < 0 && strstr(why, "line 1"));
+    CHECK(wlist_lines("a 0\n", 4, &w, why, sizeof(why)) < 0);
+    CHECK(wlist_lines("<a>\n", 4, &w, why, sizeof(why)) < 0);
+    CHECK(wlist_lines("#\n", 2, &w, why, sizeof(why)) < 0);
+    CHECK(wlist_pairs("a.test:80,b.test:20", &w, why, sizeof(why)) == 0 && w.n == 2 && w.cum[1] == 100);
+    int a = 0;
+    for (int k = 0; k < 1000; k++)
+        a += wlist_draw(&w, &r) == 0;
+    CHECK(a > 740 && a < 860);
+    wlist_free(&w);
+    CHECK(wlist_pairs("x", &w, why, sizeof(why)) == 0 && w.n == 1 && w.cum[0] == 1);
+    wlist_free(&w);
+    CHECK(wlist_pairs("", &w, why, sizeof(why)) < 0 && wlist_pairs("a:", &w, why, sizeof(why)) < 0
+          && wlist_pairs("a,", &w, why, sizeof(why)) < 0 && wlist_pairs("a:1:2", &w, why, sizeof(why)) < 0);
+}
+
 int main(void)
 {
+    lists();
     streams();
     forms();
     tables();

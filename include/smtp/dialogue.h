@@ -49,6 +49,11 @@ struct sess {
     struct msg_headers mh;
     char *hdr;               /* generated headers of the current message */
     struct layout *lay;      /* --size: the current message's segments; NULL without */
+    struct {                 /* --rcpt-file, --rcpt-domains: a slot's recipients */
+        bool valid;
+        int64_t slot;
+        size_t *idx, cap;
+    } picks;
     char *cmd;               /* the command being sent */
     size_t cmd_cap;
     struct outbox out;       /* records to the parent */

@@ -13,6 +13,14 @@ size_t sized_headers(struct sess *s, int64_t slot);
 /* Slot's recipients: --rcpts drawn, else -r. */
 int64_t sized_rcpts(const struct sess *s, int64_t slot);
 
+/* Slot's sender: --from-file's draw, else the run's. */
+const char *sized_sender(struct sess *s, int64_t slot);
+
+/* Recipient i of slot's n: --rcpt-file's or --rcpt-domains' draw (the
+ * latter in a buffer the next call reuses), else the run's; *plain: send
+ * it as it is (no -r numbering). */
+const char *sized_rcpt(struct sess *s, int64_t slot, int64_t i, int64_t n, bool *plain);
+
 /* The message of slot as the server stores it, in bytes; 0 without --size. */
 uint64_t sized_stored(struct sess *s, int64_t slot);
 

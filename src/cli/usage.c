@@ -25,7 +25,8 @@ _Noreturn void usage_short(void)
             "    --timeout=SECS --ehlo --pipelining --bdat --smtputf8 --8bitmime%s\n"
             "    --rate=R --duration=T --interval=S --plot=FILE\n"
             "    --shard=I/N --start-at=TIME; %s --merge REPORT...\n"
-            "    --seed=N --size=SPEC --rcpts=A-B\n"
+            "    --seed=N --size=SPEC --rcpts=A-B --rcpt-file=FILE --from-file=FILE\n"
+            "    --rcpt-domains=LIST\n"
             "    --help --version\n"
             "  %s --help lists them all; man smtp-source explains them.\n", p, p,
             tls_built() ? "\n    --starttls --smtps --tls-... --auth-..." : "", p, p);
@@ -95,7 +96,11 @@ static const char workload[] =
     "  --size=SPEC     each message's stored size: N (20k, 2m), A-B,\n"
     "                  lognormal:MEDIAN:P99 or @FILE (lines SIZE WEIGHT);\n"
     "                  SIZE=n on MAIL FROM when offered (--ehlo)\n"
-    "  --rcpts=A-B     recipients per message, drawn uniformly\n";
+    "  --rcpts=A-B     recipients per message, drawn uniformly\n"
+    "  --rcpt-file=FILE  recipients: lines ADDRESS [WEIGHT], drawn by weight,\n"
+    "                  none twice in a message\n"
+    "  --from-file=FILE  senders, the same form, one per message\n"
+    "  --rcpt-domains=a.test:80,b.test:20  the recipients' domains by weight\n";
 
 static const char verdict[] =
     "\n"

@@ -17,12 +17,16 @@
 #define TABLE_FILE_MAX (16L * 1024 * 1024)
 #define RCPTS_MAX 10000
 
-enum { OPT_SEED = WORKLOAD_OPT_FIRST, OPT_SIZE, OPT_RCPTS };
+enum { OPT_SEED = WORKLOAD_OPT_FIRST, OPT_SIZE, OPT_RCPTS, OPT_RCPT_FILE, OPT_FROM_FILE,
+       OPT_RCPT_DOMAINS };
 
 static const struct option own[] = {
     { "seed", required_argument, 0, OPT_SEED },
     { "size", required_argument, 0, OPT_SIZE },
     { "rcpts", required_argument, 0, OPT_RCPTS },
+    { "rcpt-file", required_argument, 0, OPT_RCPT_FILE },
+    { "from-file", required_argument, 0, OPT_FROM_FILE },
+    { "rcpt-domains", required_argument, 0, OPT_RCPT_DOMAINS },
     { 0, 0, 0, 0 },
 };
 
@@ -40,27 +44,28 @@ const struct option *workload_options_with(const struct option *base)
 static struct workload wl;
 static bool any;
 
-/* The whole of a small file, NUL-terminated; fatal naming opt. */
-static char *slurp(const char *opt, const char *path, size_t *len)
+/* The whole of a small file, NUL-terminated; fatal naming opt (at: "@"
+ * for --size's @FILE, else ""). */
+static char *slurp(const char *opt, const char *at, const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
-        diag_fatal("--%s=@%s: %s", opt, path, strerror(errno));
+        diag_fatal("--%s=%s%s: %s", opt, at, path, strerror(errno));
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     for (;;) {
         if (buf == 0)
-            diag_fatal("--%s=@%s: out of memory", opt, path);
+            diag_fatal("--%s=%s%s: out of memory", opt, at, path);
         ssize_t got = read(fd, buf + n, cap - n - 1);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
-            diag_fatal("--%s=@%s: %s", opt, path, strerror(errno));
+            diag_fatal("--%s=%s%s: %s", opt, at, path, strerror(errno));
         if (got == 0)
             break;
         n += (size_t)got;
         if (n > (size_t)TABLE_FILE_MAX)
-            diag_fatal("--%s=@%s: larger than %ld bytes", opt, path, TABLE_FILE_MAX);
+            diag_fatal("--%s=%s%s: larger than %ld bytes", opt, at, path, TABLE_FILE_MAX);
         if (n + 1 == cap) {
             cap *= 2;
             char *more = realloc(buf, cap);
@@ -80,7 +85,7 @@ static void size(const char *arg)
     char why[160];
     if (arg[0] == '@') {
         size_t len;
-        char *data = slurp("size", arg + 1, &len);
+        char *data = slurp("size", "@", arg + 1, &len);
         int rc = size_table(data, len, &wl.size, why, sizeof(why));
         free(data);
         if (rc < 0)
@@ -112,6 +117,21 @@ static void rcpts(const char *arg)
     wl.rcpts_max = (int)b;
 }
 
+/* --rcpt-file, --from-file: a weighted list of addresses. */
+static void list_file(const char *opt, const char *arg, struct wlist *w, bool *on)
+{
+    char why[200];
+    size_t len;
+    if (*arg == 0)
+        diag_fatal("--%s needs a file name", opt);
+    char *data = slurp(opt, "", arg, &len);
+    int rc = wlist_lines(data, len, w, why, sizeof(why));
+    free(data);
+    if (rc < 0)
+        diag_fatal("--%s=%s: %s", opt, arg, why);
+    *on = true;
+}
+
 int workload_opt(int ch, const char *arg)
 {
     long long v;
@@ -125,6 +145,15 @@ int workload_opt(int ch, const char *arg)
         break;
     case OPT_SIZE: size(arg); break;
     case OPT_RCPTS: rcpts(arg); break;
+    case OPT_RCPT_FILE: list_file("rcpt-file", arg, &wl.rcpt_list, &wl.rcpt_file_on); break;
+    case OPT_FROM_FILE: list_file("from-file", arg, &wl.from_list, &wl.from_on); break;
+    case OPT_RCPT_DOMAINS: {
+        char why[200];
+        if (wlist_pairs(arg, &wl.domains, why, sizeof(why)) < 0)
+            diag_fatal("--rcpt-domains=%s: %s (e.g. a.test:80,b.test:20)", arg, why);
+        wl.domains_on = true;
+        break;
+    }
     default: return 0;
     }
     any = true;
@@ -142,6 +171,15 @@ void workload_finish(struct config *cfg)
         diag_fatal("--size cannot be used with -F: the file is the message");
     if (wl.rcpts_on && cfg->rcpts != 1)
         diag_fatal("--rcpts cannot be used with -r: both give the recipients per message");
+    if (wl.rcpt_file_on && (wl.domains_on || cfg->recipient || cfg->number_rcpts))
+        diag_fatal("--rcpt-file cannot be used with %s: the file gives the recipients",
+                   wl.domains_on ? "--rcpt-domains" : cfg->recipient ? "-t" : "-N");
+    int most = wl.rcpts_on ? wl.rcpts_max : cfg->rcpts;
+    if (wl.rcpt_file_on && (size_t)most > wl.rcpt_list.n)
+        diag_fatal("--rcpt-file: %zu addresses, fewer than the %d recipients a message may "
+                   "have (no address twice in a message)", wl.rcpt_list.n, most);
+    if (wl.from_on && cfg->sender)
+        diag_fatal("--from-file cannot be used with -f: the file gives the senders");
     if (!wl.seed_given)
         wl.seed = wl_seed_auto();
     cfg->wl = &wl;

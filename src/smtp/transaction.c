@@ -7,12 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Recipient i of the n of a message whose -N numbers start at first. */
-static size_t rcpt_command(struct sess *s, int64_t first, int64_t i, int64_t n)
+/* Recipient i of the n of slot's message whose -N numbers start at first. */
+static size_t rcpt_command(struct sess *s, int64_t slot, int64_t first, int64_t i, int64_t n)
 {
     const struct config *cfg = s->cfg;
-    const char *to = s->a->recipient;
+    bool plain;
+    const char *to = sized_rcpt(s, slot, i, n, &plain);
 
+    if (plain)
+        return sess_command(s, "RCPT TO:<%s>\r\n", to);
     if (cfg->number_rcpts)
         return sess_command(s, "RCPT TO:<%lld%s>\r\n", (long long)(first + i), to);
     /* 3.7 numbering: n, n-1, ..., 2 prepended, the last one plain. */
@@ -271,11 +274,11 @@ static enum phase group_phase(const struct sess *s, int64_t k, int64_t n, const 
 static size_t group_command(struct sess *s, int64_t k, int64_t n, int64_t first, int64_t slot)
 {
     if (k == 0)
-        return sess_command(s, "MAIL FROM:<%s>%s%s\r\n", s->a->sender, s->mail_params,
+        return sess_command(s, "MAIL FROM:<%s>%s%s\r\n", sized_sender(s, slot), s->mail_params,
                             sized_param(s, slot));
     if (k == n - 1 && !s->use_bdat)
         return sess_command(s, "DATA\r\n");
-    return rcpt_command(s, first, k - 1, sized_rcpts(s, slot));
+    return rcpt_command(s, slot, first, k - 1, sized_rcpts(s, slot));
 }
 
 /* The first -N number of this slot's recipients: claimed already if the
@@ -445,7 +448,7 @@ enum step transaction_run(struct sess *s, int64_t slot)
         return sized_refuse(s, slot);
     if (s->pipelined)
         return pipelined_transaction(s, slot);
-    st = sess_exchange(s, PH_MAIL, sess_command(s, "MAIL FROM:<%s>%s%s\r\n", s->a->sender,
+    st = sess_exchange(s, PH_MAIL, sess_command(s, "MAIL FROM:<%s>%s%s\r\n", sized_sender(s, slot),
                                                 s->mail_params, sized_param(s, slot)),
                        "sending sender");
     if (st != STEP_OK)
@@ -458,7 +461,7 @@ enum step transaction_run(struct sess *s, int64_t slot)
 
     int64_t first = rcpt_base(s, slot), nr = sized_rcpts(s, slot);
     for (int64_t i = 0; i < nr; i++) {
-        st = sess_exchange(s, PH_RCPT, rcpt_command(s, first, i, nr), "sending recipient");
+        st = sess_exchange(s, PH_RCPT, rcpt_command(s, slot, first, i, nr), "sending recipient");
         if (st != STEP_OK)
             return st;
         r->rcpt_sent++;
