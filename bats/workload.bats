@@ -264,6 +264,9 @@ assert len({r[1] for r in rows}) == 2 and len({len(r) for r in rows}) > 1' "$d/a
     [ "$output" = "$SRC: fatal: --rcpt-file: 1 addresses, fewer than the 2 recipients a message may have (no address twice in a message)" ]
     run -1 src --rcpt-file="$d/one" -N "$SINK_ADDR"
     [ "$output" = "$SRC: fatal: --rcpt-file cannot be used with -N: the file gives the recipients" ]
+    printf 'j\xc3\xbcrg@x.test\n' >"$d/utf8"
+    run -1 src --ehlo --rcpt-file="$d/utf8" "$SINK_ADDR"
+    [[ "$output" == "$SRC: fatal: --rcpt-file: "*" has bytes outside ASCII: it needs --smtputf8" ]]
     run -1 src --from-file="$d/one" -f x@y "$SINK_ADDR"
     [ "$output" = "$SRC: fatal: --from-file cannot be used with -f: the file gives the senders" ]
     [ "$(dump_count)" -eq 0 ]

@@ -481,8 +481,8 @@ void options_parse(int argc, char **argv, struct config *cfg)
     if (argc - optind != 1)
         usage_short();
     cfg->target = argv[optind];
-    workload_finish(cfg);
     check_together(cfg);
+    workload_finish(cfg);
     check_search(cfg);
     check_shape(cfg);
     check_thresholds(cfg);

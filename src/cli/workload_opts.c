@@ -178,6 +178,14 @@ void workload_finish(struct config *cfg)
     if (wl.rcpt_file_on && (size_t)most > wl.rcpt_list.n)
         diag_fatal("--rcpt-file: %zu addresses, fewer than the %d recipients a message may "
                    "have (no address twice in a message)", wl.rcpt_list.n, most);
+    /* As for -f and -t (run/startup.c): ESMTP without SMTPUTF8 sends ASCII. */
+    const struct wlist *lists[2] = { &wl.rcpt_list, &wl.from_list };
+    for (int l = 0; l < 2 && cfg->ehlo && !cfg->smtputf8; l++)
+        for (size_t i = 0; i < lists[l]->n; i++)
+            for (const char *p = lists[l]->item[i]; *p; p++)
+                if ((unsigned char)*p >= 0x80)
+                    diag_fatal("--%s: %s has bytes outside ASCII: it needs --smtputf8",
+                               l ? "from-file" : "rcpt-file", lists[l]->item[i]);
     if (wl.from_on && cfg->sender)
         diag_fatal("--from-file cannot be used with -f: the file gives the senders");
     if (!wl.seed_given)
