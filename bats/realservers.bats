@@ -446,3 +446,27 @@ PY
     [ "$(disconnects | wc -l)" -eq "$total" ]
     [ "$(new_log | grep -cE 'smtpd\[[0-9]+\]: [0-9A-F]+: client=')" -eq "$total" ]
 }
+
+# --- the workload (issue 20) ---------------------------------------------------
+
+@test "--size: Postfix delivers each message at its drawn size; one above message_size_limit fails before MAIL" {
+    run tsrc --ehlo --pipelining -d --seed=8 --size=lognormal:4k:40k -m 4 -f a@example.test -t "$RCPT" \
+        --records="$SINK_DIR/rec" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    wait_delivered 4
+    # A delivered file less the four lines Postfix prepends and its
+    # Received: header is the message as sent: its CRLF size is the SIZE=.
+    local f got=()
+    for f in $(delivered); do
+        got+=("$(tail -n +4 "$f" | awk 'skip && /^[ \t]/ { next } { skip = 0 } /^Received: / { skip = 1; next } { n += length($0) + 2 } END { print n }')")
+    done
+    [ "$(printf '%s\n' "${got[@]}" | sort -n | tr '\n' ' ')" = \
+      "$(records "$SINK_DIR/rec" "' '.join(str(s) for s in sorted(r['size'] for r in rs))") " ]
+    # 12m: above message_size_limit (10240000), which EHLO announces as SIZE.
+    LOG_MARK=$(wc -l <"$MX_LOG")
+    run tsrc --ehlo -A --size=12m -m 1 -f a@example.test -t "$RCPT" --json="$SINK_DIR/big.json" "$MX_SMTP"
+    [[ "$output" == *"1 too large for the server"* ]]
+    [ "$(json "$SINK_DIR/big.json" "j['errors']['too_large'], j['messages']['sent']")" = "1 0" ]
+    wait_disconnects 1
+    [ "$(disconnects)" = "ehlo=1 quit=1 commands=2" ]
+}

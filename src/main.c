@@ -13,6 +13,8 @@
 #include "smtp/auth.h"
 #include "smtp/message.h"
 #include "verdict/verdict.h"
+#include "workload/layout.h"
+#include "workload/workload.h"
 
 #include <errno.h>
 #include <math.h>
@@ -46,6 +48,7 @@ static void release(char *body, struct session_args *sa, char *secret, char *sen
                     char *recipient)
 {
     free(body);
+    free((char *)sa->fill);
     free((char *)sa->raw_body);
     if (secret) {
         auth_wipe(secret, strlen(secret));
@@ -113,6 +116,8 @@ int main(int argc, char **argv)
         .auth_secret = secret,
     };
     sa.raw_body_len = sa_raw_len;
+    if (cfg.wl && cfg.wl->size_on && (sa.fill = layout_fill()) == 0)
+        diag_fatal("out of memory building the message");
     if (cfg.bdat && sa.raw_body == 0)
         diag_fatal("out of memory building the message");
     static struct results rs;
@@ -124,6 +129,11 @@ int main(int argc, char **argv)
     runid_text(&id, run_text);
     pa.run_text = run_text;
     pa.mx = parent_metrics(&cfg);
+    static struct mix mix;
+    if (cfg.wl) {
+        mix_init(&mix, cfg.wl->seed, cfg.wl->size_on ? cfg.wl->size_text : 0);
+        pa.mix = &mix;
+    }
     if (cfg.find_rate_on) {
         int status = findrate_run(&cfg, &sa, &rs, &verdict, &pa);
         parent_linger(&cfg, &pa);
@@ -165,6 +175,8 @@ int main(int argc, char **argv)
     }
     if (pa.staged)
         run_info_add(&ri, &pa.rows.addendum);
+    if (pa.mix)
+        run_info_add(&ri, &mix.part);
     verdict_judge(&verdict, &pa.rp.stats, &ri);
     int unwritten = results_write(&rs, &cfg, &pa.rp.stats, &ri);
     parent_linger(&cfg, &pa);

@@ -408,6 +408,8 @@ smtpd_soft_error_limit = 100000
 smtpd_hard_error_limit = 100000
 smtpd_junk_command_limit = 100000
 smtpd_recipient_limit = 100000
+# Postfix's default, said here: the workload tests send one message above it.
+message_size_limit = 10240000
 smtpd_client_connection_count_limit = 0
 smtpd_client_connection_rate_limit = 0
 smtpd_client_message_rate_limit = 0

@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "metrics/server.h"
+#include "report/mix.h"
 #include "report/report.h"
 #include "report/results.h"
 #include "run/workers.h"
@@ -21,6 +22,7 @@ struct parent {
     struct metrics *mx;          /* --metrics, or NULL */
     const char *run_text;        /* the run's id, the metrics' label */
     struct workers_hooks hooks;  /* the last run's: the linger serves its descriptors */
+    struct mix *mix;             /* a workload run's part of the report, or NULL */
 };
 
 /* --metrics: listens before any worker exists, so that a port that cannot

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct workload;   /* workload/workload.h */
+
 /* --fail-if expressions a run may have. */
 #define THRESHOLDS_MAX 32
 
@@ -81,6 +83,7 @@ struct config {
     bool merge;              /* --merge: the operands are reports, not a target */
     char *const *merge_files;
     int merge_n;
+    const struct workload *wl;   /* --seed, --size, ...: NULL without any */
 };
 
 /* The slots this run sends: -m (or those --duration allows), or a shard's

@@ -28,6 +28,7 @@ enum fail_reason {
     FAIL_TLS,          /* the TLS handshake failed, or TLS broke */
     FAIL_AUTH,         /* AUTH could not be done: refused, or not allowed here */
     FAIL_EXTENSION,    /* the server lacks an extension the run needs (SMTPUTF8) */
+    FAIL_SIZE,         /* larger than the server's SIZE limit: not sent (RFC 1870) */
     FAIL_COUNT
 };
 
@@ -92,6 +93,7 @@ struct record {
     uint8_t auth_mech;             /* the AUTH mechanism tried (smtp/auth.h), 0 none */
     uint8_t auth_end;              /* enum auth_end */
     uint16_t auth_code;            /* AUTH_END_REFUSED: the reply's code */
+    uint64_t msg_size;             /* --size: the message as stored (SIZE=), 0 without */
 };
 
 #endif

@@ -37,6 +37,7 @@ struct session_args {
     const char *raw_body;      /* --bdat: the same content unstuffed, no dot */
     size_t raw_body_len;
     bool headers;              /* generate From/To/Date/Message-Id/Subject */
+    const char *fill;          /* --size: the fill bodies are cut from (workload/layout.h) */
     struct tls_client *tls;    /* --starttls, --smtps: the parent's context */
     const char *auth_secret;   /* --auth-user's password or token */
     struct slot_source slots;  /* filled in by the worker that runs the session */

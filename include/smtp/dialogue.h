@@ -14,6 +14,7 @@
 #include "core/record.h"
 #include "smtp/reply.h"
 #include "smtp/client.h"
+#include "workload/layout.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,6 +48,12 @@ struct sess {
     uint32_t conn_seq;
     struct msg_headers mh;
     char *hdr;               /* generated headers of the current message */
+    struct layout *lay;      /* --size: the current message's segments; NULL without */
+    struct {                 /* --rcpt-file, --rcpt-domains: a slot's recipients */
+        bool valid;
+        int64_t slot;
+        size_t *idx, cap;
+    } picks;
     char *cmd;               /* the command being sent */
     size_t cmd_cap;
     struct outbox out;       /* records to the parent */

@@ -56,6 +56,8 @@ static int on_record(void *ctx, const struct record *r, const char *text)
         if (stage_rows_advice(&p->rows, r, advice, sizeof(advice)))
             diag_warn("%s", advice);
     }
+    if (p->mix)
+        mix_add(p->mix, r);
     return report_record(&p->rp, r, text);
 }
 

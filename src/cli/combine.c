@@ -1,5 +1,6 @@
 /* combine: what one option means for another. */
 #include "cli/combine.h"
+#include "cli/workload_opts.h"
 
 #include "core/diag.h"
 #include "core/startat.h"
@@ -136,6 +137,7 @@ static void check_together(struct config *cfg)
 void combine_check(struct config *cfg, const char *start_text)
 {
     check_together(cfg);
+    workload_finish(cfg);
     check_search(cfg);
     check_shape(cfg);
     check_thresholds(cfg);

@@ -11,6 +11,7 @@
 #include "cli/combine.h"
 #include "cli/target.h"
 #include "cli/usage.h"
+#include "cli/workload_opts.h"
 #include "verdict/search.h"
 #include "verdict/stages.h"
 #include "verdict/verdict.h"
@@ -91,11 +92,11 @@ static const struct option long_options[] = {
 #define SHORTS "+46AcC:df:F:l:Lm:M:Nor:R:s:S:t:T:vw:"
 
 /* A long option given without '=' that needs a value: refused. */
-static void check_value(int ch, char *const *argv, int next)
+static void check_value(int ch, char *const *argv, int next, const struct option *opts)
 {
     if (optarg || ch < 256 || ch == OPT_JSON)
         return;
-    for (const struct option *o = long_options; o->name; o++)
+    for (const struct option *o = opts; o->name; o++)
         if (o->val == ch && o->has_arg == VALUE)
             argcheck_no_value(o->name, argv[next]);
 }
@@ -259,12 +260,13 @@ void options_parse(int argc, char **argv, struct config *cfg)
     cfg->metrics_linger_ns = 5000000000LL;
 
     int at = optind, json_bare = 0;
+    const struct option *opts = workload_options_with(long_options);
 
     /* '+': stop at the first operand, as the reference does on Linux.
      * The errors are ours (argcheck), getopt's for the letters. */
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, SHORTS, long_options, 0)) != -1) {
-        check_value(ch, argv, optind);
+    while ((ch = getopt_long(argc, argv, SHORTS, opts, 0)) != -1) {
+        check_value(ch, argv, optind, opts);
         switch (ch) {
         case '4': cfg->family = AF_INET; break;
         case '6': cfg->family = AF_INET6; break;
@@ -371,7 +373,9 @@ void options_parse(int argc, char **argv, struct config *cfg)
         case OPT_STEP: cfg->step_ns = duration("step", optarg, 1000000000LL, "a second"); break;
         case OPT_HELP: usage_help();
         case OPT_VERSION: usage_version();
-        default: argcheck_bad_option(argv, at, SHORTS, long_options);
+        default:
+            if (!workload_opt(ch, optarg))
+                argcheck_bad_option(argv, at, SHORTS, opts);
         }
         at = optind;
     }

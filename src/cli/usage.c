@@ -25,6 +25,8 @@ _Noreturn void usage_short(void)
             "    --timeout=SECS --ehlo --pipelining --bdat --smtputf8 --8bitmime\n"
             "    --rate=R --duration=T --interval=S --plot=FILE\n"
             "    --shard=I/N --start-at=TIME; %s --merge REPORT...\n"
+            "    --seed=N --size=SPEC --rcpts=A-B --rcpt-file=FILE --from-file=FILE\n"
+            "    --rcpt-domains=LIST\n"
             "    --starttls --smtps --tls-... --auth-...%s\n"
             "    --help --version\n"
             "  %s --help lists them all; man smtp-source explains them.\n", p, p,
@@ -88,6 +90,19 @@ static const char shape[] =
     "  --merge REPORT... (no target) the one report of the shards' --json files\n"
     "                  (- for standard input), as one machine would have made it\n";
 
+static const char workload[] =
+    "\n"
+    "Workload (each choice a function of the seed and the slot):\n"
+    "  --seed=N        the run's seed (chosen and reported without it)\n"
+    "  --size=SPEC     each message's stored size: N (20k, 2m), A-B,\n"
+    "                  lognormal:MEDIAN:P99 or @FILE (lines SIZE WEIGHT);\n"
+    "                  SIZE=n on MAIL FROM when offered (--ehlo)\n"
+    "  --rcpts=A-B     recipients per message, drawn uniformly\n"
+    "  --rcpt-file=FILE  recipients: lines ADDRESS [WEIGHT], drawn by weight,\n"
+    "                  none twice in a message\n"
+    "  --from-file=FILE  senders, the same form, one per message\n"
+    "  --rcpt-domains=a.test:80,b.test:20  the recipients' domains by weight\n";
+
 static const char verdict[] =
     "\n"
     "Verdict:\n"
@@ -148,6 +163,7 @@ _Noreturn void usage_help(void)
     fputs(letters, stdout);
     fputs(output, stdout);
     fputs(shape, stdout);
+    fputs(workload, stdout);
     fputs(verdict, stdout);
     fputs(protocol, stdout);
     /* A build without TLS says what it lacks, and how to get it. */

@@ -298,7 +298,7 @@ static void counts(struct rd *r, const struct jr_node *root, struct stats *st)
         [FAIL_NONE] = "other", [FAIL_REPLY] = "rejected", [FAIL_LOST] = "lost_connection",
         [FAIL_TIMEOUT] = "timeout", [FAIL_CONNECT] = "connect", [FAIL_PROTOCOL] = "bad_reply",
         [FAIL_WORKER] = "worker_died", [FAIL_TLS] = "tls", [FAIL_AUTH] = "auth",
-        [FAIL_EXTENSION] = "extension",
+        [FAIL_EXTENSION] = "extension", [FAIL_SIZE] = "too_large",
     };
     const struct jr_node *m = rd_member(r, root, "", "messages", JR_OBJECT, 0);
     st->requested = rd_i(r, m, "messages.", "requested", 1, MESSAGES_UNBOUNDED);

@@ -177,7 +177,7 @@ static void histogram(struct expo *x, const char *name, const char *label, const
 
 static const char *const reasons[FAIL_COUNT] = {
     "other", "rejected", "lost_connection", "timeout", "connect", "bad_reply", "worker_died",
-    "tls", "auth", "extension",
+    "tls", "auth", "extension", "too_large",
 };
 
 static void messages(struct expo *x, const struct stats *st)

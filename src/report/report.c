@@ -46,7 +46,7 @@ void report_start(void *ctx, const struct shared *sh)
 
 static const char *const reason_names[FAIL_COUNT] = {
     0, "rejected", "lost_connection", "timeout", "connect", "bad_reply", "worker_died",
-    "tls", "auth", "extension",
+    "tls", "auth", "extension", "too_large",
 };
 
 static void write_record_line(struct report *rp, const struct record *r, const char *text)
@@ -81,6 +81,8 @@ static void write_record_line(struct report *rp, const struct record *r, const c
     if (r->flags & RF_FATAL)
         json_string_n(&j, "error", text, r->text_len);
     json_uint(&j, "bytes", r->bytes_sent);
+    if (r->msg_size)
+        json_uint(&j, "size", r->msg_size);
     json_uint(&j, "rcpt_sent", r->rcpt_sent);
     json_uint(&j, "rcpt_accepted", r->rcpt_ok);
     json_uint(&j, "rcpt_rejected", r->rcpt_bad);

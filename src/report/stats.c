@@ -249,7 +249,7 @@ static void print_advice(const struct stats *st, FILE *out)
 
 static const char *const fail_names[FAIL_COUNT] = {
     "other", "rejected", "lost connection", "timeout", "connect", "bad reply", "worker died",
-    "tls", "auth", "extension missing",
+    "tls", "auth", "extension missing", "too large for the server",
 };
 
 /* The rest of the tls line: "verify on"; a merge's shards may differ

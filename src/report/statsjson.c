@@ -216,6 +216,7 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_uint(&j, "tls", st->fails[FAIL_TLS]);
     json_uint(&j, "auth", st->fails[FAIL_AUTH]);
     json_uint(&j, "extension", st->fails[FAIL_EXTENSION]);
+    json_uint(&j, "too_large", st->fails[FAIL_SIZE]);
     json_uint(&j, "other", st->fails[FAIL_NONE]);
     json_end(&j);
     json_object(&j, "latency_ms");

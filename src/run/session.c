@@ -7,6 +7,7 @@
 #include "smtp/opening.h"
 #include "run/schedule.h"
 #include "smtp/transaction.h"
+#include "workload/wlist.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -190,10 +191,13 @@ _Noreturn void session_worker(const struct session_args *args, struct shared *sh
     s->conn.fd = -1;
     s->attempts_left = cfg->connect_attempts;
     s->mh = (struct msg_headers){ a->sender, a->recipient, a->date, a->myhostname, cfg->subject };
-    s->hdr = malloc(msg_headers_max(&s->mh));
+    /* Room for the longest addresses a workload may put in the headers. */
+    s->hdr = malloc(msg_headers_max(&s->mh) + 3 * WLIST_ITEM_MAX + 16);
     size_t longest = strlen(a->sender) > strlen(a->recipient) ? strlen(a->sender) : strlen(a->recipient);
     sess_ensure_cmd(s, longest + strlen(a->myhostname) + 64);
-    if (s->hdr == 0)
+    if (a->fill)
+        s->lay = malloc(sizeof(*s->lay));
+    if (s->hdr == 0 || (a->fill && s->lay == 0))
         _exit(1);
     if (cfg->verbose) {
         s->reply.on_line = log_reply_line;

@@ -1,21 +1,26 @@
 /* transaction: MAIL, RCPT, DATA and the content, plain or pipelined. */
 #include "smtp/transaction.h"
 
+#include "smtp/sized.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static size_t rcpt_command(struct sess *s, int64_t first, int64_t i)
+/* Recipient i of the n of slot's message whose -N numbers start at first. */
+static size_t rcpt_command(struct sess *s, int64_t slot, int64_t first, int64_t i, int64_t n)
 {
     const struct config *cfg = s->cfg;
-    const char *to = s->a->recipient;
+    bool plain;
+    const char *to = sized_rcpt(s, slot, i, n, &plain);
 
+    if (plain)
+        return sess_command(s, "RCPT TO:<%s>\r\n", to);
     if (cfg->number_rcpts)
         return sess_command(s, "RCPT TO:<%lld%s>\r\n", (long long)(first + i), to);
     /* 3.7 numbering: n, n-1, ..., 2 prepended, the last one plain. */
-    if (cfg->rcpts > 1 && i < cfg->rcpts - 1)
-        return sess_command(s, "RCPT TO:<%lld%s>\r\n", (long long)(cfg->rcpts - i), to);
+    if (n > 1 && i < n - 1)
+        return sess_command(s, "RCPT TO:<%lld%s>\r\n", (long long)(n - i), to);
     return sess_command(s, "RCPT TO:<%s>\r\n", to);
 }
 
@@ -35,16 +40,22 @@ static enum step send_content(struct sess *s, int64_t slot)
 {
     const struct session_args *a = s->a;
     struct record *r = &s->out.msg.rec;
-    struct iovec iov[3];
+    struct iovec own[3], *iov = own;
     int n = 0;
 
     size_t hl = headers(s, slot);
-    if (hl) {
-        iov[n].iov_base = s->hdr;
-        iov[n++].iov_len = hl;
+    if (s->lay) {
+        sized_layout(s, slot, hl, true);
+        iov = s->lay->seg;
+        n = s->lay->n;
+    } else {
+        if (hl) {
+            iov[n].iov_base = s->hdr;
+            iov[n++].iov_len = hl;
+        }
+        iov[n].iov_base = (void *)a->body;
+        iov[n++].iov_len = a->body_len;
     }
-    iov[n].iov_base = (void *)a->body;
-    iov[n++].iov_len = a->body_len;
     size_t total = 0;
     for (int i = 0; i < n; i++)
         total += iov[i].iov_len;
@@ -134,13 +145,9 @@ static enum step deliver(struct sess *s, int64_t slot)
     return final_replies(s, PH_DOT, t0);
 }
 
-/* The generated headers (if any) of slot, in s->hdr; their length. */
 static size_t headers(struct sess *s, int64_t slot)
 {
-    if (!s->a->headers)
-        return 0;
-    unsigned long left = (unsigned long)(s->cfg->messages - slot - 1);
-    return msg_format_headers(s->hdr, &s->mh, s->pid, (unsigned long)s->conn.fd, left);
+    return sized_headers(s, slot);
 }
 
 /* How many BDAT chunks may await their replies: each reply is small, but
@@ -156,7 +163,9 @@ static enum step bdat_deliver(struct sess *s, int64_t slot)
     const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
     size_t hl = headers(s, slot);
-    uint64_t total = hl + s->a->raw_body_len;
+    if (s->lay)
+        sized_layout(s, slot, hl, false);
+    uint64_t total = s->lay ? s->lay->total : hl + s->a->raw_body_len;
     uint64_t size = cfg->bdat_size > 0 ? (uint64_t)cfg->bdat_size : total;
     uint64_t off = 0;
     int window = s->pipelined ? BDAT_WINDOW : 1, waiting = 0;
@@ -174,17 +183,19 @@ static enum step bdat_deliver(struct sess *s, int64_t slot)
             if (cfg->verbose)
                 outbox_say(&s->out, REC_LOG, "%.*s", cl - 2, cmd);
             /* The chunk: a piece of the headers and/or of the body. */
-            struct iovec iov[4];
+            struct iovec iov[LAYOUT_SEGS + 2];
             int n = 0;
             iov[n].iov_base = cmd;
             iov[n++].iov_len = (size_t)cl;
-            if (off < hl) {
+            if (s->lay) {
+                n += layout_range(s->lay, off, len, iov + n, LAYOUT_SEGS);
+            } else if (off < hl) {
                 size_t take = hl - off < len ? hl - (size_t)off : (size_t)len;
                 iov[n].iov_base = s->hdr + off;
                 iov[n++].iov_len = take;
             }
             uint64_t end = off + len;
-            if (end > hl) {
+            if (!s->lay && end > hl) {
                 uint64_t from = off > hl ? off - hl : 0;
                 iov[n].iov_base = (char *)s->a->raw_body + from;
                 iov[n++].iov_len = (size_t)(end - hl - from);
@@ -267,13 +278,14 @@ static enum phase group_phase(const struct sess *s, int64_t k, int64_t n, const 
     return PH_RCPT;
 }
 
-static size_t group_command(struct sess *s, int64_t k, int64_t n, int64_t first)
+static size_t group_command(struct sess *s, int64_t k, int64_t n, int64_t first, int64_t slot)
 {
     if (k == 0)
-        return sess_command(s, "MAIL FROM:<%s>%s\r\n", s->a->sender, s->mail_params);
+        return sess_command(s, "MAIL FROM:<%s>%s%s\r\n", sized_sender(s, slot), s->mail_params,
+                            sized_param(s, slot));
     if (k == n - 1 && !s->use_bdat)
         return sess_command(s, "DATA\r\n");
-    return rcpt_command(s, first, k - 1);
+    return rcpt_command(s, slot, first, k - 1, sized_rcpts(s, slot));
 }
 
 /* The first -N number of this slot's recipients: claimed already if the
@@ -284,16 +296,17 @@ static int64_t rcpt_base(struct sess *s, int64_t slot)
         return 0;
     if (s->pre.valid)
         return s->pre.first_rcpt;
-    return s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, slot, s->cfg->rcpts);
+    return s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, slot, sized_rcpts(s, slot));
 }
 
 /* Appends commands of the transaction to s->group from *sent on, while
  * they fit group_max (at least one); returns the group's length. */
-static size_t group_build(struct sess *s, int64_t *sent, int64_t n, int64_t first, size_t len)
+static size_t group_build(struct sess *s, int64_t *sent, int64_t n, int64_t first, size_t len,
+                          int64_t slot)
 {
     size_t start = len;
     while (*sent < n) {
-        size_t cl = group_command(s, *sent, n, first);
+        size_t cl = group_command(s, *sent, n, first, slot);
         if (len > start && len + cl > s->group_max)
             break;
         group_append(s, &len, cl);
@@ -304,9 +317,9 @@ static size_t group_build(struct sess *s, int64_t *sent, int64_t n, int64_t firs
 
 /* MAIL, the RCPTs and DATA (not with BDAT): -r can be INT_MAX, so the
  * count is 64-bit. */
-static int64_t transaction_commands(const struct sess *s)
+static int64_t transaction_commands(struct sess *s, int64_t slot)
 {
-    return (int64_t)s->cfg->rcpts + (s->use_bdat ? 1 : 2);
+    return sized_rcpts(s, slot) + (s->use_bdat ? 1 : 2);
 }
 
 /* Behind the dot of a pipelined transaction go, in the same write (RFC
@@ -330,10 +343,13 @@ static size_t pipeline_tail(struct sess *s)
             s->next.valid = true;
             s->next.slot = next;
             s->next.first_rcpt = cfg->number_rcpts
-                ? s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, next, cfg->rcpts) : 0;
+                ? s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, next, sized_rcpts(s, next)) : 0;
             s->next.sent = 0;
-            len = group_build(s, &s->next.sent, transaction_commands(s),
-                              s->next.first_rcpt, 0);
+            /* Too large: claimed, but its MAIL waits for the refusal. */
+            if (sized_too_big(s, next))
+                return 0;
+            len = group_build(s, &s->next.sent, transaction_commands(s, next),
+                              s->next.first_rcpt, 0, next);
             return len;
         }
     }
@@ -350,7 +366,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
 {
     const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
-    int64_t n = transaction_commands(s), sent = 0, got = 0;
+    int64_t n = transaction_commands(s, slot), sent = 0, got = 0;
     int mail_ok = 0, data_ok = 0;
     int64_t first;
     uint64_t t0 = 0;
@@ -367,7 +383,7 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
 
     for (; got < n; got++) {
         if (got == sent) {
-            size_t len = group_build(s, &sent, n, first, 0);
+            size_t len = group_build(s, &sent, n, first, 0, slot);
             t0 = sess_now_us();
             uint64_t w0 = s->conn.written;
             io = conn_write(&s->conn, s->group, len);
@@ -431,14 +447,17 @@ static enum step pipelined_transaction(struct sess *s, int64_t slot)
 
 enum step transaction_run(struct sess *s, int64_t slot)
 {
-    const struct config *cfg = s->cfg;
     struct record *r = &s->out.msg.rec;
     enum step st;
 
+    r->msg_size = sized_stored(s, slot);
+    if (sized_too_big(s, slot) && !(s->pre.valid && s->pre.sent > 0))
+        return sized_refuse(s, slot);
     if (s->pipelined)
         return pipelined_transaction(s, slot);
-    st = sess_exchange(s, PH_MAIL, sess_command(s, "MAIL FROM:<%s>%s\r\n", s->a->sender,
-                                                s->mail_params), "sending sender");
+    st = sess_exchange(s, PH_MAIL, sess_command(s, "MAIL FROM:<%s>%s%s\r\n", sized_sender(s, slot),
+                                                s->mail_params, sized_param(s, slot)),
+                       "sending sender");
     if (st != STEP_OK)
         return st;
     if (!sess_ok(s)) {
@@ -447,9 +466,9 @@ enum step transaction_run(struct sess *s, int64_t slot)
         return sess_rset(s, "sending sender");
     }
 
-    int64_t first = rcpt_base(s, slot);
-    for (int64_t i = 0; i < cfg->rcpts; i++) {
-        st = sess_exchange(s, PH_RCPT, rcpt_command(s, first, i), "sending recipient");
+    int64_t first = rcpt_base(s, slot), nr = sized_rcpts(s, slot);
+    for (int64_t i = 0; i < nr; i++) {
+        st = sess_exchange(s, PH_RCPT, rcpt_command(s, slot, first, i, nr), "sending recipient");
         if (st != STEP_OK)
             return st;
         r->rcpt_sent++;

@@ -1,0 +1,273 @@
+#!/usr/bin/env bats
+# The workload (issue 20): --seed and --size against smtp-sink's dump. Each
+# message's stored size (CRLF, headers included, before dot-stuffing) is
+# read back from the dump and compared with the size its record says was
+# drawn; the same seed sends the same messages, whole or in shards.
+load helpers
+bats_require_minimum_version 1.5.0
+
+teardown() { common_teardown; }
+
+DUMPMSGS="$TOP/tests/dumpmsgs.py"
+
+# slot_sizes RECORDS: "SLOT SIZE" of each record, by slot.
+slot_sizes() {
+    python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+for r in sorted(rows, key=lambda r: r["slot"]):
+    print(r["slot"], r["size"])' "$1"
+}
+
+@test "--size: each message is stored at exactly the size drawn for it, the same for a seed" {
+    start_sink
+    local d=$SINK_DIR
+    run src --seed=11 --size=lognormal:2k:20k -m 12 -s 3 --records="$d/rec" \
+        --json="$d/json" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(dump_count)" -eq 12 ]
+    slot_sizes "$d/rec" >"$d/drawn"
+    python3 "$DUMPMSGS" sizes "$SINK_DUMP" 12 >"$d/stored"
+    diff "$d/drawn" "$d/stored"
+    # Not all one size: the law was drawn from.
+    [ "$(cut -d' ' -f2 "$d/drawn" | sort -u | wc -l)" -gt 6 ]
+    python3 -c '
+import json, sys
+w = json.load(open(sys.argv[1]))["workload"]
+sizes = [int(l.split()[1]) for l in open(sys.argv[2])]
+assert w["seed"] == 11 and w["size_spec"] == "lognormal:2k:20k", w
+s = w["sizes"]
+assert s["count"] == 12 and s["min"] == min(sizes) and s["max"] == max(sizes), s
+assert s["total_bytes"] == sum(sizes), s' "$d/json" "$d/drawn"
+    # The same seed, another run, other sessions: the same sizes per slot.
+    run src --seed=11 --size=lognormal:2k:20k -m 12 -s 1 --records="$d/rec2" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    slot_sizes "$d/rec2" | diff "$d/drawn" -
+    assert_no_workers
+}
+
+@test "--size=A-B and @FILE: sizes exact and within the spec; BDAT stores the same" {
+    start_sink
+    local d=$SINK_DIR
+    printf '# size weight\n1500 3\n40k 1\n\n3000 2\n' >"$d/table"
+    run src --seed=5 --size=@"$d/table" -m 10 -s 2 --records="$d/rec" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    slot_sizes "$d/rec" >"$d/drawn"
+    python3 "$DUMPMSGS" sizes "$SINK_DUMP" 10 | diff "$d/drawn" -
+    ! cut -d' ' -f2 "$d/drawn" | grep -vxE '1500|40960|3000'
+    stop_sink
+    rm -f "$d/dump"
+    start_sink
+    run src --seed=5 --size=900-1100 -m 6 --bdat --records="$d/rec" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    slot_sizes "$d/rec" >"$d/drawn"
+    python3 "$DUMPMSGS" sizes "$SINK_DUMP" 6 | diff "$d/drawn" -
+    ! cut -d' ' -f2 "$d/drawn" | awk '$1 < 900 || $1 > 1100' | grep .
+}
+
+@test "--shard runs with one seed send together the unsharded run's messages, byte for byte" {
+    start_sink
+    local d=$SINK_DIR args=(--seed=99 --size=300-9000 -m 9)
+    run src "${args[@]}" -s 2 --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    python3 "$DUMPMSGS" bodies "$SINK_DUMP" 9 >"$d/whole"
+    stop_sink
+    rm -f "$d/dump"
+    start_sink
+    run src "${args[@]}" --shard=0/2 --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    run src "${args[@]}" -s 3 --shard=1/2 --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(dump_count)" -eq 9 ]
+    python3 "$DUMPMSGS" bodies "$SINK_DUMP" 9 | cmp - "$d/whole"
+}
+
+@test "without --seed a seed is chosen, reported, and repeats the run" {
+    start_sink
+    local d=$SINK_DIR
+    run src --size=1k-50k -m 4 --records="$d/rec" --json="$d/json" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    local seed
+    seed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["workload"]["seed"])' "$d/json")
+    [[ "$output" == *"workload    seed $seed (--seed=$seed repeats it)"* ]]
+    run src --seed="$seed" --size=1k-50k -m 4 --records="$d/rec2" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    diff <(slot_sizes "$d/rec") <(slot_sizes "$d/rec2")
+}
+
+@test "a bad --seed, --size or size table is refused at startup with one line naming it" {
+    start_sink
+    local d=$SINK_DIR
+    printf '1000 1\n2000 zero\n' >"$d/badw"
+    printf '1000 0\n' >"$d/zerow"
+    printf '# nothing\n' >"$d/empty"
+    local bad=(--seed=-1 --seed=x --seed=9007199254740992 --size= --size=0 --size=10q
+               --size=5-2 --size=1k- --size=513m --size=lognormal:2k --size=lognormal:20k:2k
+               --size=@"$d/badw" --size=@"$d/zerow" --size=@"$d/empty" --size=@"$d/none"
+               --rcpts=0-2 --rcpts=3-1)
+    for a in "${bad[@]}"; do
+        run -1 src "$a" -m 1 "$SINK_ADDR"
+        [ "${#lines[@]}" -eq 1 ]
+        opt=${a%%=*}
+        [[ "${lines[0]}" == "$SRC: fatal: $opt"* ]] || { echo "$a: ${lines[0]}"; false; }
+    done
+    run -1 src --size=2k -l 100 "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --size cannot be used with -l: both give the message's size" ]
+    run -1 src --size=2k -F "$d/badw" "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --size cannot be used with -F: the file is the message" ]
+    [ "$(dump_count)" -eq 0 ]
+    ! grep -q 'connect from' "$SINK_DIR/sink.out" 2>/dev/null
+}
+
+# The MAIL FROM lines the fake server received, over all its connections.
+fake_mails() { cat "$FAKE_LOG"/conn.*.in 2>/dev/null | tr -d '\r' | grep -a '^MAIL FROM:' || true; }
+
+@test "SIZE (RFC 1870): SIZE= is each message's stored size; one above the limit fails before MAIL" {
+    for mode in "" "--pipelining -d"; do
+        stop_fake
+        start_fake_script - <<'EOF2'
+ehlo PIPELINING SIZE\x204000
+EOF2
+        # shellcheck disable=SC2086
+        run src --ehlo $mode -A --seed=3 --size=1k-8k -m 10 --records="$SINK_DIR/rec" \
+            --json="$SINK_DIR/json" "$FAKE_ADDR"
+        [ "$status" -eq 0 ]
+        local small big
+        small=$(python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join(str(r["size"]) for r in sorted(rs, key=lambda r: r["size"]) if r["size"] <= 4000))
+for r in rs:
+    assert (r["result"] == "sent") == (r["size"] <= 4000), r
+    assert r["size"] <= 4000 or (r["reason"] == "too_large" and r["phase"] == "mail"), r' \
+            "$SINK_DIR/rec")
+        big=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["errors"]["too_large"])' "$SINK_DIR/json")
+        [ "$big" -gt 0 ] && [ -n "$small" ]
+        # What the server saw: a MAIL FROM with SIZE= per message that fit,
+        # none for the others.
+        [ "$(fake_mails | sed -E 's/.* SIZE=([0-9]+)$/\1/' | sort -n | tr '\n' ' ')" = "$small " ]
+        [[ "$output" == *"$big too large for the server"* ]]
+    done
+}
+
+@test "without SIZE offered, or with the reference's options alone, MAIL FROM has no SIZE=" {
+    start_fake_script - <<'EOF2'
+ehlo PIPELINING
+EOF2
+    run src --ehlo --size=2k -m 2 "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(fake_mails | sort -u)" = "MAIL FROM:<foo@$(hostname)>" ] || { fake_mails; false; }
+    stop_fake
+    start_fake_script - <<'EOF2'
+ehlo PIPELINING SIZE\x2010000000
+EOF2
+    run src --ehlo -l 3000 -m 2 "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(fake_mails | sort -u)" = "MAIL FROM:<foo@$(hostname)>" ]
+}
+
+@test "--rcpts=A-B: each message's recipients drawn from the seed, reported per message" {
+    start_sink
+    local d=$SINK_DIR
+    run src --seed=4 --rcpts=1-4 -N -m 12 -s 2 --pipelining --records="$d/rec" --json="$d/json" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(dump_count)" -eq 12 ]
+    # The dump's X-Rcpt-Args lines (one per recipient) add up to the records'.
+    local want got
+    want=$(python3 -c 'import json,sys; print(sum(json.loads(l)["rcpt_sent"] for l in open(sys.argv[1])))' "$d/rec")
+    got=$(grep -c '^X-Rcpt-Args: ' "$SINK_DUMP")
+    [ "$want" -eq "$got" ]
+    python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+n = sorted(r["rcpt_sent"] for r in rs)
+assert n[0] >= 1 and n[-1] <= 4 and len(set(n)) > 1, n
+w = json.load(open(sys.argv[2]))["workload"]["recipients_per_message"]
+assert w["min"] == n[0] and w["max"] == n[-1], w' "$d/rec" "$d/json"
+    # Again with the seed, one session, no pipelining: the same counts per slot.
+    run src --seed=4 --rcpts=1-4 -N -m 12 --records="$d/rec2" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    diff <(python3 -c 'import json,sys; [print(r["slot"], r["rcpt_sent"]) for r in sorted((json.loads(l) for l in open(sys.argv[1])), key=lambda r: r["slot"])]' "$d/rec") \
+         <(python3 -c 'import json,sys; [print(r["slot"], r["rcpt_sent"]) for r in sorted((json.loads(l) for l in open(sys.argv[1])), key=lambda r: r["slot"])]' "$d/rec2")
+    run -1 src --rcpts=2-3 -r 2 "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --rcpts cannot be used with -r: both give the recipients per message" ]
+}
+
+# Each message's envelope from the dump: "SLOT SENDER RCPT..." by slot.
+envelopes() {
+    python3 -c '
+import re, sys
+m = int(sys.argv[2])
+out = []
+for chunk in re.split(r"(?m)^X-Client-Addr: ", open(sys.argv[1], errors="replace").read())[1:]:
+    mail = re.search(r"(?m)^X-Mail-Args: <([^>]*)>", chunk).group(1)
+    rcpts = re.findall(r"(?m)^X-Rcpt-Args: <([^>]*)>", chunk)
+    slot = m - 1 - int(re.search(r"(?m)^Message-Id: <[0-9a-f]+\.[0-9a-f]+\.([0-9a-f]+)@", chunk).group(1), 16)
+    out.append((slot, mail, rcpts))
+for slot, mail, rcpts in sorted(out):
+    print(slot, mail, *rcpts)' "$SINK_DUMP" "$1"
+}
+
+@test "--rcpt-file, --from-file: weighted, no address twice in a message, the same for a seed" {
+    start_sink
+    local d=$SINK_DIR
+    printf '# rcpts\na@x.test 5\nb@x.test\nc@y.test 2\nd@y.test 1\n' >"$d/rcpts"
+    printf 's1@f.test\ns2@f.test 3\n' >"$d/from"
+    run src --seed=6 --rcpts=1-4 --rcpt-file="$d/rcpts" --from-file="$d/from" -m 20 -s 3 \
+        --pipelining -d "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    envelopes 20 >"$d/a"
+    [ "$(wc -l <"$d/a")" -eq 20 ]
+    python3 -c '
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+rc = {"a@x.test", "b@x.test", "c@y.test", "d@y.test"}
+for r in rows:
+    assert r[1] in ("s1@f.test", "s2@f.test"), r
+    assert 1 <= len(r[2:]) <= 4 and len(set(r[2:])) == len(r[2:]) and set(r[2:]) <= rc, r
+assert len({r[1] for r in rows}) == 2 and len({len(r) for r in rows}) > 1' "$d/a"
+    # The same seed, one session, no pipelining: the same envelopes.
+    stop_sink
+    rm -f "$d/dump"
+    start_sink
+    run src --seed=6 --rcpts=1-4 --rcpt-file="$d/rcpts" --from-file="$d/from" -m 20 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    envelopes 20 | diff "$d/a" -
+}
+
+@test "--rcpt-domains: the numbered recipients' domains mixed by weight" {
+    start_sink
+    run src --seed=1 --rcpts=5-5 -N -t u@z.test --rcpt-domains=a.test:80,b.test:20 -m 40 -s 2 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    local a b
+    a=$(grep -c '^X-Rcpt-Args: <[0-9]*u@a\.test>$' "$SINK_DUMP")
+    b=$(grep -c '^X-Rcpt-Args: <[0-9]*u@b\.test>$' "$SINK_DUMP")
+    [ $((a + b)) -eq 200 ]
+    # 200 draws at 80% (fixed by the seed): within 3.5 standard deviations.
+    [ "$a" -ge 140 ] && [ "$a" -le 180 ]
+}
+
+@test "bad --rcpt-file, --from-file, --rcpt-domains are refused at startup with one line" {
+    start_sink
+    local d=$SINK_DIR
+    printf 'a@x.test 0\n' >"$d/w0"
+    printf 'a b@x.test\n' >"$d/blank"
+    printf 'a@x.test\n' >"$d/one"
+    for a in --rcpt-file="$d/w0" --rcpt-file="$d/blank" --rcpt-file="$d/none" --from-file="$d/w0" \
+             --rcpt-file= --rcpt-domains= --rcpt-domains=a.test:0 --rcpt-domains=a.test:x \
+             --rcpt-domains=a.test,,b.test; do
+        run -1 src "$a" -m 1 "$SINK_ADDR"
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "${lines[0]}" == "$SRC: fatal: ${a%%=*}"* ]] || { echo "$a: ${lines[0]}"; false; }
+    done
+    run -1 src --rcpt-file="$d/one" --rcpts=1-2 "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --rcpt-file: 1 addresses, fewer than the 2 recipients a message may have (no address twice in a message)" ]
+    run -1 src --rcpt-file="$d/one" -N "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --rcpt-file cannot be used with -N: the file gives the recipients" ]
+    printf 'j\xc3\xbcrg@x.test\n' >"$d/utf8"
+    run -1 src --ehlo --rcpt-file="$d/utf8" "$SINK_ADDR"
+    [[ "$output" == "$SRC: fatal: --rcpt-file: "*" has bytes outside ASCII: it needs --smtputf8" ]]
+    run -1 src --from-file="$d/one" -f x@y "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --from-file cannot be used with -f: the file gives the senders" ]
+    [ "$(dump_count)" -eq 0 ]
+}

@@ -1,0 +1,40 @@
+/* sized: a message of a drawn size (--size): its headers, its stored size,
+ * SIZE=n on MAIL FROM when the server offers SIZE (RFC 1870), the refusal
+ * of a message larger than the server's limit before MAIL, and its
+ * segments for DATA or BDAT. Part of the session (dialogue.h). */
+#ifndef SIZED_H
+#define SIZED_H
+
+#include "smtp/dialogue.h"
+
+/* The generated headers of slot, in s->hdr (if any); their length. */
+size_t sized_headers(struct sess *s, int64_t slot);
+
+/* Slot's recipients: --rcpts drawn, else -r. */
+int64_t sized_rcpts(const struct sess *s, int64_t slot);
+
+/* Slot's sender: --from-file's draw, else the run's. */
+const char *sized_sender(struct sess *s, int64_t slot);
+
+/* Recipient i of slot's n: --rcpt-file's or --rcpt-domains' draw (the
+ * latter in a buffer the next call reuses), else the run's; *plain: send
+ * it as it is (no -r numbering). */
+const char *sized_rcpt(struct sess *s, int64_t slot, int64_t i, int64_t n, bool *plain);
+
+/* The message of slot as the server stores it, in bytes; 0 without --size. */
+uint64_t sized_stored(struct sess *s, int64_t slot);
+
+/* " SIZE=n" for slot's MAIL FROM, or "" (no --size, or SIZE not offered). */
+const char *sized_param(struct sess *s, int64_t slot);
+
+/* Slot's message is larger than the SIZE limit the server announced. */
+bool sized_too_big(struct sess *s, int64_t slot);
+
+/* Fails slot's message as too large: counted, not sent (STEP_REJECTED). */
+enum step sized_refuse(struct sess *s, int64_t slot);
+
+/* s->lay: slot's message (headers hl bytes in s->hdr), with the dot or
+ * without (BDAT). */
+void sized_layout(struct sess *s, int64_t slot, size_t hl, bool dot);
+
+#endif

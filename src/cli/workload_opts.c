@@ -1,0 +1,196 @@
+/* workload_opts: --seed, --size, --rcpts. */
+#include "cli/workload_opts.h"
+
+#include "core/diag.h"
+#include "core/numparse.h"
+#include "workload/seed.h"
+#include "workload/workload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A --size table is a few thousand lines at most; this bounds a mistake. */
+#define TABLE_FILE_MAX (16L * 1024 * 1024)
+#define RCPTS_MAX 10000
+
+enum { OPT_SEED = WORKLOAD_OPT_FIRST, OPT_SIZE, OPT_RCPTS, OPT_RCPT_FILE, OPT_FROM_FILE,
+       OPT_RCPT_DOMAINS };
+
+/* optional_argument: the value follows '=' (cli/options.c refuses one given as
+ * a separate word, with the form it needs). */
+static const struct option own[] = {
+    { "seed", optional_argument, 0, OPT_SEED },
+    { "size", optional_argument, 0, OPT_SIZE },
+    { "rcpts", optional_argument, 0, OPT_RCPTS },
+    { "rcpt-file", optional_argument, 0, OPT_RCPT_FILE },
+    { "from-file", optional_argument, 0, OPT_FROM_FILE },
+    { "rcpt-domains", optional_argument, 0, OPT_RCPT_DOMAINS },
+    { 0, 0, 0, 0 },
+};
+
+const struct option *workload_options_with(const struct option *base)
+{
+    static struct option all[128];
+    size_t n = 0, max = sizeof(all) / sizeof(all[0]) - 1;
+    for (const struct option *o = base; o->name && n < max; o++)
+        all[n++] = *o;
+    for (const struct option *o = own; o->name && n < max; o++)
+        all[n++] = *o;
+    return all;
+}
+
+static struct workload wl;
+static bool any;
+
+/* The whole of a small file, NUL-terminated; fatal naming opt (at: "@"
+ * for --size's @FILE, else ""). */
+static char *slurp(const char *opt, const char *at, const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        diag_fatal("--%s=%s%s: %s", opt, at, path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf == 0)
+            diag_fatal("--%s=%s%s: out of memory", opt, at, path);
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            diag_fatal("--%s=%s%s: %s", opt, at, path, strerror(errno));
+        if (got == 0)
+            break;
+        n += (size_t)got;
+        if (n > (size_t)TABLE_FILE_MAX)
+            diag_fatal("--%s=%s%s: larger than %ld bytes", opt, at, path, TABLE_FILE_MAX);
+        if (n + 1 == cap) {
+            cap *= 2;
+            char *more = realloc(buf, cap);
+            if (more == 0)
+                free(buf);
+            buf = more;
+        }
+    }
+    close(fd);
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static void size(const char *arg)
+{
+    char why[160];
+    if (arg[0] == '@') {
+        size_t len;
+        char *data = slurp("size", "@", arg + 1, &len);
+        int rc = size_table(data, len, &wl.size, why, sizeof(why));
+        free(data);
+        if (rc < 0)
+            diag_fatal("--size=%s: %s", arg, why);
+    } else if (size_parse(arg, &wl.size, why, sizeof(why)) < 0) {
+        diag_fatal("--size=%s: %s (give N, A-B, lognormal:MEDIAN:P99 or @FILE; sizes in "
+                   "bytes, k or m, at most 512m)", arg, why);
+    }
+    wl.size_on = true;
+    wl.size_text = arg;
+}
+
+static void rcpts(const char *arg)
+{
+    const char *dash = strchr(arg, '-');
+    long long a, b;
+    char first[32];
+    size_t fl = dash ? (size_t)(dash - arg) : strlen(arg);
+    if (fl >= sizeof(first))
+        fl = sizeof(first) - 1;
+    memcpy(first, arg, fl);
+    first[fl] = 0;
+    if (num_parse(first, 1, RCPTS_MAX, &a) < 0
+        || num_parse(dash ? dash + 1 : first, 1, RCPTS_MAX, &b) < 0 || b < a)
+        diag_fatal("--rcpts=%s: give A-B, recipients per message, 1 <= A <= B <= %d "
+                   "(e.g. --rcpts=1-5)", arg, RCPTS_MAX);
+    wl.rcpts_on = true;
+    wl.rcpts_min = (int)a;
+    wl.rcpts_max = (int)b;
+}
+
+/* --rcpt-file, --from-file: a weighted list of addresses. */
+static void list_file(const char *opt, const char *arg, struct wlist *w, bool *on)
+{
+    char why[200];
+    size_t len;
+    if (*arg == 0)
+        diag_fatal("--%s needs a file name", opt);
+    char *data = slurp(opt, "", arg, &len);
+    int rc = wlist_lines(data, len, w, why, sizeof(why));
+    free(data);
+    if (rc < 0)
+        diag_fatal("--%s=%s: %s", opt, arg, why);
+    *on = true;
+}
+
+int workload_opt(int ch, const char *arg)
+{
+    long long v;
+    switch (ch) {
+    case OPT_SEED:
+        /* Below 2^53: a JSON number reads it back exactly. */
+        if (num_parse(arg, 0, (1LL << 53) - 1, &v) < 0)
+            diag_fatal("--seed=%s: give a whole number from 0 to 9007199254740991", arg);
+        wl.seed = (uint64_t)v;
+        wl.seed_given = true;
+        break;
+    case OPT_SIZE: size(arg); break;
+    case OPT_RCPTS: rcpts(arg); break;
+    case OPT_RCPT_FILE: list_file("rcpt-file", arg, &wl.rcpt_list, &wl.rcpt_file_on); break;
+    case OPT_FROM_FILE: list_file("from-file", arg, &wl.from_list, &wl.from_on); break;
+    case OPT_RCPT_DOMAINS: {
+        char why[200];
+        if (wlist_pairs(arg, &wl.domains, why, sizeof(why)) < 0)
+            diag_fatal("--rcpt-domains=%s: %s (e.g. a.test:80,b.test:20)", arg, why);
+        wl.domains_on = true;
+        break;
+    }
+    default: return 0;
+    }
+    any = true;
+    return 1;
+}
+
+void workload_finish(struct config *cfg)
+{
+    cfg->wl = 0;
+    if (!any)
+        return;
+    if (wl.size_on && cfg->msg_length)
+        diag_fatal("--size cannot be used with -l: both give the message's size");
+    if (wl.size_on && cfg->file)
+        diag_fatal("--size cannot be used with -F: the file is the message");
+    if (wl.rcpts_on && cfg->rcpts != 1)
+        diag_fatal("--rcpts cannot be used with -r: both give the recipients per message");
+    if (wl.rcpt_file_on && (wl.domains_on || cfg->recipient || cfg->number_rcpts))
+        diag_fatal("--rcpt-file cannot be used with %s: the file gives the recipients",
+                   wl.domains_on ? "--rcpt-domains" : cfg->recipient ? "-t" : "-N");
+    int most = wl.rcpts_on ? wl.rcpts_max : cfg->rcpts;
+    if (wl.rcpt_file_on && (size_t)most > wl.rcpt_list.n)
+        diag_fatal("--rcpt-file: %zu addresses, fewer than the %d recipients a message may "
+                   "have (no address twice in a message)", wl.rcpt_list.n, most);
+    /* As for -f and -t (run/startup.c): ESMTP without SMTPUTF8 sends ASCII. */
+    const struct wlist *lists[2] = { &wl.rcpt_list, &wl.from_list };
+    for (int l = 0; l < 2 && cfg->ehlo && !cfg->smtputf8; l++)
+        for (size_t i = 0; i < lists[l]->n; i++)
+            for (const char *p = lists[l]->item[i]; *p; p++)
+                if ((unsigned char)*p >= 0x80)
+                    diag_fatal("--%s: %s has bytes outside ASCII: it needs --smtputf8",
+                               l ? "from-file" : "rcpt-file", lists[l]->item[i]);
+    if (wl.from_on && cfg->sender)
+        diag_fatal("--from-file cannot be used with -f: the file gives the senders");
+    if (!wl.seed_given)
+        wl.seed = wl_seed_auto();
+    cfg->wl = &wl;
+}

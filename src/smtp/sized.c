@@ -1,0 +1,98 @@
+/* sized: messages of --size, drawn per slot. */
+#include "smtp/sized.h"
+
+#include "workload/workload.h"
+
+#include <string.h>
+
+const char *sized_sender(struct sess *s, int64_t slot)
+{
+    return workload_sender(s->cfg->wl, slot, s->a->sender);
+}
+
+const char *sized_rcpt(struct sess *s, int64_t slot, int64_t i, int64_t n, bool *plain)
+{
+    const struct workload *wl = s->cfg->wl;
+    static char buf[2 * WLIST_ITEM_MAX + 8];
+    *plain = false;
+    if (!wl || !(wl->rcpt_file_on || wl->domains_on))
+        return s->a->recipient;
+    if (!s->picks.valid || s->picks.slot != slot) {
+        if ((size_t)n > s->picks.cap) {
+            size_t *p = realloc(s->picks.idx, (size_t)n * sizeof(*p));
+            if (p == 0)
+                _exit(1);
+            s->picks.idx = p;
+            s->picks.cap = (size_t)n;
+        }
+        workload_recipients(wl, slot, (size_t)n, s->picks.idx);
+        s->picks.valid = true;
+        s->picks.slot = slot;
+    }
+    if (wl->rcpt_file_on) {
+        *plain = true;
+        return wl->rcpt_list.item[s->picks.idx[i]];
+    }
+    /* The run's recipient's local part at the drawn domain. */
+    const char *to = s->a->recipient, *at = strrchr(to, '@');
+    size_t local = at ? (size_t)(at - to) : strlen(to);
+    if (local > WLIST_ITEM_MAX)
+        local = WLIST_ITEM_MAX;
+    snprintf(buf, sizeof(buf), "%.*s@%s", (int)local, to, wl->domains.item[s->picks.idx[i]]);
+    return buf;
+}
+
+size_t sized_headers(struct sess *s, int64_t slot)
+{
+    if (!s->a->headers)
+        return 0;
+    const struct workload *wl = s->cfg->wl;
+    if (wl && (wl->from_on || wl->rcpt_file_on || wl->domains_on)) {
+        bool plain;
+        s->mh.sender = sized_sender(s, slot);
+        s->mh.recipient = sized_rcpt(s, slot, 0, sized_rcpts(s, slot), &plain);
+    }
+    unsigned long left = (unsigned long)(s->cfg->messages - slot - 1);
+    return msg_format_headers(s->hdr, &s->mh, s->pid, (unsigned long)s->conn.fd, left);
+}
+
+int64_t sized_rcpts(const struct sess *s, int64_t slot)
+{
+    return workload_rcpts(s->cfg->wl, slot, s->cfg->rcpts);
+}
+
+uint64_t sized_stored(struct sess *s, int64_t slot)
+{
+    if (!s->lay)
+        return 0;
+    /* The headers' length depends on the slot (its Message-Id): made
+     * here as they will be sent, on this connection. */
+    return layout_stored(sized_headers(s, slot), workload_size(s->cfg->wl, slot));
+}
+
+const char *sized_param(struct sess *s, int64_t slot)
+{
+    static char param[32];
+    if (!s->lay || !s->ext.has_size)
+        return "";
+    snprintf(param, sizeof(param), " SIZE=%llu", (unsigned long long)sized_stored(s, slot));
+    return param;
+}
+
+bool sized_too_big(struct sess *s, int64_t slot)
+{
+    /* SIZE 0 (or none): no fixed limit (RFC 1870 4). */
+    return s->lay && s->ext.has_size && s->ext.size > 0 && sized_stored(s, slot) > s->ext.size;
+}
+
+enum step sized_refuse(struct sess *s, int64_t slot)
+{
+    (void)slot;
+    sess_fail(s, PH_MAIL, FAIL_SIZE, 0, 0);
+    return STEP_REJECTED;
+}
+
+void sized_layout(struct sess *s, int64_t slot, size_t hl, bool dot)
+{
+    layout_build(s->lay, s->hdr, hl, s->a->fill, workload_size(s->cfg->wl, slot), dot);
+}
