@@ -78,7 +78,7 @@ $p <<< 354"* ]]
 
 @test "--pipelining with 1000 recipients and a 4096-byte window does not deadlock" {
     start_sink
-    run src --quiet --pipelining --timeout 20 -T 4096 -N -r 1000 -m 2 -s 2 "$SINK_ADDR"
+    run src --quiet --pipelining --timeout=20 -T 4096 -N -r 1000 -m 2 -s 2 "$SINK_ADDR"
     [ "$status" -eq 0 ]
     [ "$(dump_count)" -eq 2 ]
     [ "$(grep -c '^X-Rcpt-Args: ' "$SINK_DUMP")" -eq 2000 ]

@@ -196,7 +196,7 @@ fault_run() {
     [ "$(errors_of "$SINK_DIR/r.json")" = "rejected=1" ]
     fault_run 'MAIL : close'
     [ "$(errors_of "$SINK_DIR/r.json")" = "lost_connection=1" ]
-    fault_run 'MAIL : stall' --timeout 1
+    fault_run 'MAIL : stall' --timeout=1
     [ "$(errors_of "$SINK_DIR/r.json")" = "timeout=1" ]
     fault_run 'MAIL : raw 250-x\r\n; repeat 1001 250-y\r\n; raw 250 z\r\n'
     [ "$(errors_of "$SINK_DIR/r.json")" = "bad_reply=1" ]
