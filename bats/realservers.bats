@@ -80,7 +80,7 @@ wait_delivered() {
 # lines Postfix prepends and its Received: header (with its continuation).
 as_sent() {
     tail -n +4 "$1" | awk 'skip && /^[ \t]/ { next } { skip = 0 } /^Received: / { skip = 1; next } { print }' |
-        sed -E 's/^Message-Id: <[0-9a-f]+\./Message-Id: <PID./'
+        sed -E 's/^Message-Id: <[0-9a-f]+\./Message-Id: <PID./; s/^Date: .*/Date: (when sent)/'
 }
 
 # --- STARTTLS and SMTPS --------------------------------------------------------
