@@ -93,7 +93,10 @@ normalize_dump() {
 
 # Number of messages in the dump.
 dump_count() {
-    grep -c '^X-Client-Addr: ' "${1:-$SINK_DUMP}" 2>/dev/null || echo 0
+    # (grep -c prints 0 and fails on an empty dump: one 0, not two.)
+    local n
+    n=$(grep -c '^X-Client-Addr: ' "${1:-$SINK_DUMP}" 2>/dev/null) || true
+    echo "${n:-0}"
 }
 
 # Runs smtp-source with a time limit; use under `run`.

@@ -146,7 +146,10 @@ static enum step greeting(struct sess *s)
     s->conn.limit_us -= (int64_t)greeting_hint(s) * 1000;
     enum io_status io = conn_read_reply(&s->conn, &s->reply);
     s->conn.limit_us = limit;
-    if (io == IO_TIMEOUT && !s->cfg->smtps && tls_built())
+    /* Only silence is a hint of TLS first: a greeting begun and then
+     * stalled is the server's. */
+    int silent = s->reply.lines == 0 && s->reply.line_len == 0 && s->conn.rlen == s->conn.rpos;
+    if (io == IO_TIMEOUT && silent && !s->cfg->smtps && tls_built())
         return sess_io_fail(s, PH_BANNER, io, "reading server greeting (" TLS_FIRST_HINT ")");
     if (io != IO_OK)
         return sess_io_fail(s, PH_BANNER, io, "reading server greeting");
