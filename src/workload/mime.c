@@ -15,6 +15,7 @@
 #define B64_LINE 78
 #define B64_CHARS 76
 #define B64_BYTES 57
+_Static_assert(B64_BYTES / 3 * 4 == B64_CHARS && B64_CHARS + 2 == B64_LINE, "base64 lines");
 
 /* '=' and '_' never meet in base64 (no padding: whole groups only), and
  * the texts hold neither; a boundary need not be new per message. */
@@ -104,7 +105,9 @@ static int make_text(bool utf8, bool html, char **out, size_t *outlen)
     return 0;
 }
 
-/* Base64 (RFC 4648) of bytes from a fixed generator, in lines of 76. */
+/* Base64 (RFC 4648) of bytes from a generator of fixed seed (the same in
+ * every run), in lines of 76: whole groups, no padding, so the text read
+ * round and round, or cut after any group of 4, is base64 still. */
 static int make_b64(char **out, size_t *outlen)
 {
     static const char alphabet[] =
