@@ -122,6 +122,11 @@ complete_words() {
     [ -z "$(complete_words "$SRC" --rate=)" ]
 }
 
+@test "completion: --content= offers plain and mime" {
+    [ "$(complete_words "$SRC" --content=)" = "$(printf -- '--content=plain\n--content=mime')" ]
+    [ "$(complete_words "$SRC" -m 5 --content=m)" = "--content=mime" ]
+}
+
 @test "completion in a real bash (tmux): --ra<TAB> is --rate= once, files after --json= and --plot=, unix: paths" {
     INST=$(mktemp -d)
     tmux_bash

@@ -470,3 +470,19 @@ PY
     wait_disconnects 1
     [ "$(disconnects)" = "ehlo=1 quit=1 commands=2" ]
 }
+
+@test "--content=mime: Postfix delivers well-formed MIME (UTF-8, 8bit) at each drawn size" {
+    run tsrc --ehlo --pipelining --8bitmime --smtputf8 --content=mime --seed=6 --size=100k-200k -m 4 \
+        -f a@example.test -t "$RCPT" --records="$SINK_DIR/rec" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    wait_delivered 4
+    # Python's email parser on what Postfix delivered (less its own lines):
+    # multipart/mixed, text/plain and text/html in UTF-8 and 8bit, from 150
+    # KB a base64 attachment filling half of it; each at its drawn size.
+    local want
+    want=$(records "$SINK_DIR/rec" "' '.join(str(s) for s in sorted(r['size'] for r in rs))")
+    # shellcheck disable=SC2046
+    [ "$(python3 "$TOP/tests/mimecheck.py" files utf8 -- $(delivered) | tr '\n' ' ')" = "$want " ]
+    # Both sides of 150 KB.
+    tr ' ' '\n' <<<"$want" | awk '$1 < 153600 { s++ } $1 >= 153600 { b++ } END { exit !(s && b) }'
+}

@@ -271,3 +271,72 @@ assert len({r[1] for r in rows}) == 2 and len({len(r) for r in rows}) > 1' "$d/a
     [ "$output" = "$SRC: fatal: --from-file cannot be used with -f: the file gives the senders" ]
     [ "$(dump_count)" -eq 0 ]
 }
+
+# --- --content=mime ----------------------------------------------------------------
+
+MIMECHECK="$TOP/tests/mimecheck.py"
+
+@test "--content=mime: well-formed MIME at each drawn size, 7-bit, an attachment from 150 KB, the same bytes for a seed" {
+    start_sink
+    local d=$SINK_DIR args=(--content=mime --seed=21 --size=130k-180k -m 8)
+    run src "${args[@]}" -s 3 --records="$d/rec" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    # Python's email parser: multipart/mixed, text/plain and text/html in
+    # US-ASCII and 7bit, no defect, no line over 998, and from 150 KB a
+    # base64 attachment of 76-character lines filling half the message;
+    # each at the size its record gives.
+    python3 "$MIMECHECK" sink "$SINK_DUMP" 8 rec="$d/rec" >"$d/first"
+    # Both sides of 150 KB were drawn.
+    awk '$2 < 153600 { s++ } $2 >= 153600 { b++ } END { exit !(s && b) }' "$d/first"
+    : >"$SINK_DUMP"
+    # Another run of the seed, one session, BDAT: the same messages.
+    run src "${args[@]}" -s 1 --bdat --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    python3 "$MIMECHECK" sink "$SINK_DUMP" 8 | diff "$d/first" -
+}
+
+@test "--content=mime: UTF-8 with --8bitmime --smtputf8; -l's size, or 4096 bytes, without --size" {
+    start_sink
+    local d=$SINK_DIR
+    run src --content=mime --8bitmime --smtputf8 --seed=2 --size=1k-40k -m 6 -s 2 \
+        --records="$d/rec" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    python3 "$MIMECHECK" sink "$SINK_DUMP" 6 utf8 rec="$d/rec" >/dev/null
+    [ "$(grep -c '^X-Mail-Args: .* BODY=8BITMIME' "$SINK_DUMP")" -eq 6 ]
+    : >"$SINK_DUMP"
+    # -l 20000: as long as the plain -l 20000 message, headers included.
+    run src --content=mime -l 20000 -m 3 --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    python3 "$MIMECHECK" sink "$SINK_DUMP" 3 l=20000 >/dev/null
+    # Neither: 4096 bytes each.
+    run src --content=mime -m 3 --records="$d/rec" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '"size":4096,' "$d/rec")" -eq 3 ]
+}
+
+@test "--content=plain sends the reference's bytes; a bad --content, or mime with -F or -o, is refused; UTF-8 needs 8BITMIME" {
+    start_sink
+    local d=$SINK_DIR
+    run src -m 2 -l 300 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    normalize_dump >"$d/without"
+    : >"$SINK_DUMP"
+    run src --content=plain -m 2 -l 300 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    normalize_dump | diff "$d/without" -
+    : >"$SINK_DUMP"
+    run -1 src --content=html -m 1 "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --content=html: give plain or mime" ]
+    run -1 src --content=mime -F "$d/without" "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --content=mime cannot be used with -F: the file is the message" ]
+    run -1 src --content=mime -o "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --content=mime cannot be used with -o: it sends no headers, MIME needs them" ]
+    stop_sink
+    # A server without 8BITMIME: each message fails before MAIL, unsent.
+    start_sink -8
+    run --separate-stderr src -A --content=mime --8bitmime --smtputf8 -m 2 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"warning: the server does not offer 8BITMIME, which the content needs"* ]]
+    [[ "$output" == *"2 requested, 0 sent, 2 failed"* ]]
+    ! grep -qs '^X-Client-Addr: ' "$SINK_DUMP"
+}

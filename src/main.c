@@ -14,6 +14,7 @@
 #include "smtp/message.h"
 #include "verdict/verdict.h"
 #include "workload/layout.h"
+#include "workload/mime.h"
 #include "workload/workload.h"
 
 #include <errno.h>
@@ -49,6 +50,8 @@ static void release(char *body, struct session_args *sa, char *secret, char *sen
 {
     free(body);
     free((char *)sa->fill);
+    if (sa->mime)
+        mime_free((struct mime *)sa->mime);
     free((char *)sa->raw_body);
     if (secret) {
         auth_wipe(secret, strlen(secret));
@@ -116,8 +119,16 @@ int main(int argc, char **argv)
         .auth_secret = secret,
     };
     sa.raw_body_len = sa_raw_len;
-    if (cfg.wl && cfg.wl->size_on && (sa.fill = layout_fill()) == 0)
+    static struct mime mime;
+    if (cfg.wl && cfg.wl->mime_on) {
+        /* UTF-8 text only where the server is told of 8-bit content and
+         * the run allows UTF-8 at all (issue 20). */
+        if (mime_init(&mime, cfg.eightbitmime && cfg.smtputf8) < 0)
+            diag_fatal("out of memory building the message");
+        sa.mime = &mime;
+    } else if (cfg.wl && cfg.wl->size_on && (sa.fill = layout_fill()) == 0) {
         diag_fatal("out of memory building the message");
+    }
     if (cfg.bdat && sa.raw_body == 0)
         diag_fatal("out of memory building the message");
     static struct results rs;

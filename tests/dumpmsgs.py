@@ -47,4 +47,5 @@ def main():
             sys.stdout.buffer.write(b'-- %d\n' % slot)
 
 
-main()
+if __name__ == '__main__':
+    main()

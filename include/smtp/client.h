@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "smtp/tls.h"
+#include "workload/mime.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,6 +39,7 @@ struct session_args {
     size_t raw_body_len;
     bool headers;              /* generate From/To/Date/Message-Id/Subject */
     const char *fill;          /* --size: the fill bodies are cut from (workload/layout.h) */
+    const struct mime *mime;   /* --content=mime: the shared texts (workload/mime.h) */
     struct tls_client *tls;    /* --starttls, --smtps: the parent's context */
     const char *auth_secret;   /* --auth-user's password or token */
     struct slot_source slots;  /* filled in by the worker that runs the session */

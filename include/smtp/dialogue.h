@@ -48,7 +48,7 @@ struct sess {
     uint32_t conn_seq;
     struct msg_headers mh;
     char *hdr;               /* generated headers of the current message */
-    struct layout *lay;      /* --size: the current message's segments; NULL without */
+    struct layout *lay;      /* --size, MIME: the current message's segments; else NULL */
     struct {                 /* --rcpt-file, --rcpt-domains: a slot's recipients */
         bool valid;
         int64_t slot;

@@ -12,7 +12,7 @@
 /* What a stream is for: each its own, so that adding a choice of one kind
  * never shifts the draws of another. */
 enum wl_purpose {
-    WL_SIZE = 1, WL_RCPT_COUNT, WL_RCPT_PICK, WL_RCPT_DOMAIN, WL_FROM,
+    WL_SIZE = 1, WL_RCPT_COUNT, WL_RCPT_PICK, WL_RCPT_DOMAIN, WL_FROM, WL_CONTENT,
 };
 
 struct wl_rng {

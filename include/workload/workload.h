@@ -23,6 +23,7 @@ struct workload {
     struct wlist rcpt_list;   /* --rcpt-file */
     struct wlist from_list;   /* --from-file */
     struct wlist domains;     /* --rcpt-domains */
+    bool mime_on;             /* --content=mime (workload/mime.h) */
 };
 
 /* The size slot k's message is drawn at (0 without --size). */

@@ -26,7 +26,7 @@ _Noreturn void usage_short(void)
             "    --rate=R --duration=T --interval=S --plot=FILE\n"
             "    --shard=I/N --start-at=TIME; %s --merge REPORT...\n"
             "    --seed=N --size=SPEC --rcpts=A-B --rcpt-file=FILE --from-file=FILE\n"
-            "    --rcpt-domains=LIST\n"
+            "    --rcpt-domains=LIST --content=plain|mime\n"
             "    --starttls --smtps --tls-... --auth-...%s\n"
             "    --help --version\n"
             "  %s --help lists them all; man smtp-source explains them.\n", p, p,
@@ -101,7 +101,10 @@ static const char workload[] =
     "  --rcpt-file=FILE  recipients: lines ADDRESS [WEIGHT], drawn by weight,\n"
     "                  none twice in a message\n"
     "  --from-file=FILE  senders, the same form, one per message\n"
-    "  --rcpt-domains=a.test:80,b.test:20  the recipients' domains by weight\n";
+    "  --rcpt-domains=a.test:80,b.test:20  the recipients' domains by weight\n"
+    "  --content=mime  MIME: text/plain, text/html and from 150k a base64\n"
+    "                  attachment, at --size (else -l's size, or 4096); UTF-8\n"
+    "                  with --8bitmime --smtputf8 (plain: the default)\n";
 
 static const char verdict[] =
     "\n"

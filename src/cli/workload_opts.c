@@ -1,4 +1,4 @@
-/* workload_opts: --seed, --size, --rcpts. */
+/* workload_opts: --seed, --size, --rcpts, ..., --content. */
 #include "cli/workload_opts.h"
 
 #include "core/diag.h"
@@ -18,7 +18,7 @@
 #define RCPTS_MAX 10000
 
 enum { OPT_SEED = WORKLOAD_OPT_FIRST, OPT_SIZE, OPT_RCPTS, OPT_RCPT_FILE, OPT_FROM_FILE,
-       OPT_RCPT_DOMAINS };
+       OPT_RCPT_DOMAINS, OPT_CONTENT };
 
 /* optional_argument: the value follows '=' (cli/options.c refuses one given as
  * a separate word, with the form it needs). */
@@ -29,6 +29,7 @@ static const struct option own[] = {
     { "rcpt-file", optional_argument, 0, OPT_RCPT_FILE },
     { "from-file", optional_argument, 0, OPT_FROM_FILE },
     { "rcpt-domains", optional_argument, 0, OPT_RCPT_DOMAINS },
+    { "content", optional_argument, 0, OPT_CONTENT },
     { 0, 0, 0, 0 },
 };
 
@@ -149,6 +150,14 @@ int workload_opt(int ch, const char *arg)
     case OPT_RCPTS: rcpts(arg); break;
     case OPT_RCPT_FILE: list_file("rcpt-file", arg, &wl.rcpt_list, &wl.rcpt_file_on); break;
     case OPT_FROM_FILE: list_file("from-file", arg, &wl.from_list, &wl.from_on); break;
+    case OPT_CONTENT:
+        if (strcmp(arg, "mime") == 0)
+            wl.mime_on = true;
+        else if (strcmp(arg, "plain") == 0)
+            return 1;          /* the reference's content: no workload */
+        else
+            diag_fatal("--content=%s: give plain or mime", arg);
+        break;
     case OPT_RCPT_DOMAINS: {
         char why[200];
         if (wlist_pairs(arg, &wl.domains, why, sizeof(why)) < 0)
@@ -171,6 +180,9 @@ void workload_finish(struct config *cfg)
         diag_fatal("--size cannot be used with -l: both give the message's size");
     if (wl.size_on && cfg->file)
         diag_fatal("--size cannot be used with -F: the file is the message");
+    if (wl.mime_on && (cfg->file || cfg->old_mode))
+        diag_fatal("--content=mime cannot be used with %s", cfg->file
+                   ? "-F: the file is the message" : "-o: it sends no headers, MIME needs them");
     if (wl.rcpts_on && cfg->rcpts != 1)
         diag_fatal("--rcpts cannot be used with -r: both give the recipients per message");
     if (wl.rcpt_file_on && (wl.domains_on || cfg->recipient || cfg->number_rcpts))

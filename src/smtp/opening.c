@@ -184,10 +184,15 @@ static enum step extensions(struct sess *s)
     return STEP_OK;
 }
 
-/* RFC 6531 3.4: without SMTPUTF8 a UTF-8 address cannot go out at all:
- * the message fails before any byte of it is sent. */
+/* RFC 6531 3.4: without SMTPUTF8 a UTF-8 address cannot go out at all,
+ * nor UTF-8 content without 8BITMIME: the message fails before any byte
+ * of it is sent. */
 static enum step utf8_ready(struct sess *s)
 {
+    /* RFC 6152: 8-bit content only where BODY=8BITMIME declares it. */
+    if (s->a->mime && s->a->mime->utf8 && !s->ext.eightbitmime)
+        return sess_refuse(s, PH_MAIL, FAIL_EXTENSION,
+                           "the server does not offer 8BITMIME, which the content needs");
     if (s->cfg->smtputf8 && !s->ext.smtputf8
         && (non_ascii(s->a->sender) || non_ascii(s->a->recipient)))
         return sess_refuse(s, PH_MAIL, FAIL_EXTENSION,

@@ -1,4 +1,4 @@
-/* sized: messages of --size, drawn per slot. */
+/* sized: messages of --size or --content=mime, drawn per slot. */
 #include "smtp/sized.h"
 
 #include "workload/workload.h"
@@ -53,7 +53,31 @@ size_t sized_headers(struct sess *s, int64_t slot)
         s->mh.recipient = sized_rcpt(s, slot, 0, sized_rcpts(s, slot), &plain);
     }
     unsigned long left = (unsigned long)(s->cfg->messages - slot - 1);
-    return msg_format_headers(s->hdr, &s->mh, s->pid, (unsigned long)s->conn.fd, left);
+    size_t hl = msg_format_headers(s->hdr, &s->mh, s->pid, (unsigned long)s->conn.fd, left);
+    if (s->a->mime) {
+        /* MIME's header fields, then the empty line again. */
+        size_t tl;
+        const char *top = mime_top(&tl);
+        memcpy(s->hdr + hl - 2, top, tl);
+        hl += tl - 2;
+    }
+    return hl;
+}
+
+/* The size slot's message is drawn at: --size's; else a MIME message's
+ * -l's (as long as the plain message of -l: its headers, then n + 2
+ * bytes) or MIME_DEFAULT_SIZE. hl: the headers as sized_headers made them. */
+static uint64_t drawn(const struct sess *s, int64_t slot, size_t hl)
+{
+    const struct workload *wl = s->cfg->wl;
+    if (wl->size_on || !s->a->mime)
+        return workload_size(wl, slot);
+    if (s->cfg->msg_length > 0) {
+        size_t tl;
+        mime_top(&tl);
+        return hl - (tl - 2) + (uint64_t)s->cfg->msg_length + 2;
+    }
+    return MIME_DEFAULT_SIZE;
 }
 
 int64_t sized_rcpts(const struct sess *s, int64_t slot)
@@ -67,7 +91,10 @@ uint64_t sized_stored(struct sess *s, int64_t slot)
         return 0;
     /* The headers' length depends on the slot (its Message-Id): made
      * here as they will be sent, on this connection. */
-    return layout_stored(sized_headers(s, slot), workload_size(s->cfg->wl, slot));
+    size_t hl = sized_headers(s, slot);
+    if (s->a->mime)
+        return mime_stored(s->a->mime, hl, drawn(s, slot, hl));
+    return layout_stored(hl, workload_size(s->cfg->wl, slot));
 }
 
 const char *sized_param(struct sess *s, int64_t slot)
@@ -94,5 +121,8 @@ enum step sized_refuse(struct sess *s, int64_t slot)
 
 void sized_layout(struct sess *s, int64_t slot, size_t hl, bool dot)
 {
-    layout_build(s->lay, s->hdr, hl, s->a->fill, workload_size(s->cfg->wl, slot), dot);
+    if (s->a->mime)
+        mime_build(s->lay, s->a->mime, s->hdr, hl, drawn(s, slot, hl), s->cfg->wl->seed, slot, dot);
+    else
+        layout_build(s->lay, s->hdr, hl, s->a->fill, workload_size(s->cfg->wl, slot), dot);
 }

@@ -27,7 +27,13 @@ uint64_t layout_stored(size_t hl, uint64_t size)
     return size == hl + 1 ? hl + 2 : size;
 }
 
-static void add(struct layout *l, const void *p, uint64_t len)
+void layout_start(struct layout *l)
+{
+    l->n = 0;
+    l->total = 0;
+}
+
+void layout_add(struct layout *l, const void *p, uint64_t len)
 {
     if (len == 0)
         return;
@@ -39,9 +45,8 @@ static void add(struct layout *l, const void *p, uint64_t len)
 void layout_build(struct layout *l, const char *hdr, size_t hl, const char *fill,
                   uint64_t size, bool dot)
 {
-    l->n = 0;
-    l->total = 0;
-    add(l, hdr, hl);
+    layout_start(l);
+    layout_add(l, hdr, hl);
     uint64_t body = layout_stored(hl, size) - hl;
     if (body >= 2) {
         uint64_t prefix = body - 2;
@@ -55,12 +60,17 @@ void layout_build(struct layout *l, const char *hdr, size_t hl, const char *fill
         l->tail[t++] = '\r';
         l->tail[t++] = '\n';
         for (uint64_t off = 0; off < prefix; off += FILL_LEN)
-            add(l, fill, prefix - off < FILL_LEN ? prefix - off : FILL_LEN);
-        add(l, l->tail, t);
+            layout_add(l, fill, prefix - off < FILL_LEN ? prefix - off : FILL_LEN);
+        layout_add(l, l->tail, t);
     }
+    layout_end(l, dot);
+}
+
+void layout_end(struct layout *l, bool dot)
+{
     l->stored = l->total;
     if (dot)
-        add(l, ".\r\n", 3);
+        layout_add(l, ".\r\n", 3);
 }
 
 int layout_range(const struct layout *l, uint64_t off, uint64_t len, struct iovec *out, int max)
