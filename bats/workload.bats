@@ -67,19 +67,47 @@ assert s["total_bytes"] == sum(sizes), s' "$d/json" "$d/drawn"
 
 @test "--shard runs with one seed send together the unsharded run's messages, byte for byte" {
     start_sink
-    local d=$SINK_DIR args=(--seed=99 --size=300-9000 -m 9)
-    run src "${args[@]}" -s 2 --quiet "$SINK_ADDR"
+    local d=$SINK_DIR
+    printf 'a@x.test 5\nb@x.test\nc@y.test 2\nd@y.test 1\n' >"$d/rcpts"
+    printf 's1@f.test\ns2@f.test 3\n' >"$d/from"
+    local args=(--seed=99 --size=300-9000 --rcpts=1-3 --rcpt-file="$d/rcpts" --from-file="$d/from" -m 9)
+    run src "${args[@]}" --json="$d/whole.json" "$SINK_ADDR"
     [ "$status" -eq 0 ]
     python3 "$DUMPMSGS" bodies "$SINK_DUMP" 9 >"$d/whole"
+    envelopes 9 >"$d/whole.env"
+    grep -E '^  (workload|sizes|rcpts/msg) ' <<<"$output" >"$d/whole.txt"
+    [ "$(wc -l <"$d/whole.txt")" -eq 3 ]
     stop_sink
     rm -f "$d/dump"
     start_sink
-    run src "${args[@]}" --shard=0/2 --quiet "$SINK_ADDR"
+    # Shards of one run share its options (-s too), not its sessions' timing.
+    run src "${args[@]}" -s 3 --shard=0/2 --json="$d/s0.json" --quiet "$SINK_ADDR"
     [ "$status" -eq 0 ]
-    run src "${args[@]}" -s 3 --shard=1/2 --quiet "$SINK_ADDR"
+    run src "${args[@]}" -s 3 --shard=1/2 --json="$d/s1.json" --quiet "$SINK_ADDR"
     [ "$status" -eq 0 ]
     [ "$(dump_count)" -eq 9 ]
     python3 "$DUMPMSGS" bodies "$SINK_DUMP" 9 | cmp - "$d/whole"
+    envelopes 9 | diff "$d/whole.env" -
+    # The shards' reports merged: the unsharded run's workload part (the
+    # dot phase's times are the runs' own; its classes and counts are not).
+    run src --merge --json="$d/merged.json" "$d/s0.json" "$d/s1.json"
+    [ "$status" -eq 0 ]
+    grep -E '^  (workload|sizes|rcpts/msg) ' <<<"$output" | diff "$d/whole.txt" -
+    python3 -c '
+import json, sys
+def part(f):
+    w = json.load(open(f))["workload"]
+    w["dot_by_size"] = [(c["from_bytes"], c["below_bytes"], c["count"]) for c in w["dot_by_size"]]
+    return w
+a, b = part(sys.argv[1]), part(sys.argv[2])
+assert a == b, (a, b)
+assert a["seed"] == 99 and a["sizes"]["count"] == 9 and a["recipients_per_message"]["count"] == 9, a
+assert sum(c[2] for c in a["dot_by_size"]) == 9, a' "$d/whole.json" "$d/merged.json"
+    # A shard of another seed is another run's.
+    run src --seed=98 --size=300-9000 --rcpts=1-3 -m 9 -s 3 --shard=1/2 --json="$d/s1b.json" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    run -1 src --merge "$d/s0.json" "$d/s1b.json"
+    [ "$output" = "$SRC: fatal: $d/s1b.json: another run than $d/s0.json: \"workload.seed\" differs (98, not 99): the shards of one run share one --seed" ]
 }
 
 @test "without --seed a seed is chosen, reported, and repeats the run" {
