@@ -299,3 +299,55 @@ assert len({r[1] for r in rows}) == 2 and len({len(r) for r in rows}) > 1' "$d/a
     [ "$output" = "$SRC: fatal: --from-file cannot be used with -f: the file gives the senders" ]
     [ "$(dump_count)" -eq 0 ]
 }
+
+xp() { xmllint --xpath "$2" <(sed 's/ xmlns="[^"]*"//' "$1") 2>/dev/null; }
+
+@test "--plot with --size: a panel of the dot phase's p50 and p99 by size class, the JSON's numbers" {
+    command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) is not installed"
+    start_sink
+    local d=$SINK_DIR
+    run src --seed=3 --size=lognormal:3k:300k -m 40 -s 4 --plot="$d/p.svg" --json="$d/r.json" \
+        --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    xmllint --noout "$d/p.svg"
+    [ "$(xp "$d/p.svg" 'count(//g[@class="panel"])')" -eq 4 ]
+    [ "$(xp "$d/p.svg" 'string(//g[@class="panel"][4]/@id)')" = size ]
+    # Every class of the JSON's dot_by_size is a point of each series, with
+    # its count and value, where the panel's scale puts class c (x = c).
+    local pts
+    pts=$(for s in dot-p50 dot-p99; do
+        n=$(xp "$d/p.svg" "count(//g[@id='size']/circle[@data-series='$s'])")
+        for i in $(seq 1 "$n"); do
+            xp "$d/p.svg" "concat('$s ', //g[@id='size']/circle[@data-series='$s'][$i]/@data-from-bytes, ' ', //g[@id='size']/circle[@data-series='$s'][$i]/@data-count, ' ', //g[@id='size']/circle[@data-series='$s'][$i]/@data-value, ' ', //g[@id='size']/circle[@data-series='$s'][$i]/@cx)"
+            echo
+        done
+    done)
+    local scale
+    scale=$(xp "$d/p.svg" "concat(//g[@id='size']/@data-px0, ' ', //g[@id='size']/@data-px1, ' ', //g[@id='size']/@data-x0, ' ', //g[@id='size']/@data-x1)")
+    python3 -c '
+import json, math, sys
+w = json.load(open(sys.argv[1]))["workload"]
+px0, px1, x0, x1 = map(float, sys.argv[3].split())
+got = {}
+for l in sys.argv[2].splitlines():
+    if l:
+        s, frm, cnt, val, cx = l.split()
+        got[(s, int(frm))] = (int(cnt), val, float(cx))
+classes = w["dot_by_size"]
+assert len(classes) >= 4, classes
+assert len(got) == 2 * len(classes), (got, classes)
+for c in classes:
+    k = 0 if c["from_bytes"] == 0 else round(math.log(c["from_bytes"] / 1024, 4)) + 1
+    for s, us in (("dot-p50", c["p50_us"]), ("dot-p99", c["p99_us"])):
+        cnt, val, cx = got[(s, c["from_bytes"])]
+        assert cnt == c["count"] and val == "%.3f" % (us / 1000), (s, c, cnt, val)
+        assert abs(cx - (px0 + (k - x0) / (x1 - x0) * (px1 - px0))) < 0.01, (s, c, cx)' \
+        "$d/r.json" "$pts" "$scale"
+    # The class labels along x, "< 1k" as character data.
+    [[ "$(xp "$d/p.svg" 'string(//g[@id="size"])')" == *"1k-4k"* ]]
+    # Without a size there is nothing to draw by size: three panels.
+    run src --seed=3 --rcpts=1-2 -m 4 --plot="$d/q.svg" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(xp "$d/q.svg" 'count(//g[@class="panel"])')" -eq 3 ]
+    [ "$(xp "$d/q.svg" 'count(//g[@id="size"])')" -eq 0 ]
+}

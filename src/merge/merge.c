@@ -238,6 +238,7 @@ static int setup(struct merge_result *res, const struct survey *sv)
         }
         mix_init(res->mix, f->mix->seed, res->size_text);
         run_info_add(ri, &res->mix->part);
+        ri->mix = res->mix;
     }
     return 0;
 }
