@@ -351,3 +351,41 @@ for c in classes:
     [ "$(xp "$d/q.svg" 'count(//g[@class="panel"])')" -eq 3 ]
     [ "$(xp "$d/q.svg" 'count(//g[@id="size"])')" -eq 0 ]
 }
+
+@test "--find-rate: each step's workload part is its own, in the text and the JSON; --stages: the whole run's" {
+    start_sink
+    local d=$SINK_DIR
+    run --separate-stderr src --seed=5 --size=1k-100k --rcpts=1-3 --find-rate=2-4 --step=1s -s 2 \
+        --fail-if='p50(corrected)>10s' --json="$d/find.json" "$SINK_ADDR"
+    [ "$status" -eq 4 ]
+    run --separate-stderr src --seed=5 --size=1k-100k --rcpts=1-3 --find-rate=2-4 --step=1s -s 2 \
+        --fail-if='p50(corrected)>10s' "$SINK_ADDR"
+    [ "$status" -eq 4 ]
+    # A step is a run from slot 0: its messages are the seed's first ones,
+    # as many as it ended; the text says each step's part as the JSON does.
+    python3 -c '
+import json, sys
+steps = json.load(open(sys.argv[1]))["search"]["steps"]
+text = sys.argv[2]
+assert len(steps) == 2, steps
+for i, s in enumerate(steps, 1):
+    w = s["workload"]
+    z = w["sizes"]
+    assert w["seed"] == 5 and w["size_spec"] == "1k-100k", w
+    assert z["count"] == s["sent"] + s["failed"] == w["recipients_per_message"]["count"], s
+    assert sum(c["count"] for c in w["dot_by_size"]) == s["sent"], w
+    head = "  step %d, %g/s offered:\n  workload    seed 5 (--seed=5 repeats it)\n" % (i, s["offered_per_s"])
+    line = "  sizes       1k-100k: min %d, p50 %d, p99 %d, max %d, total %d bytes\n" % (
+        z["min"], z["p50"], z["p99"], z["max"], z["total_bytes"])
+    assert head + line in text, (head + line, text)
+assert steps[1]["workload"]["sizes"]["total_bytes"] > steps[0]["workload"]["sizes"]["total_bytes"]' \
+        "$d/find.json" "$output"
+    # --stages: one run, one workload part for all its stages.
+    run src --seed=5 --size=1k-100k -s 2 --stages=0.2s:50/s,0.2s:100/s --json="$d/stages.json" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["stages"]) == 2 and r["workload"]["sizes"]["count"] == r["messages"]["sent"] == 20, r["workload"]' \
+        "$d/stages.json"
+}
