@@ -90,8 +90,12 @@ assert s["total_bytes"] == sum(sizes), s' "$d/json" "$d/drawn"
     envelopes 9 | diff "$d/whole.env" -
     # The shards' reports merged: the unsharded run's workload part (the
     # dot phase's times are the runs' own; its classes and counts are not).
-    run src --merge --json="$d/merged.json" "$d/s0.json" "$d/s1.json"
+    run src --merge --json="$d/merged.json" --plot="$d/m.svg" "$d/s0.json" "$d/s1.json"
     [ "$status" -eq 0 ]
+    # Its picture has the panel by size (the shards had no intervals).
+    if command -v xmllint >/dev/null; then
+        [ "$(xp "$d/m.svg" 'count(//g[@id="size"]/circle[@data-series="dot-p50"])')" -ge 1 ]
+    fi
     grep -E '^  (workload|sizes|rcpts/msg) ' <<<"$output" | diff "$d/whole.txt" -
     python3 -c '
 import json, sys

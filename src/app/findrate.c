@@ -129,6 +129,8 @@ int findrate_run(const struct config *cfg, struct session_args *sa, struct resul
     int unwritten = results_close(rs);
     for (unsigned i = 0; i < mixes; i++)
         free(step_mix[i]);
+    if (mixes)
+        pa->mix = 0;   /* it was the last step's */
     if (s.outcome == SEARCH_INTERRUPTED)
         return search_exit_status(&s);
     struct run_info ri = { 0 };
