@@ -114,15 +114,6 @@ void svg_linear_y(FILE *out, const struct svg_panel *p)
     for (double v = p->y0; v <= p->y1 + step / 1e6; v += step) {
         snprintf(label, sizeof(label), "%g", v);
         svg_grid_y(out, p, v, label);
-        /* A reader of a log axis needs more than the powers of ten. */
-        for (int m = 2; m <= 5 && v * m < p->y1 * 0.9999; m += 3) {
-            double y = svg_py(p, v * m);
-            snprintf(label, sizeof(label), "%g", v * m);
-            fprintf(out, "<line class=\"minor\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                    "y2=\"%.1f\" stroke=\"#eee\"/><text class=\"minor\" x=\"%.1f\" y=\"%.1f\" "
-                    "text-anchor=\"end\" font-size=\"10\" fill=\"#666\">%s</text>\n",
-                    p->px0, p->px1, y, y, p->px0 - 6, y + 3, label);
-        }
     }
 }
 
@@ -132,6 +123,15 @@ void svg_log_y(FILE *out, const struct svg_panel *p)
     for (double v = p->y0; v <= p->y1 * 1.0001; v *= 10) {
         snprintf(label, sizeof(label), "%g", v);
         svg_grid_y(out, p, v, label);
+        /* A reader of a log axis needs more than the powers of ten. */
+        for (int m = 2; m <= 5 && v * m < p->y1 * 0.9999; m += 3) {
+            double y = svg_py(p, v * m);
+            snprintf(label, sizeof(label), "%g", v * m);
+            fprintf(out, "<line class=\"minor\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                    "y2=\"%.1f\" stroke=\"#eee\"/><text class=\"minor\" x=\"%.1f\" y=\"%.1f\" "
+                    "text-anchor=\"end\" font-size=\"10\" fill=\"#666\">%s</text>\n",
+                    p->px0, p->px1, y, y, p->px0 - 6, y + 3, label);
+        }
     }
 }
 
