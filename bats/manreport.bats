@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The man page's REPORT section names every key the JSON reports carry
 # (issue 19, point 14): the keys of a few real runs' --json (plain,
-# --rate with --interval and --fail-if, --stages, a --merge, --find-rate)
+# --rate with --interval and --fail-if, --stages, a --merge, --find-rate and
+# a workload run, both with sizes)
 # and of the unit tests' golden reports (TLS, AUTH, LMTP), each found as a
 # word in that section; the --records lines' keys anywhere in the page.
 load helpers
@@ -25,8 +26,12 @@ teardown() { common_teardown; }
     done
     run src --merge --json="$d/merged.json" "$d/s0.json" "$d/s1.json"
     [ "$status" -eq 0 ]
-    run src --find-rate=2-4 --step=1s -s 2 --fail-if='p50(corrected)>10s' --json="$d/find.json" "$SINK_ADDR"
+    run src --find-rate=2-4 --step=1s -s 2 --fail-if='p50(corrected)>10s' --json="$d/find.json" \
+        --seed=2 --size=1k-300k "$SINK_ADDR"
     [ "$status" -eq 4 ]
+    run src --seed=3 --size=500-20k --rcpts=1-3 -m 6 -s 2 --json="$d/workload.json" \
+        --records="$d/workload.rec" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
     run python3 "$TOP/tests/manreport.py" "$TOP/man/smtp-source.1" "$d"/*.json "$TOP"/tests/golden/*.json
     echo "not in REPORT: $output"
     [ "$status" -eq 0 ]

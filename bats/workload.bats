@@ -67,19 +67,51 @@ assert s["total_bytes"] == sum(sizes), s' "$d/json" "$d/drawn"
 
 @test "--shard runs with one seed send together the unsharded run's messages, byte for byte" {
     start_sink
-    local d=$SINK_DIR args=(--seed=99 --size=300-9000 -m 9)
-    run src "${args[@]}" -s 2 --quiet "$SINK_ADDR"
+    local d=$SINK_DIR
+    printf 'a@x.test 5\nb@x.test\nc@y.test 2\nd@y.test 1\n' >"$d/rcpts"
+    printf 's1@f.test\ns2@f.test 3\n' >"$d/from"
+    local args=(--seed=99 --size=300-9000 --rcpts=1-3 --rcpt-file="$d/rcpts" --from-file="$d/from" -m 9)
+    run src "${args[@]}" --json="$d/whole.json" "$SINK_ADDR"
     [ "$status" -eq 0 ]
     python3 "$DUMPMSGS" bodies "$SINK_DUMP" 9 >"$d/whole"
+    envelopes 9 >"$d/whole.env"
+    grep -E '^  (workload|sizes|rcpts/msg) ' <<<"$output" >"$d/whole.txt"
+    [ "$(wc -l <"$d/whole.txt")" -eq 3 ]
     stop_sink
     rm -f "$d/dump"
     start_sink
-    run src "${args[@]}" --shard=0/2 --quiet "$SINK_ADDR"
+    # Shards of one run share its options (-s too), not its sessions' timing.
+    run src "${args[@]}" -s 3 --shard=0/2 --json="$d/s0.json" --quiet "$SINK_ADDR"
     [ "$status" -eq 0 ]
-    run src "${args[@]}" -s 3 --shard=1/2 --quiet "$SINK_ADDR"
+    run src "${args[@]}" -s 3 --shard=1/2 --json="$d/s1.json" --quiet "$SINK_ADDR"
     [ "$status" -eq 0 ]
     [ "$(dump_count)" -eq 9 ]
     python3 "$DUMPMSGS" bodies "$SINK_DUMP" 9 | cmp - "$d/whole"
+    envelopes 9 | diff "$d/whole.env" -
+    # The shards' reports merged: the unsharded run's workload part (the
+    # dot phase's times are the runs' own; its classes and counts are not).
+    run src --merge --json="$d/merged.json" --plot="$d/m.svg" "$d/s0.json" "$d/s1.json"
+    [ "$status" -eq 0 ]
+    # Its picture has the panel by size (the shards had no intervals).
+    if command -v xmllint >/dev/null; then
+        [ "$(xp "$d/m.svg" 'count(//g[@id="size"]/circle[@data-series="dot-p50"])')" -ge 1 ]
+    fi
+    grep -E '^  (workload|sizes|rcpts/msg) ' <<<"$output" | diff "$d/whole.txt" -
+    python3 -c '
+import json, sys
+def part(f):
+    w = json.load(open(f))["workload"]
+    w["dot_by_size"] = [(c["from_bytes"], c["below_bytes"], c["count"]) for c in w["dot_by_size"]]
+    return w
+a, b = part(sys.argv[1]), part(sys.argv[2])
+assert a == b, (a, b)
+assert a["seed"] == 99 and a["sizes"]["count"] == 9 and a["recipients_per_message"]["count"] == 9, a
+assert sum(c[2] for c in a["dot_by_size"]) == 9, a' "$d/whole.json" "$d/merged.json"
+    # A shard of another seed is another run's.
+    run src --seed=98 --size=300-9000 --rcpts=1-3 -m 9 -s 3 --shard=1/2 --json="$d/s1b.json" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    run -1 src --merge "$d/s0.json" "$d/s1b.json"
+    [ "$output" = "$SRC: fatal: $d/s1b.json: another run than $d/s0.json: \"workload.seed\" differs (98, not 99): the shards of one run share one --seed" ]
 }
 
 @test "without --seed a seed is chosen, reported, and repeats the run" {
@@ -339,4 +371,94 @@ MIMECHECK="$TOP/tests/mimecheck.py"
     [[ "$stderr" == *"warning: the server does not offer 8BITMIME, which the content needs"* ]]
     [[ "$output" == *"2 requested, 0 sent, 2 failed"* ]]
     ! grep -qs '^X-Client-Addr: ' "$SINK_DUMP"
+}
+
+xp() { xmllint --xpath "$2" <(sed 's/ xmlns="[^"]*"//' "$1") 2>/dev/null; }
+
+@test "--plot with --size: a panel of the dot phase's p50 and p99 by size class, the JSON's numbers" {
+    command -v xmllint >/dev/null || skip "xmllint (libxml2-utils) is not installed"
+    start_sink
+    local d=$SINK_DIR
+    run src --seed=3 --size=lognormal:3k:300k -m 40 -s 4 --plot="$d/p.svg" --json="$d/r.json" \
+        --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    xmllint --noout "$d/p.svg"
+    [ "$(xp "$d/p.svg" 'count(//g[@class="panel"])')" -eq 4 ]
+    [ "$(xp "$d/p.svg" 'string(//g[@class="panel"][4]/@id)')" = size ]
+    # Every class of the JSON's dot_by_size is a point of each series, with
+    # its count and value, where the panel's scale puts class c (x = c).
+    local pts
+    pts=$(for s in dot-p50 dot-p99; do
+        n=$(xp "$d/p.svg" "count(//g[@id='size']/circle[@data-series='$s'])")
+        for i in $(seq 1 "$n"); do
+            xp "$d/p.svg" "concat('$s ', //g[@id='size']/circle[@data-series='$s'][$i]/@data-from-bytes, ' ', //g[@id='size']/circle[@data-series='$s'][$i]/@data-count, ' ', //g[@id='size']/circle[@data-series='$s'][$i]/@data-value, ' ', //g[@id='size']/circle[@data-series='$s'][$i]/@cx)"
+            echo
+        done
+    done)
+    local scale
+    scale=$(xp "$d/p.svg" "concat(//g[@id='size']/@data-px0, ' ', //g[@id='size']/@data-px1, ' ', //g[@id='size']/@data-x0, ' ', //g[@id='size']/@data-x1)")
+    python3 -c '
+import json, math, sys
+w = json.load(open(sys.argv[1]))["workload"]
+px0, px1, x0, x1 = map(float, sys.argv[3].split())
+got = {}
+for l in sys.argv[2].splitlines():
+    if l:
+        s, frm, cnt, val, cx = l.split()
+        got[(s, int(frm))] = (int(cnt), val, float(cx))
+classes = w["dot_by_size"]
+assert len(classes) >= 4, classes
+assert len(got) == 2 * len(classes), (got, classes)
+for c in classes:
+    k = 0 if c["from_bytes"] == 0 else round(math.log(c["from_bytes"] / 1024, 4)) + 1
+    for s, us in (("dot-p50", c["p50_us"]), ("dot-p99", c["p99_us"])):
+        cnt, val, cx = got[(s, c["from_bytes"])]
+        assert cnt == c["count"] and val == "%.3f" % (us / 1000), (s, c, cnt, val)
+        assert abs(cx - (px0 + (k - x0) / (x1 - x0) * (px1 - px0))) < 0.01, (s, c, cx)' \
+        "$d/r.json" "$pts" "$scale"
+    # The class labels along x, "< 1k" as character data.
+    [[ "$(xp "$d/p.svg" 'string(//g[@id="size"])')" == *"1k-4k"* ]]
+    # Without a size there is nothing to draw by size: three panels.
+    run src --seed=3 --rcpts=1-2 -m 4 --plot="$d/q.svg" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(xp "$d/q.svg" 'count(//g[@class="panel"])')" -eq 3 ]
+    [ "$(xp "$d/q.svg" 'count(//g[@id="size"])')" -eq 0 ]
+}
+
+@test "--find-rate: each step's workload part is its own, in the text and the JSON; --stages: the whole run's" {
+    start_sink
+    local d=$SINK_DIR
+    run --separate-stderr src --seed=5 --size=1k-100k --rcpts=1-3 --find-rate=2-4 --step=1s -s 2 \
+        --fail-if='p50(corrected)>10s' --json="$d/find.json" "$SINK_ADDR"
+    [ "$status" -eq 4 ]
+    run --separate-stderr src --seed=5 --size=1k-100k --rcpts=1-3 --find-rate=2-4 --step=1s -s 2 \
+        --fail-if='p50(corrected)>10s' "$SINK_ADDR"
+    [ "$status" -eq 4 ]
+    # A step is a run from slot 0: its messages are the seed's first ones,
+    # as many as it ended; the text says each step's part as the JSON does.
+    python3 -c '
+import json, sys
+steps = json.load(open(sys.argv[1]))["search"]["steps"]
+text = sys.argv[2]
+assert len(steps) == 2, steps
+for i, s in enumerate(steps, 1):
+    w = s["workload"]
+    z = w["sizes"]
+    assert w["seed"] == 5 and w["size_spec"] == "1k-100k", w
+    assert z["count"] == s["sent"] + s["failed"] == w["recipients_per_message"]["count"], s
+    assert sum(c["count"] for c in w["dot_by_size"]) == s["sent"], w
+    head = "  step %d, %g/s offered:\n  workload    seed 5 (--seed=5 repeats it)\n" % (i, s["offered_per_s"])
+    line = "  sizes       1k-100k: min %d, p50 %d, p99 %d, max %d, total %d bytes\n" % (
+        z["min"], z["p50"], z["p99"], z["max"], z["total_bytes"])
+    assert head + line in text, (head + line, text)
+assert steps[1]["workload"]["sizes"]["total_bytes"] > steps[0]["workload"]["sizes"]["total_bytes"]' \
+        "$d/find.json" "$output"
+    # --stages: one run, one workload part for all its stages.
+    run src --seed=5 --size=1k-100k -s 2 --stages=0.2s:50/s,0.2s:100/s --json="$d/stages.json" --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["stages"]) == 2 and r["workload"]["sizes"]["count"] == r["messages"]["sent"] == 20, r["workload"]' \
+        "$d/stages.json"
 }

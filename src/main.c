@@ -186,8 +186,10 @@ int main(int argc, char **argv)
     }
     if (pa.staged)
         run_info_add(&ri, &pa.rows.addendum);
-    if (pa.mix)
+    if (pa.mix) {
         run_info_add(&ri, &mix.part);
+        ri.mix = &mix;
+    }
     verdict_judge(&verdict, &pa.rp.stats, &ri);
     int unwritten = results_write(&rs, &cfg, &pa.rp.stats, &ri);
     parent_linger(&cfg, &pa);

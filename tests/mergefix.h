@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "merge/merge.h"
+#include "report/mix.h"
 #include "report/results.h"
 #include "report/statsjson.h"
 
@@ -34,11 +35,27 @@ struct plan {
     const char *auth;         /* AUTH asked for (run.settings.auth), or NULL */
 };
 
+/* A workload part (test_mergemix.c): the seed and --size as written (or
+ * NULL: --rcpts alone); each message's recipients 1 to 4. */
+struct plan_workload {
+    uint64_t seed;
+    const char *size_spec;
+};
+
+/* Slot k's size (when the plan has a workload): from a few hundred bytes
+ * to 3 MB, so that the dot phase's classes are several. */
+static inline uint64_t fix_size(int64_t k)
+{
+    uint64_t x = latency(k * 31 + 7);
+    return 200 + x % (k % 5 == 0 ? 3000000 : 30000);
+}
+
 
 /* The report of the run (or shard) `pl`: its slots k = j*N + I, each
  * sent on time at 100/s and taking latency(k). text: malloc'd. With
  * text_out NULL, the text report instead. */
-static inline char *report(const struct plan *pl, int json, struct stats **keep)
+static inline char *report_wl(const struct plan *pl, const struct plan_workload *wl, int json,
+                              struct stats **keep)
 {
     static struct run_id id;
     memset(&id, 0, sizeof(id));
@@ -65,6 +82,11 @@ static inline char *report(const struct plan *pl, int json, struct stats **keep)
     stats_shard(st, &pl->shard, TOTAL);
     stats_clock(st, 5000000000, pl->t0_unix_us, 0);
     int64_t end = 0;
+    struct mix *mx = 0;
+    if (wl) {
+        mx = malloc(sizeof(*mx));
+        mix_init(mx, wl->seed, wl->size_spec);
+    }
     for (int64_t j = 0; j < owned; j++) {
         int64_t k = shard_slot(&pl->shard, j);
         struct record r;
@@ -89,6 +111,13 @@ static inline char *report(const struct plan *pl, int json, struct stats **keep)
                                    : k % 23 == 0 ? AUTH_END_GAVE_UP : AUTH_END_OK);
             r.auth_code = (uint16_t)(k % 2 ? 535 : 454);
         }
+        if (mx) {
+            r.msg_size = wl->size_spec ? fix_size(k) : 0;
+            r.rcpt_sent = r.rcpt_ok = r.rcpt_delivered = (uint32_t)(1 + k % 4);
+            r.phase_mask |= 1u << PH_DOT;
+            r.phase_us[PH_DOT] = 50 + r.msg_size / 40 + latency(k + 2) % 1000;
+            mix_add(mx, &r);
+        }
         stats_add(st, &r);
         end = r.end_us > end ? r.end_us : end;
     }
@@ -99,6 +128,8 @@ static inline char *report(const struct plan *pl, int json, struct stats **keep)
     struct run_info ri = { .fatal = pl->fatal, .signal = pl->signal, .sessions = (unsigned)pl->sessions,
                            .target = "127.0.0.1:25", .rcpts_per_message = 1, .id = &id,
                            .tls = pl->tls, .tls_verify = pl->tls_verify, .auth_mech = pl->auth };
+    if (mx)
+        run_info_add(&ri, &mx->part);
     results_ending(&ri);
     char *text = 0;
     size_t len = 0;
@@ -108,6 +139,7 @@ static inline char *report(const struct plan *pl, int json, struct stats **keep)
     else
         stats_print(st, f, &ri);
     fclose(f);
+    free(mx);
     if (keep) {
         *keep = st;
     } else {
@@ -115,6 +147,11 @@ static inline char *report(const struct plan *pl, int json, struct stats **keep)
         free(st);
     }
     return text;
+}
+
+static inline char *report(const struct plan *pl, int json, struct stats **keep)
+{
+    return report_wl(pl, 0, json, keep);
 }
 
 static inline char *shard_report(uint32_t i, uint32_t n)

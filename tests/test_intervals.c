@@ -41,7 +41,7 @@ static void write_json(FILE *f, void *arg)
 
 static void write_svg(FILE *f, void *arg)
 {
-    plot_svg(f, arg, "to <a&b>");
+    plot_svg(f, arg, 0, "to <a&b>");
 }
 
 static struct hist dense;

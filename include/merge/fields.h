@@ -50,4 +50,15 @@ const char *rd_s(struct rd *r, const struct jr_node *obj, const char *where, con
 void rd_histogram(struct rd *r, const struct jr_node *parent, const char *path, const char *key,
                   struct hist *h, struct shist *s);
 
+/* The names of a histogram object's exact members, for histograms of
+ * other units than us ("workload.sizes": "total_bytes", "min", "max"). */
+struct hist_keys {
+    const char *sum, *min, *max;
+};
+
+/* The histogram object o itself (where: its path, "workload.sizes."):
+ * count; with values k's sum, min and max; buckets. */
+void rd_hist_object(struct rd *r, const struct jr_node *o, const char *where,
+                    const struct hist_keys *k, struct hist *h);
+
 #endif

@@ -8,6 +8,7 @@
 #define MERGE_H
 
 #include "core/config.h"
+#include "report/mix.h"
 #include "report/results.h"
 #include "report/runid.h"
 #include "report/stats.h"
@@ -28,6 +29,8 @@ struct merge_result {
     struct run_info ri;        /* ri.status set by results_ending */
     char error[256], target[256], auth[128];
     char suite[STATS_SUITES][128];
+    struct mix *mix;           /* heap: the workload part, NULL if the run had none */
+    char *size_text;           /* heap: its --size as written, shown as text is */
 };
 
 /* Exit status of a merge that lacked shards, when no shard's own status

@@ -6,6 +6,7 @@
 #define MERGEREAD_H
 
 #include "merge/jsonread.h"
+#include "report/mix.h"
 #include "report/runid.h"
 #include "report/stats.h"
 
@@ -30,6 +31,7 @@ struct part {
     struct setting_value setting[SETTINGS_MAX];
     int64_t elapsed_us;
     struct stats *st;                 /* its numbers (heap: the histograms are large) */
+    struct mix *mix;                  /* its workload part (heap), NULL if none */
 };
 
 /* The format version this build reads (and writes: statsjson.h). */

@@ -30,7 +30,10 @@ void mix_init(struct mix *m, uint64_t seed, const char *size_text);
 /* One message's record. */
 void mix_add(struct mix *m, const struct record *r);
 
-/* The class of a size. */
+/* The class of a size; a class's lower edge in bytes (0, 1024, 4096,
+ * ...) and its name ("< 1k", "1k-4k", ..., ">= 256m"). */
 int mix_class(uint64_t size);
+uint64_t mix_class_from(int c);
+void mix_class_name(int c, char *out, size_t len);
 
 #endif

@@ -77,6 +77,7 @@ struct run_info {
     const struct run_id *id;  /* the run's identity (NULL: no "run" in the JSON) */
     const struct merged *merged;  /* a merge's shards, or NULL */
     struct report_addendum *addendum;   /* a list, NULL: none (see run_info_add) */
+    const struct mix *mix;    /* the workload part (also on the list), for --plot; or NULL */
     int thresholds_failed;    /* a --fail-if threshold failed (verdict/) */
 };
 

@@ -32,6 +32,9 @@ struct search_step {
     unsigned sessions_needed;        /* Little's law on the step's service time */
     int passed;
     int short_of_sessions;           /* achieved fell short and -s was the cause */
+    /* The step's own part of the report (a workload's: the caller's, kept
+     * while the search is), written with its row; NULL for none. */
+    const struct report_addendum *part;
 };
 
 struct search {
@@ -69,7 +72,9 @@ const char *search_outcome_name(const struct search *s);
 
 /* The step table and the result, as text and as the JSON "search" object
  * (an interrupted search: the table so far and the line that says where it
- * stopped, "interrupted": {"signal", "step", "offered_per_s", "during"}). */
+ * stopped, "interrupted": {"signal", "step", "offered_per_s", "during"});
+ * a step's part after the table ("  step N, R/s offered:" and its lines),
+ * and in the JSON inside its step's object. */
 void search_text(const struct search *s, FILE *out);
 void search_json(const struct search *s, struct json *j);
 

@@ -9,9 +9,11 @@
 #include "run/schedule.h"
 #include "verdict/kneeplot.h"
 #include "verdict/search.h"
+#include "workload/workload.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Little's law once the first step measured the service time: the
  * sessions the highest rate of the search needs at least (the service
@@ -65,6 +67,11 @@ int findrate_run(const struct config *cfg, struct session_args *sa, struct resul
     int run_errno, signal = 0;
     verdict_init(v, cfg, defaults);
     search_init(&s, cfg->find_from, cfg->find_to);
+    /* A workload's part is each step's own (a step is a run from slot 0:
+     * the seed gives every step the same first messages), kept with its
+     * row; the search's report writes it with the step. */
+    static struct mix *step_mix[SEARCH_STEPS_MAX];
+    unsigned mixes = 0;
     while (search_next(&s, &rate)) {
         int64_t pause = cfg->step_ns / 5 < 500000000 ? 500000000 : cfg->step_ns / 5;
         if (s.n > 0 && workers_pause(&pa->hooks, pause, &signal) != 0) {
@@ -76,6 +83,12 @@ int findrate_run(const struct config *cfg, struct session_args *sa, struct resul
         step.rate = (struct rate){ (uint64_t)llround(rate * 1000), 1000 };
         step.duration_ns = cfg->step_ns;
         step.messages = schedule_slots_within(&step.rate, step.duration_ns);
+        if (pa->mix && mixes < SEARCH_STEPS_MAX) {
+            if ((step_mix[mixes] = malloc(sizeof(*step_mix[mixes]))) == 0)
+                diag_fatal("out of memory");
+            mix_init(step_mix[mixes], cfg->wl->seed, cfg->wl->size_on ? cfg->wl->size_text : 0);
+            pa->mix = step_mix[mixes++];
+        }
         int rc = parent_run(&step, sa, rs, 0, pa, &res, &run_errno);
         if (rc < 0 || pa->rp.fatal || res.crashed)
             diag_fatal("--find-rate: the step at %g/s %s", rate,
@@ -88,6 +101,8 @@ int findrate_run(const struct config *cfg, struct session_args *sa, struct resul
         }
         int failed = verdict_judge(v, &pa->rp.stats, 0);
         search_record(&s, rate, &pa->rp.stats, !failed, config_workers(&step));
+        if (pa->mix)
+            s.step[s.n - 1].part = &pa->mix->part;
         const struct search_step *p = &s.step[s.n - 1];
         diag_info("step %u: %g/s offered, %.1f/s achieved, corrected p99 %.1f ms: %s%s", s.n,
                   rate, p->achieved, (double)p->corrected_p99 / 1000.0,
@@ -112,6 +127,10 @@ int findrate_run(const struct config *cfg, struct session_args *sa, struct resul
         write_plot(rs, &s, v, sa->target_name, (unsigned)cfg->sessions,
                    (double)cfg->step_ns / 1e9);
     int unwritten = results_close(rs);
+    for (unsigned i = 0; i < mixes; i++)
+        free(step_mix[i]);
+    if (mixes)
+        pa->mix = 0;   /* it was the last step's */
     if (s.outcome == SEARCH_INTERRUPTED)
         return search_exit_status(&s);
     struct run_info ri = { 0 };

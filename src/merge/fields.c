@@ -109,7 +109,7 @@ static void buckets(struct rd *r, const struct jr_node *o, const char *where, ui
         uint64_t lo, hi, c;
         if (b->type != JR_ARRAY || b->count != 3 || jr_uint(r->d, x, &lo) < 0
             || jr_uint(r->d, y, &hi) < 0 || jr_uint(r->d, z, &c) < 0 || c == 0) {
-            rd_bad(r, b, "\"%sbuckets\": a bucket is not [low_us, high_us, count > 0]", where);
+            rd_bad(r, b, "\"%sbuckets\": a bucket is not [low, high, count > 0]", where);
             return;
         }
         size_t i = hist_index(lo);
@@ -137,20 +137,17 @@ static void buckets(struct rd *r, const struct jr_node *o, const char *where, ui
             (unsigned long long)total, (unsigned long long)count);
 }
 
-/* One histogram object: count, and with values sum_us, min_us, max_us. */
-void rd_histogram(struct rd *r, const struct jr_node *parent, const char *path, const char *key,
-                  struct hist *h, struct shist *s)
+/* A histogram object o: count, and with values k's sum, min and max. */
+static void hist_object(struct rd *r, const struct jr_node *o, const char *where,
+                        const struct hist_keys *k, struct hist *h, struct shist *s)
 {
-    char where[96];
-    const struct jr_node *o = rd_member(r, parent, path, key, JR_OBJECT, 0);
-    snprintf(where, sizeof(where), "%s%s.", path, key);
     uint64_t count = rd_u(r, o, where, "count"), sum = 0, min = 0, max = 0;
     if (count) {
-        sum = rd_u(r, o, where, "sum_us");
-        min = rd_u(r, o, where, "min_us");
-        max = rd_u(r, o, where, "max_us");
+        sum = rd_u(r, o, where, k->sum);
+        min = rd_u(r, o, where, k->min);
+        max = rd_u(r, o, where, k->max);
         if (min > max)
-            rd_bad(r, o, "\"%smin_us\" is above \"max_us\"", where);
+            rd_bad(r, o, "\"%s%s\" is above \"%s\"", where, k->min, k->max);
     }
     if (h) {
         hist_init(h);
@@ -161,3 +158,18 @@ void rd_histogram(struct rd *r, const struct jr_node *parent, const char *path, 
     buckets(r, o, where, count, h, s);
 }
 
+void rd_histogram(struct rd *r, const struct jr_node *parent, const char *path, const char *key,
+                  struct hist *h, struct shist *s)
+{
+    static const struct hist_keys us = { "sum_us", "min_us", "max_us" };
+    char where[96];
+    const struct jr_node *o = rd_member(r, parent, path, key, JR_OBJECT, 0);
+    snprintf(where, sizeof(where), "%s%s.", path, key);
+    hist_object(r, o, where, &us, h, s);
+}
+
+void rd_hist_object(struct rd *r, const struct jr_node *o, const char *where,
+                    const struct hist_keys *k, struct hist *h)
+{
+    hist_object(r, o, where, k, h, 0);
+}

@@ -73,6 +73,40 @@ static const char *identity_differs(const struct part *a, const struct part *b,
     return 0;
 }
 
+/* A --size as it reads in a message: quoted, or null. */
+static const char *spec_text(const char *spec, char *buf, size_t len)
+{
+    char s[41];
+    if (spec)
+        snprintf(buf, len, "\"%s\"", shown(spec, s, sizeof(s) - 1));
+    else
+        snprintf(buf, len, "null");
+    return buf;
+}
+
+/* Every choice of a workload is a function of the seed and the slot: the
+ * shards of one run share the seed and --size, and a shard with another
+ * seed sent other messages than the run's. */
+static int workload_check(const struct part *f, const struct part *p, const char *name,
+                          const char *first, char *why, size_t len)
+{
+    char a[64], b[64];
+    if (!f->mix != !p->mix)
+        return refuse(why, len, "%s: another run than %s: \"workload\" differs (%s, not %s)",
+                      name, first, p->mix ? "present" : "absent", f->mix ? "present" : "absent");
+    if (p->mix == 0)
+        return 0;
+    if (p->mix->seed != f->mix->seed)
+        return refuse(why, len, "%s: another run than %s: \"workload.seed\" differs (%llu, not "
+                      "%llu): the shards of one run share one --seed", name, first,
+                      (unsigned long long)p->mix->seed, (unsigned long long)f->mix->seed);
+    const char *x = p->mix->size_text, *y = f->mix->size_text;
+    if (!x != !y || (x && strcmp(x, y) != 0))
+        return refuse(why, len, "%s: another run than %s: \"workload.size_spec\" differs (%s, "
+                      "not %s)", name, first, spec_text(x, a, sizeof(a)), spec_text(y, b, sizeof(b)));
+    return 0;
+}
+
 /* What the first pass learns. */
 struct survey {
     struct part first;            /* kept: the others are compared with it */
@@ -111,6 +145,8 @@ static int check(struct survey *sv, const struct merge_input *in, size_t i, stru
         return refuse(why, len, "%s: another run than %s: \"run.identity.%s\" differs (%s, not %s)",
                       name, first, shown(key, k, sizeof(k) - 1), a, b);
     }
+    if (i > 0 && workload_check(&sv->first, p, name, first, why, len) < 0)
+        return -1;
     uint32_t k = p->shard.index;
     if (sv->owner[k])
         return refuse(why, len, "%s: shard %u/%u twice (also %s)", name, k, p->shard.count,
@@ -189,6 +225,21 @@ static int setup(struct merge_result *res, const struct survey *sv)
     ri->id = id;
     ri->merged = &res->merged;
     res->merged.expected = f->shard.count;
+    if (f->mix) {
+        /* The workload part, after the run's own parts as in a run. */
+        const char *spec = f->mix->size_text;
+        size_t n = spec ? strlen(spec) : 0;
+        if ((res->mix = malloc(sizeof(*res->mix))) == 0
+            || (spec && (res->size_text = malloc(n + 1)) == 0))
+            return -1;
+        if (spec) {
+            diag_censor(res->size_text, spec, n);
+            res->size_text[n] = 0;
+        }
+        mix_init(res->mix, f->mix->seed, res->size_text);
+        run_info_add(ri, &res->mix->part);
+        ri->mix = res->mix;
+    }
     return 0;
 }
 
@@ -326,6 +377,8 @@ void merge_result_free(struct merge_result *res)
     free(res->merged.shard);
     free(res->merged.missing);
     free(res->merged.settings.of);
+    free(res->mix);
+    free(res->size_text);
     memset(res, 0, sizeof(*res));
 }
 

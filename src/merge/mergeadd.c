@@ -103,6 +103,17 @@ static int add_intervals(struct intervals *iv, const struct intervals *from, int
     return 0;
 }
 
+static int add_mix(struct mix *m, const struct mix *from, const char **key)
+{
+    static const char *const dot_key = "workload.dot_by_size";
+    HIST(m->size, from->size, "workload.sizes");
+    SUM_U(m->size_total, from->size_total, "workload.sizes.total_bytes");
+    HIST(m->rcpts, from->rcpts, "workload.recipients_per_message");
+    for (int c = 0; c < MIX_CLASSES; c++)
+        HIST(m->dot[c], from->dot[c], dot_key);
+    return 0;
+}
+
 int mergeadd(struct merge_result *res, const struct part *p, int64_t off, const char **key)
 {
     static const char *const reply_key[6] = { "replies.other", 0, "replies.2xx", "replies.3xx",
@@ -144,6 +155,9 @@ int mergeadd(struct merge_result *res, const struct part *p, int64_t off, const 
         e = add_schedule(&st->ol, &s->ol, off, key);
     if (e == 0 && st->has_intervals)
         e = add_intervals(&st->iv, &s->iv, off, key);
+    /* The survey refused a shard without the first's workload part. */
+    if (e == 0 && res->mix && p->mix)
+        e = add_mix(res->mix, p->mix, key);
     if (e < 0)
         return e;
     if (s->first_start_us >= 0)

@@ -6,6 +6,7 @@
 #include "core/config.h"
 #include "merge/authread.h"
 #include "merge/fields.h"
+#include "merge/mixread.h"
 #include "report/statsjson.h"
 #include "run/schedule.h"
 
@@ -409,6 +410,7 @@ int part_read(struct part *p, const char *text, size_t len, char *why, size_t wh
         rd_bad(&r, jr_get(&p->doc, root, "messages"), "\"messages.requested\" is not shard %u/%u's "
             "part of the run's slots", p->shard.index, p->shard.count);
     authread(&r, root, &p->st->auth);
+    p->mix = mixread(&r, root, p->st->sent + p->st->failed);
     tls(&r, root, p);
     if (!r.bad && p->id.rate_on)
         schedule(&r, root, p);
@@ -430,6 +432,7 @@ void part_free(struct part *p)
         stats_free(p->st);
         free(p->st);
     }
+    free(p->mix);
     jr_free(&p->doc);
     memset(p, 0, sizeof(*p));
 }

@@ -45,8 +45,12 @@ void mix_add(struct mix *m, const struct record *r)
         hist_add(&m->dot[c], r->phase_us[PH_BDAT]);
 }
 
-/* "1 KiB" .. for the class's lower edge. */
-static void class_name(int c, char *out, size_t len)
+uint64_t mix_class_from(int c)
+{
+    return c ? 1024ULL << (2 * (c - 1)) : 0;
+}
+
+void mix_class_name(int c, char *out, size_t len)
 {
     if (c == 0) {
         snprintf(out, len, "< 1k");
@@ -80,11 +84,28 @@ static void text(const void *ctx, FILE *out)
         char name[48];
         if (!h->count)
             continue;
-        class_name(c, name, sizeof(name));
+        mix_class_name(c, name, sizeof(name));
         fprintf(out, "  dot %-9s %6" PRIu64 " msgs, ms p50 %.3f, p99 %.3f, max %.3f\n", name,
                 h->count, hist_quantile(h, 0.5) / 1000.0, hist_quantile(h, 0.99) / 1000.0,
                 h->max / 1000.0);
     }
+}
+
+/* Non-empty buckets as [low, high, count], as the latency histograms
+ * write theirs (statsjson.c): what --merge adds up exactly. */
+static void buckets(struct json *j, const struct hist *h)
+{
+    json_array(j, "buckets");
+    for (size_t i = 0; i < HIST_BUCKETS; i++) {
+        if (h->bucket[i] == 0)
+            continue;
+        json_array(j, 0);
+        json_uint(j, 0, hist_bucket_low(i));
+        json_uint(j, 0, hist_bucket_high(i));
+        json_uint(j, 0, h->bucket[i]);
+        json_end(j);
+    }
+    json_end(j);
 }
 
 static void json(const void *ctx, struct json *j)
@@ -103,11 +124,15 @@ static void json(const void *ctx, struct json *j)
     json_uint(j, "p99", hist_quantile(&m->size, 0.99));
     json_uint(j, "max", m->size.max);
     json_uint(j, "total_bytes", m->size_total);
+    buckets(j, &m->size);
     json_end(j);
     json_object(j, "recipients_per_message");
+    json_uint(j, "count", m->rcpts.count);
     json_uint(j, "min", m->rcpts.count ? m->rcpts.min : 0);
     json_double(j, "mean", hist_mean(&m->rcpts), 3);
     json_uint(j, "max", m->rcpts.max);
+    json_uint(j, "sum", m->rcpts.sum);
+    buckets(j, &m->rcpts);
     json_end(j);
     json_array(j, "dot_by_size");
     for (int c = 0; c < MIX_CLASSES; c++) {
@@ -115,7 +140,7 @@ static void json(const void *ctx, struct json *j)
         if (!h->count)
             continue;
         json_object(j, 0);
-        json_uint(j, "from_bytes", c ? 1024ULL << (2 * (c - 1)) : 0);
+        json_uint(j, "from_bytes", mix_class_from(c));
         if (c < MIX_CLASSES - 1)
             json_uint(j, "below_bytes", 1024ULL << (2 * c));
         else
@@ -124,6 +149,9 @@ static void json(const void *ctx, struct json *j)
         json_uint(j, "p50_us", hist_quantile(h, 0.5));
         json_uint(j, "p99_us", hist_quantile(h, 0.99));
         json_uint(j, "max_us", h->max);
+        json_uint(j, "min_us", h->min);
+        json_uint(j, "sum_us", h->sum);
+        buckets(j, h);
         json_end(j);
     }
     json_end(j);

@@ -1,7 +1,9 @@
-/* plot: a run as one SVG file: rates and latencies per interval, and the
- * latency distributions, from the stats and the intervals. */
+/* plot: a run as one SVG file: rates and latencies per interval, the
+ * latency distributions, and a workload's dot phase by size, from the
+ * stats, the intervals and the workload part. */
 #include "report/plot.h"
 
+#include "report/mix.h"
 #include "report/svg.h"
 #include "report/stalls.h"
 
@@ -163,6 +165,78 @@ static void distribution(FILE *out, const struct stats *st, double top)
     fputs("</g>\n", out);
 }
 
+/* A workload run: the dot phase (or BDAT) by size class, p50 and p99 on
+ * a log scale, the classes (powers of 4 from 1 KB) along x, so that the
+ * operator sees how the server's time grows with the message's size.
+ * Each point carries its class's lower edge in bytes and its count. */
+static void by_size(FILE *out, const struct mix *m, double top)
+{
+    static const struct svg_series curve[2] = {
+        { "dot-p50", "dot p50", "#4393c3", 0, 1.5 },
+        { "dot-p99", "dot p99", "#2166ac", 0, 2.5 },
+    };
+    static const double q[2] = { 0.5, 0.99 };
+    int first = -1, last = -1;
+    for (int c = 0; c < MIX_CLASSES; c++)
+        if (m->dot[c].count) {
+            first = first < 0 ? c : first;
+            last = c;
+        }
+    size_t n = (size_t)(last - first + 1);
+    double x[MIX_CLASSES], v[2][MIX_CLASSES];
+    for (size_t i = 0; i < n; i++) {
+        const struct hist *h = &m->dot[first + (int)i];
+        x[i] = first + (double)i;
+        for (int k = 0; k < 2; k++)
+            v[k][i] = h->count ? ms(hist_quantile(h, q[k])) : NAN;
+    }
+    double lo = INFINITY, hi = 0;
+    for (int k = 0; k < 2; k++) {
+        double a, b;
+        svg_decades(v[k], n, &a, &b);
+        lo = a < lo ? a : lo;
+        hi = b > hi ? b : hi;
+    }
+    struct svg_panel p = { "size", LEFT, WIDTH - RIGHT, top + PANEL_H, top, first - 0.5,
+                           last + 0.5, lo, hi, 1 };
+    svg_panel_open(out, &p, "Dot phase by message size (whole run, log scale)",
+                   "message size (as stored)", "ms");
+    svg_log_y(out, &p);
+    for (size_t i = 0; i < n; i++) {
+        char name[48];
+        mix_class_name(first + (int)i, name, sizeof(name));
+        /* "< 1k" is markup's "<": the label goes in as character data. */
+        svg_grid_x(out, &p, x[i], name[0] == '<' ? "&lt; 1k" : name);
+    }
+    for (int k = 0; k < 2; k++) {
+        svg_polyline(out, &p, &curve[k], x, v[k], n);
+        for (size_t i = 0; i < n; i++) {
+            int c = first + (int)i;
+            if (isnan(v[k][i]) || v[k][i] <= 0)
+                continue;
+            fprintf(out, "<circle class=\"pt\" data-series=\"%s\" data-from-bytes=\"%llu\" "
+                    "data-count=\"%llu\" data-value=\"%.3f\" cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" "
+                    "fill=\"%s\"><title>%s from %llu bytes: %.3f ms of %llu messages</title>"
+                    "</circle>\n", curve[k].name, (unsigned long long)mix_class_from(c),
+                    (unsigned long long)m->dot[c].count, v[k][i], svg_px(&p, x[i]),
+                    svg_py(&p, v[k][i]), curve[k].color, curve[k].label,
+                    (unsigned long long)mix_class_from(c), v[k][i],
+                    (unsigned long long)m->dot[c].count);
+        }
+        svg_legend(out, &p, k, &curve[k]);
+    }
+    fputs("</g>\n", out);
+}
+
+/* The workload has a dot phase by size to draw. */
+static int has_sizes(const struct mix *m)
+{
+    for (int c = 0; m && c < MIX_CLASSES; c++)
+        if (m->dot[c].count)
+            return 1;
+    return 0;
+}
+
 void plot_title(char *out, size_t len, const struct stats *st, const struct run_info *ri)
 {
     char load[64], size[48] = "", date[40] = "", outcome[96];
@@ -196,7 +270,7 @@ void plot_title(char *out, size_t len, const struct stats *st, const struct run_
              date, outcome);
 }
 
-void plot_svg(FILE *out, const struct stats *st, const char *title)
+void plot_svg(FILE *out, const struct stats *st, const struct mix *mix, const char *title)
 {
     const struct intervals *iv = &st->iv;
     size_t n = iv->n;
@@ -228,7 +302,8 @@ void plot_svg(FILE *out, const struct stats *st, const char *title)
     if (t_end <= 0)
         t_end = 1;
 
-    svg_begin(out, WIDTH, TOP + 3 * PANEL_H + 2 * GAP + 60, title);
+    int panels = has_sizes(mix) ? 4 : 3;
+    svg_begin(out, WIDTH, TOP + panels * PANEL_H + (panels - 1) * GAP + 60, title);
     if (ok && st->has_intervals) {
         rates(out, st, vals, x, n, t_end, TOP);
         latencies(out, st, vals, x, n, t_end, TOP + PANEL_H + GAP);
@@ -237,6 +312,8 @@ void plot_svg(FILE *out, const struct stats *st, const char *title)
                 "</text>\n", LEFT, TOP + PANEL_H, PLOT_NO_INTERVALS);
     }
     distribution(out, st, TOP + 2 * (PANEL_H + GAP));
+    if (panels == 4)
+        by_size(out, mix, TOP + 3 * (PANEL_H + GAP));
     svg_end(out);
     free(x);
     for (int s = 0; s < S_COUNT; s++)

@@ -72,7 +72,7 @@ int results_write(struct results *rs, const struct config *cfg, const struct sta
         if (!st->has_intervals)
             diag_warn("--plot: the reports hold no intervals (run each shard with "
                       "--interval=S): no time panels, only the latency distribution");
-        plot_svg(rs->plot->f, st, title);
+        plot_svg(rs->plot->f, st, ri->mix, title);
     }
     return results_close(rs);
 }

@@ -177,6 +177,14 @@ void search_text(const struct search *s, FILE *out)
                 p->passed ? "passed" : "FAILED",
                 p->short_of_sessions ? " (short of sessions: -s)" : "");
     }
+    /* Each step is a run of its own: its part is its own, not the search's. */
+    for (unsigned i = 0; i < s->n; i++) {
+        const struct report_addendum *a = s->step[i].part;
+        if (a && a->text) {
+            fprintf(out, "  step %u, %g/s offered:\n", i + 1, s->step[i].offered);
+            a->text(a->ctx, out);
+        }
+    }
 }
 
 void search_json(const struct search *s, struct json *j)
@@ -211,6 +219,8 @@ void search_json(const struct search *s, struct json *j)
         json_uint(j, "sessions_needed", p->sessions_needed);
         json_bool(j, "short_of_sessions", p->short_of_sessions);
         json_bool(j, "passed", p->passed);
+        if (p->part && p->part->json)
+            p->part->json(p->part->ctx, j);
         json_end(j);
     }
     json_end(j);

@@ -1,7 +1,8 @@
 /* libFuzzer: --merge's reading of a report (mergeread.c, merge.c). Any
  * bytes as a shard's report: refused with one line naming the input, or
  * merged into a report whose counts are the report's own (one input: a
- * merge adds nothing to it). Seeded with real reports. */
+ * merge adds nothing to it), its workload part's too. Seeded with real
+ * reports. */
 #include "merge/merge.h"
 
 #include <stdint.h>
@@ -29,6 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n != st->phase[PH_MESSAGE].count || res.merged.n != 1
             || res.merged.missing_n + 1 != res.merged.expected)
             abort();
+        if (res.mix) {
+            uint64_t sizes = 0, dots = 0;
+            for (size_t i = 0; i < HIST_BUCKETS; i++)
+                sizes += res.mix->size.bucket[i];
+            for (int c = 0; c < MIX_CLASSES; c++)
+                dots += res.mix->dot[c].count;
+            if (sizes != res.mix->size.count || dots > sizes
+                || res.mix->size_total != res.mix->size.sum)
+                abort();
+        }
     }
     merge_result_free(&res);
     free(text);
