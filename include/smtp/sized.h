@@ -33,6 +33,9 @@ bool sized_too_big(struct sess *s, int64_t slot);
 /* Fails slot's message as too large: counted, not sent (STEP_REJECTED). */
 enum step sized_refuse(struct sess *s, int64_t slot);
 
+/* --corpus: slot's item's index + 1 (for its record), 0 without. */
+uint32_t sized_item(const struct sess *s, int64_t slot);
+
 /* s->lay: slot's message (headers hl bytes in s->hdr), with the dot or
  * without (BDAT). */
 void sized_layout(struct sess *s, int64_t slot, size_t hl, bool dot);
