@@ -10,6 +10,10 @@ corpusmsgs.py check DUMP RECORDS CORPUS MODE M [JSON]
     them was (or at the header's end). Each record's size is the message's
     CRLF size; with JSON, the report's sizes count them all and add up.
     Prints "ok N".
+corpusmsgs.py delivered CORPUS RECORDS M FILE...
+    the same check (fresh) for mail a Postfix delivered to a Maildir: each
+    FILE less the three lines the delivery prepends and Postfix's Received:
+    field.
 corpusmsgs.py bodies DUMP
     the messages, sorted: runs that sent the same messages print the same.
 """
@@ -89,38 +93,49 @@ def expected(raw, fresh, unquote):
     return out, ins
 
 
+def slot_of(lines, m):
+    mid = next(l for l in lines if l.startswith(b'Message-Id: <'))
+    return m - 1 - int(re.match(rb'Message-Id: <[0-9a-f]+\.[0-9a-f]+\.([0-9a-f]+)@',
+                                mid).group(1), 16)
+
+
+def check_one(lines, slot, recs, corpus, fresh, items):
+    """One message's lines against its record's corpus file; its size."""
+    r = recs[slot]
+    name = r['corpus_file']
+    if items is not None:
+        raw = items[int(name.split(':')[1])]
+    else:
+        raw = open(os.path.join(corpus, name), 'rb').read()
+    want, ins = expected(raw, fresh, items is not None)
+    got = list(lines)
+    if fresh:
+        if not (got[ins].startswith(b'Date: ') and got[ins + 1].startswith(b'Message-Id: <')):
+            sys.exit('slot %d (%s): no fresh Date and Message-Id at line %d' % (slot, name, ins))
+        del got[ins:ins + 2]
+    if got != want:
+        sys.exit('slot %d (%s) differs:\n got %r\nwant %r' % (slot, name, got, want))
+    size = sum(len(l) + 2 for l in lines)
+    if r['size'] != size:
+        sys.exit('slot %d (%s): record size %d, stored %d' % (slot, name, r['size'], size))
+    return size
+
+
+def load(records, corpus):
+    recs = {r['slot']: r for r in (json.loads(l) for l in open(records))}
+    items = mbox_items(corpus) if os.path.isfile(corpus) else None
+    return recs, items
+
+
 def check(dump, records, corpus, mode, m, report=None):
     fresh = mode == 'fresh'
-    recs = {r['slot']: r for r in (json.loads(l) for l in open(records))}
-    msgs = dump_messages(dump)
-    items = mbox_items(corpus) if os.path.isfile(corpus) else None
+    recs, items = load(records, corpus)
     done = 0
-    for order, (args, lines) in enumerate(msgs):
-        if fresh:
-            mid = next(l for l in lines if l.startswith(b'Message-Id: <'))
-            slot = m - 1 - int(re.match(rb'Message-Id: <[0-9a-f]+\.[0-9a-f]+\.([0-9a-f]+)@',
-                                         mid).group(1), 16)
-        else:
-            slot = order
-        r = recs[slot]
-        name = r['corpus_file']
-        if items is not None:
-            raw = items[int(name.split(':')[1])]
-        else:
-            raw = open(os.path.join(corpus, name), 'rb').read()
-        want, ins = expected(raw, fresh, items is not None)
-        got = list(lines)
-        if fresh:
-            if not (got[ins].startswith(b'Date: ') and got[ins + 1].startswith(b'Message-Id: <')):
-                sys.exit('slot %d (%s): no fresh Date and Message-Id at line %d' % (slot, name, ins))
-            del got[ins:ins + 2]
-        if got != want:
-            sys.exit('slot %d (%s) differs:\n got %r\nwant %r' % (slot, name, got, want))
-        size = sum(len(l) + 2 for l in lines)
-        if r['size'] != size:
-            sys.exit('slot %d (%s): record size %d, stored %d' % (slot, name, r['size'], size))
+    for order, (args, lines) in enumerate(dump_messages(dump)):
+        slot = slot_of(lines, m) if fresh else order
+        size = check_one(lines, slot, recs, corpus, fresh, items)
         if b'SIZE=' in args and not args.endswith(b' SIZE=%d' % size):
-            sys.exit('slot %d (%s): %r, stored %d' % (slot, name, args, size))
+            sys.exit('slot %d: %r, stored %d' % (slot, args, size))
         done += 1
     if report:
         s = json.load(open(report))['workload']['sizes']
@@ -130,9 +145,27 @@ def check(dump, records, corpus, mode, m, report=None):
     print('ok', done)
 
 
+def delivered(corpus, records, m, files):
+    recs, items = load(records, corpus)
+    for f in files:
+        lines = open(f, 'rb').read().split(b'\n')
+        if lines[-1] == b'':
+            lines.pop()
+        lines = lines[3:]
+        i = next(n for n, l in enumerate(lines) if l.startswith(b'Received: '))
+        j = i + 1
+        while j < len(lines) and lines[j][:1] in (b' ', b'\t'):
+            j += 1
+        lines = lines[:i] + lines[j:]
+        check_one(lines, slot_of(lines, m), recs, corpus, True, items)
+    print('ok', len(files))
+
+
 def main():
     if sys.argv[1] == 'check':
         check(*sys.argv[2:6], int(sys.argv[6]), *sys.argv[7:8])
+    elif sys.argv[1] == 'delivered':
+        delivered(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:])
     else:
         for body in sorted(b'\n'.join(lines) for _, lines in dump_messages(sys.argv[2])):
             sys.stdout.buffer.write(body + b'\n--\n')

@@ -26,7 +26,7 @@ _Noreturn void usage_short(void)
             "    --rate=R --duration=T --interval=S --plot=FILE\n"
             "    --shard=I/N --start-at=TIME; %s --merge REPORT...\n"
             "    --seed=N --size=SPEC --rcpts=A-B --rcpt-file=FILE --from-file=FILE\n"
-            "    --rcpt-domains=LIST\n"
+            "    --rcpt-domains=LIST --corpus=PATH\n"
             "    --starttls --smtps --tls-... --auth-...%s\n"
             "    --help --version\n"
             "  %s --help lists them all; man smtp-source explains them.\n", p, p,
@@ -101,7 +101,12 @@ static const char workload[] =
     "  --rcpt-file=FILE  recipients: lines ADDRESS [WEIGHT], drawn by weight,\n"
     "                  none twice in a message\n"
     "  --from-file=FILE  senders, the same form, one per message\n"
-    "  --rcpt-domains=a.test:80,b.test:20  the recipients' domains by weight\n";
+    "  --rcpt-domains=a.test:80,b.test:20  the recipients' domains by weight\n"
+    "  --corpus=PATH   the messages from a Maildir, a directory of files or an\n"
+    "                  mbox, read once before the workers start (not with -l,\n"
+    "                  -F, --size); CRLF lines, dot-stuffed\n"
+    "  --corpus-headers=fresh|keep  fresh (default): new Date and Message-Id\n"
+    "  --corpus-order=seq|random  slot k sends item k mod n, or one drawn\n";
 
 static const char verdict[] =
     "\n"
