@@ -1,4 +1,5 @@
-/* sized: a message of a drawn size (--size): its headers, its stored size,
+/* sized: a message of a drawn size (--size), or a corpus item (--corpus,
+ * with its fresh Date and Message-Id): its headers, its stored size,
  * SIZE=n on MAIL FROM when the server offers SIZE (RFC 1870), the refusal
  * of a message larger than the server's limit before MAIL, and its
  * segments for DATA or BDAT. Part of the session (dialogue.h). */
@@ -21,10 +22,12 @@ const char *sized_sender(struct sess *s, int64_t slot);
  * it as it is (no -r numbering). */
 const char *sized_rcpt(struct sess *s, int64_t slot, int64_t i, int64_t n, bool *plain);
 
-/* The message of slot as the server stores it, in bytes; 0 without --size. */
+/* The message of slot as the server stores it, in bytes; 0 without --size
+ * or --corpus. */
 uint64_t sized_stored(struct sess *s, int64_t slot);
 
-/* " SIZE=n" for slot's MAIL FROM, or "" (no --size, or SIZE not offered). */
+/* " SIZE=n" for slot's MAIL FROM, or "" (no --size or --corpus, or SIZE not
+ * offered). */
 const char *sized_param(struct sess *s, int64_t slot);
 
 /* Slot's message is larger than the SIZE limit the server announced. */

@@ -49,7 +49,8 @@ const struct option *workload_options_with(const struct option *base)
 
 static struct workload wl;
 static bool any;
-/* --corpus-headers=keep, and whether either corpus setting was given. */
+/* --corpus-headers=keep; the corpus setting given, if any (refused
+ * without --corpus). */
 static bool corpus_keep;
 static const char *corpus_set;
 

@@ -1,4 +1,4 @@
-/* sized: messages of --size, drawn per slot. */
+/* sized: messages of --size, drawn per slot, and of --corpus. */
 #include "smtp/sized.h"
 
 #include "workload/msgprep.h"
