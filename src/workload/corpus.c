@@ -129,7 +129,7 @@ static int list(struct loader *ld, const char *dir, char ***out, size_t *n)
         (*n)++;
     }
     closedir(d);
-    if (rc == 0)
+    if (rc == 0 && *n > 1)
         qsort(v, *n, sizeof(*v), by_name);
     *out = v;
     return rc;
