@@ -14,7 +14,7 @@ CMSGS="$TOP/tests/corpusmsgs.py"
 
 # make_maildir DIR: three messages in cur/ and new/ (LF and CRLF lines, a
 # folded Message-Id, lines starting with '.', a header with neither field),
-# and files that are not mail: tmp/, a hidden one, an empty one.
+# and what is not mail: tmp/, a hidden file, an empty one, a directory.
 make_maildir() {
     mkdir -p "$1/cur" "$1/new" "$1/tmp"
     printf 'From: a@example.test\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-Id:\n <one@example.test>\nSubject: one\n\nbody one\n.starts with a dot\n..two dots\n.\nend\n' \
@@ -26,6 +26,7 @@ make_maildir() {
     printf 'Subject: not sent\n\ntmp\n' >"$1/tmp/1700000003.4.host"
     printf 'Subject: hidden\n\nno\n' >"$1/cur/.hidden"
     : >"$1/new/1700000004.5.host"
+    mkdir "$1/cur/1700000005.6.host"
 }
 
 # slot_files RECORDS: "SLOT FILE" per record, by slot (sed, not python:
@@ -55,7 +56,7 @@ slot_files() {
     local d=$SINK_DIR
     make_maildir "$d/md"
     mkdir "$d/dir"
-    cp "$d/md/cur/"* "$d/md/new/"* "$d/dir/"
+    cp -r "$d/md/cur/"* "$d/md/new/"* "$d/dir/"
     run src --corpus="$d/dir" --corpus-headers=keep -m 3 --records="$d/rec" --quiet "$SINK_ADDR"
     [ "$status" -eq 0 ]
     run python3 "$CMSGS" check "$SINK_DUMP" "$d/rec" "$d/dir" keep 3

@@ -135,16 +135,23 @@ static int list(struct loader *ld, const char *dir, char ***out, size_t *n)
     return rc;
 }
 
-/* The whole of a file into *buf (grown as needed); its length. */
+/* The whole of a file into *buf (grown as needed); its length. 1 (and
+ * nothing read) if it is not a regular file: opened without blocking (a
+ * FIFO would wait) and looked at through the descriptor, which spares a
+ * stat() of its path per file (100,000 in a large Maildir). */
 static int slurp(struct loader *ld, const char *path, char **buf, uint64_t *cap, size_t *len)
 {
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
         int e = errno;
         if (fd >= 0)
             close(fd);
         return fail(ld, "%s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return 1;
     }
     if ((uint64_t)st.st_size > CORPUS_ITEM_MAX) {
         close(fd);
@@ -195,14 +202,13 @@ static int load_dir(struct loader *ld, const char *root, const char *sub)
     char *buf = 0;
     uint64_t cap = 0;
     for (size_t i = 0; i < n; i++) {
-        struct stat st;
         size_t len = 0;
         if (rc == 0 && (!join(path, sizeof(path), dir, v[i]) || !join(name, sizeof(name), sub, v[i])))
             rc = fail(ld, "%s: the path is too long", dir);
-        if (rc == 0 && stat(path, &st) < 0)
-            rc = fail(ld, "%s: %s", path, strerror(errno));
-        if (rc == 0 && S_ISREG(st.st_mode) && (rc = slurp(ld, path, &buf, &cap, &len)) == 0)
+        if (rc == 0 && (rc = slurp(ld, path, &buf, &cap, &len)) == 0)
             rc = add(ld, buf, len, name, 0);
+        if (rc > 0)
+            rc = 0;             /* not a regular file: not mail */
         free(v[i]);
     }
     free(v);
