@@ -486,3 +486,20 @@ PY
     # Both sides of 150 KB.
     tr ' ' '\n' <<<"$want" | awk '$1 < 153600 { s++ } $1 >= 153600 { b++ } END { exit !(s && b) }'
 }
+
+@test "--corpus: Postfix delivers each Maildir message as its file, CRLF, dot-stuffing undone, fresh Date and Message-Id" {
+    local d=$SINK_DIR
+    mkdir -p "$d/md/cur" "$d/md/new" "$d/md/tmp"
+    printf 'From: a@example.test\nTo: b@example.test\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-Id:\n <one@example.test>\nSubject: one\n\nbody one\n.starts with a dot\n.\nend\n' \
+        >"$d/md/cur/1700000000.1.host:2,S"
+    printf 'From: c@example.test\r\nTo: d@example.test\r\nSubject: two\r\n\r\nbody two\r\n' \
+        >"$d/md/new/1700000001.2.host"
+    run tsrc --ehlo --pipelining -d --corpus="$d/md" -m 4 -f a@example.test -t "$RCPT" \
+        --records="$d/rec" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    wait_delivered 4
+    # shellcheck disable=SC2046
+    run python3 "$TOP/tests/corpusmsgs.py" delivered "$d/md" "$d/rec" 4 $(delivered)
+    [ "$output" = "ok 4" ] || { echo "$output"; false; }
+    ! grep -l 'one@example.test\|2024' $(delivered)
+}

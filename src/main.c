@@ -142,7 +142,8 @@ int main(int argc, char **argv)
     pa.mx = parent_metrics(&cfg);
     static struct mix mix;
     if (cfg.wl) {
-        mix_init(&mix, cfg.wl->seed, cfg.wl->size_on ? cfg.wl->size_text : 0);
+        mix_init(&mix, cfg.wl->seed, cfg.wl->size_on ? cfg.wl->size_text
+                                     : cfg.wl->corpus_on ? cfg.wl->corpus_label : 0);
         pa.mix = &mix;
     }
     if (cfg.find_rate_on) {

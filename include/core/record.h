@@ -72,6 +72,8 @@ struct record {
     /* fail_*: why a message failed, set only when it did (not RF_SENT). */
     uint32_t worker;
     uint32_t conn_seq;         /* connection number within the worker */
+    uint32_t corpus_item;      /* --corpus: the item's index + 1, 0 without (in what was
+                                  padding: the record keeps its size) */
     int64_t slot;
     /* Times in us since the run's t0: when the slot was due (RF_SCHEDULED),
      * when the message started, when it ended (its end-of-data reply, or

@@ -1,5 +1,6 @@
-/* sized: a message of a drawn size (--size, --content=mime): its headers,
- * its stored size, SIZE=n on MAIL FROM when the server offers SIZE (RFC 1870), the refusal
+/* sized: a message of a drawn size (--size, --content=mime), or a corpus
+ * item (--corpus, with its fresh Date and Message-Id): its headers, its
+ * stored size, SIZE=n on MAIL FROM when the server offers SIZE (RFC 1870), the refusal
  * of a message larger than the server's limit before MAIL, and its
  * segments for DATA or BDAT. Part of the session (dialogue.h). */
 #ifndef SIZED_H
@@ -22,10 +23,11 @@ const char *sized_sender(struct sess *s, int64_t slot);
 const char *sized_rcpt(struct sess *s, int64_t slot, int64_t i, int64_t n, bool *plain);
 
 /* The message of slot as the server stores it, in bytes; 0 without --size
- * and --content=mime. */
+ * , --content=mime and --corpus. */
 uint64_t sized_stored(struct sess *s, int64_t slot);
 
-/* " SIZE=n" for slot's MAIL FROM, or "" (no --size or MIME, or SIZE not offered). */
+/* " SIZE=n" for slot's MAIL FROM, or "" (no --size, MIME or --corpus, or
+ * SIZE not offered). */
 const char *sized_param(struct sess *s, int64_t slot);
 
 /* Slot's message is larger than the SIZE limit the server announced. */
@@ -33,6 +35,9 @@ bool sized_too_big(struct sess *s, int64_t slot);
 
 /* Fails slot's message as too large: counted, not sent (STEP_REJECTED). */
 enum step sized_refuse(struct sess *s, int64_t slot);
+
+/* --corpus: slot's item's index + 1 (for its record), 0 without. */
+uint32_t sized_item(const struct sess *s, int64_t slot);
 
 /* s->lay: slot's message (headers hl bytes in s->hdr), with the dot or
  * without (BDAT). */

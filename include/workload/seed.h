@@ -13,6 +13,7 @@
  * never shifts the draws of another. */
 enum wl_purpose {
     WL_SIZE = 1, WL_RCPT_COUNT, WL_RCPT_PICK, WL_RCPT_DOMAIN, WL_FROM, WL_CONTENT,
+    WL_CORPUS,
 };
 
 struct wl_rng {

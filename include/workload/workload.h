@@ -5,6 +5,7 @@
 #ifndef WORKLOAD_WORKLOAD_H
 #define WORKLOAD_WORKLOAD_H
 
+#include "workload/corpus.h"
 #include "workload/sizespec.h"
 #include "workload/wlist.h"
 
@@ -24,7 +25,16 @@ struct workload {
     struct wlist from_list;   /* --from-file */
     struct wlist domains;     /* --rcpt-domains */
     bool mime_on;             /* --content=mime (workload/mime.h) */
+    bool corpus_on;           /* --corpus */
+    const char *corpus_path;
+    const char *corpus_label; /* "corpus=PATH": the report's name for its sizes */
+    bool corpus_random;       /* --corpus-order=random */
+    struct corpus corpus;
 };
+
+/* The corpus item slot k sends: k's place in the corpus (seq), or drawn
+ * (random); never beyond corpus.n. */
+size_t workload_item(const struct workload *wl, int64_t k);
 
 /* The size slot k's message is drawn at (0 without --size). */
 uint64_t workload_size(const struct workload *wl, int64_t k);

@@ -26,7 +26,7 @@ _Noreturn void usage_short(void)
             "    --rate=R --duration=T --interval=S --plot=FILE\n"
             "    --shard=I/N --start-at=TIME; %s --merge REPORT...\n"
             "    --seed=N --size=SPEC --rcpts=A-B --rcpt-file=FILE --from-file=FILE\n"
-            "    --rcpt-domains=LIST --content=plain|mime\n"
+            "    --rcpt-domains=LIST --content=plain|mime --corpus=PATH\n"
             "    --starttls --smtps --tls-... --auth-...%s\n"
             "    --help --version\n"
             "  %s --help lists them all; man smtp-source explains them.\n", p, p,
@@ -104,7 +104,12 @@ static const char workload[] =
     "  --rcpt-domains=a.test:80,b.test:20  the recipients' domains by weight\n"
     "  --content=mime  MIME: text/plain, text/html and from 150k a base64\n"
     "                  attachment, at --size (else -l's size, or 4096); UTF-8\n"
-    "                  with --8bitmime --smtputf8 (plain: the default)\n";
+    "                  with --8bitmime --smtputf8 (plain: the default)\n"
+    "  --corpus=PATH   the messages from a Maildir, a directory of files or an\n"
+    "                  mbox, read once before the workers start (not with -l,\n"
+    "                  -F, --size); CRLF lines, dot-stuffed\n"
+    "  --corpus-headers=fresh|keep  fresh (default): new Date and Message-Id\n"
+    "  --corpus-order=seq|random  slot k sends item k mod n, or one drawn\n";
 
 static const char verdict[] =
     "\n"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@
 #define RCPTS_MAX 10000
 
 enum { OPT_SEED = WORKLOAD_OPT_FIRST, OPT_SIZE, OPT_RCPTS, OPT_RCPT_FILE, OPT_FROM_FILE,
-       OPT_RCPT_DOMAINS, OPT_CONTENT };
+       OPT_RCPT_DOMAINS, OPT_CONTENT, OPT_CORPUS, OPT_CORPUS_HEADERS, OPT_CORPUS_ORDER };
 
 /* optional_argument: the value follows '=' (cli/options.c refuses one given as
  * a separate word, with the form it needs). */
@@ -30,6 +31,9 @@ static const struct option own[] = {
     { "from-file", optional_argument, 0, OPT_FROM_FILE },
     { "rcpt-domains", optional_argument, 0, OPT_RCPT_DOMAINS },
     { "content", optional_argument, 0, OPT_CONTENT },
+    { "corpus", optional_argument, 0, OPT_CORPUS },
+    { "corpus-headers", optional_argument, 0, OPT_CORPUS_HEADERS },
+    { "corpus-order", optional_argument, 0, OPT_CORPUS_ORDER },
     { 0, 0, 0, 0 },
 };
 
@@ -46,6 +50,10 @@ const struct option *workload_options_with(const struct option *base)
 
 static struct workload wl;
 static bool any;
+/* --corpus-headers=keep; the corpus setting given, if any (refused
+ * without --corpus). */
+static bool corpus_keep;
+static const char *corpus_set;
 
 /* The whole of a small file, NUL-terminated; fatal naming opt (at: "@"
  * for --size's @FILE, else ""). */
@@ -165,10 +173,53 @@ int workload_opt(int ch, const char *arg)
         wl.domains_on = true;
         break;
     }
+    case OPT_CORPUS:
+        if (*arg == 0)
+            diag_fatal("--corpus needs a Maildir, a directory of messages or an mbox file");
+        wl.corpus_on = true;
+        wl.corpus_path = arg;
+        static char label[4096];
+        snprintf(label, sizeof(label), "corpus=%s", arg);
+        wl.corpus_label = label;
+        break;
+    case OPT_CORPUS_HEADERS:
+        if (strcmp(arg, "fresh") != 0 && strcmp(arg, "keep") != 0)
+            diag_fatal("--corpus-headers=%s: give fresh (new Date and Message-Id) or keep", arg);
+        corpus_keep = arg[0] == 'k';
+        corpus_set = "--corpus-headers";
+        break;
+    case OPT_CORPUS_ORDER:
+        if (strcmp(arg, "seq") != 0 && strcmp(arg, "random") != 0)
+            diag_fatal("--corpus-order=%s: give seq or random", arg);
+        wl.corpus_random = arg[0] == 'r';
+        corpus_set = "--corpus-order";
+        break;
     default: return 0;
     }
     any = true;
     return 1;
+}
+
+/* --corpus: checked with the other options, then read, before any
+ * worker exists: the workers share what the parent read. */
+static void corpus(const struct config *cfg)
+{
+    if (corpus_set && !wl.corpus_on)
+        diag_fatal("%s needs --corpus", corpus_set);
+    if (!wl.corpus_on)
+        return;
+    if (cfg->msg_length)
+        diag_fatal("--corpus cannot be used with -l: the corpus gives the messages");
+    if (cfg->file)
+        diag_fatal("--corpus cannot be used with -F: the corpus gives the messages");
+    if (wl.size_on)
+        diag_fatal("--corpus cannot be used with --size: the corpus gives the sizes");
+    if (wl.mime_on)
+        diag_fatal("--corpus cannot be used with --content=mime: the corpus gives the content");
+    char why[512];
+    /* Under --bdat the items are kept unstuffed, as BDAT carries them. */
+    if (corpus_load(&wl.corpus, wl.corpus_path, !corpus_keep, !cfg->bdat, why, sizeof(why)) < 0)
+        diag_fatal("--corpus=%s: %s", wl.corpus_path, why);
 }
 
 void workload_finish(struct config *cfg)
@@ -202,6 +253,7 @@ void workload_finish(struct config *cfg)
                                l ? "from-file" : "rcpt-file", lists[l]->item[i]);
     if (wl.from_on && cfg->sender)
         diag_fatal("--from-file cannot be used with -f: the file gives the senders");
+    corpus(cfg);
     if (!wl.seed_given)
         wl.seed = wl_seed_auto();
     cfg->wl = &wl;

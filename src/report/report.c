@@ -7,6 +7,7 @@
 #include "run/shared.h"
 #include "core/startat.h"
 #include "smtp/tls.h"
+#include "workload/workload.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -83,6 +84,11 @@ static void write_record_line(struct report *rp, const struct record *r, const c
     json_uint(&j, "bytes", r->bytes_sent);
     if (r->msg_size)
         json_uint(&j, "size", r->msg_size);
+    const struct workload *wl = rp->cfg->wl;
+    if (r->corpus_item && wl && wl->corpus_on && r->corpus_item <= wl->corpus.n) {
+        json_uint(&j, "corpus_item", r->corpus_item - 1);
+        json_string(&j, "corpus_file", corpus_name(&wl->corpus, r->corpus_item - 1));
+    }
     json_uint(&j, "rcpt_sent", r->rcpt_sent);
     json_uint(&j, "rcpt_accepted", r->rcpt_ok);
     json_uint(&j, "rcpt_rejected", r->rcpt_bad);

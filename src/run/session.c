@@ -8,6 +8,7 @@
 #include "run/schedule.h"
 #include "smtp/transaction.h"
 #include "workload/wlist.h"
+#include "workload/workload.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -195,9 +196,11 @@ _Noreturn void session_worker(const struct session_args *args, struct shared *sh
     s->hdr = malloc(msg_headers_max(&s->mh) + 3 * WLIST_ITEM_MAX + 16 + MIME_TOP_MAX);
     size_t longest = strlen(a->sender) > strlen(a->recipient) ? strlen(a->sender) : strlen(a->recipient);
     sess_ensure_cmd(s, longest + strlen(a->myhostname) + 64);
-    if (a->fill || a->mime)
+    /* --size, MIME and --corpus messages go out as segments. */
+    bool segs = a->fill || a->mime || (cfg->wl && cfg->wl->corpus_on);
+    if (segs)
         s->lay = malloc(sizeof(*s->lay));
-    if (s->hdr == 0 || ((a->fill || a->mime) && s->lay == 0))
+    if (s->hdr == 0 || (segs && s->lay == 0))
         _exit(1);
     if (cfg->verbose) {
         s->reply.on_line = log_reply_line;

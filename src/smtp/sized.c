@@ -1,9 +1,33 @@
-/* sized: messages of --size or --content=mime, drawn per slot. */
+/* sized: messages of --size or --content=mime, drawn per slot, and of --corpus. */
 #include "smtp/sized.h"
 
+#include "workload/msgprep.h"
 #include "workload/workload.h"
 
 #include <string.h>
+
+/* The run's corpus, or NULL. */
+static const struct corpus *corpus_of(const struct sess *s)
+{
+    const struct workload *wl = s->cfg->wl;
+    return wl && wl->corpus_on ? &wl->corpus : 0;
+}
+
+/* --corpus-headers=fresh: slot's new Date and Message-Id fields (the
+ * Message-Id as the generated headers make it), into buf; their length
+ * (buf NULL: only that). */
+static size_t corpus_fields(const struct sess *s, int64_t slot, char *buf, size_t cap)
+{
+    unsigned long left = (unsigned long)(s->cfg->messages - slot - 1);
+    int n = snprintf(buf, cap, "Date: %s\r\nMessage-Id: <%04lx.%04lx.%04lx@%s>\r\n", s->a->date,
+                     s->pid, (unsigned long)s->conn.fd, left, s->a->myhostname);
+    return n > 0 ? (size_t)n : 0;
+}
+
+uint32_t sized_item(const struct sess *s, int64_t slot)
+{
+    return corpus_of(s) ? (uint32_t)workload_item(s->cfg->wl, slot) + 1 : 0;
+}
 
 const char *sized_sender(struct sess *s, int64_t slot)
 {
@@ -44,6 +68,9 @@ const char *sized_rcpt(struct sess *s, int64_t slot, int64_t i, int64_t n, bool 
 
 size_t sized_headers(struct sess *s, int64_t slot)
 {
+    const struct corpus *c = corpus_of(s);
+    if (c)
+        return c->fresh ? corpus_fields(s, slot, s->hdr, msg_headers_max(&s->mh)) : 0;
     if (!s->a->headers)
         return 0;
     const struct workload *wl = s->cfg->wl;
@@ -89,6 +116,10 @@ uint64_t sized_stored(struct sess *s, int64_t slot)
 {
     if (!s->lay)
         return 0;
+    const struct corpus *c = corpus_of(s);
+    if (c)
+        return c->item[workload_item(s->cfg->wl, slot)].stored
+            + (c->fresh ? corpus_fields(s, slot, 0, 0) : 0);
     /* The headers' length depends on the slot (its Message-Id): made
      * here as they will be sent, on this connection. */
     size_t hl = sized_headers(s, slot);
@@ -119,8 +150,40 @@ enum step sized_refuse(struct sess *s, int64_t slot)
     return STEP_REJECTED;
 }
 
+/* Item's bytes dot-stuffed, for DATA when they were kept for BDAT (the
+ * server did not offer CHUNKING): in a buffer of this process, reused. */
+static const char *stuffed(const struct corpus *c, const struct corpus_item *it, size_t *len,
+                           size_t *ins)
+{
+    static char *buf;
+    static size_t cap;
+    const char *msg = c->blob + it->off;
+    size_t need = (size_t)it->len * 2;
+    if (need > cap) {
+        char *p = realloc(buf, need);
+        if (p == 0)
+            _exit(1);
+        buf = p;
+        cap = need;
+    }
+    /* In two parts, each starting a line: ins moves by the first's dots. */
+    *ins = prep_stuff(msg, it->ins, buf);
+    *len = *ins + prep_stuff(msg + it->ins, it->len - it->ins, buf + *ins);
+    return buf;
+}
+
 void sized_layout(struct sess *s, int64_t slot, size_t hl, bool dot)
 {
+    const struct corpus *c = corpus_of(s);
+    if (c) {
+        const struct corpus_item *it = &c->item[workload_item(s->cfg->wl, slot)];
+        const char *msg = c->blob + it->off;
+        size_t len = it->len, ins = it->ins;
+        if (dot && !c->stuffed)
+            msg = stuffed(c, it, &len, &ins);
+        prep_layout(s->lay, msg, len, it->stored, ins, s->hdr, hl, dot);
+        return;
+    }
     if (s->a->mime)
         mime_build(s->lay, s->a->mime, s->hdr, hl, drawn(s, slot, hl), s->cfg->wl->seed, slot, dot);
     else

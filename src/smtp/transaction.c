@@ -451,6 +451,7 @@ enum step transaction_run(struct sess *s, int64_t slot)
     enum step st;
 
     r->msg_size = sized_stored(s, slot);
+    r->corpus_item = sized_item(s, slot);
     if (sized_too_big(s, slot) && !(s->pre.valid && s->pre.sent > 0))
         return sized_refuse(s, slot);
     if (s->pipelined)

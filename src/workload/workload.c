@@ -30,6 +30,15 @@ void workload_recipients(const struct workload *wl, int64_t k, size_t n, size_t 
     }
 }
 
+size_t workload_item(const struct workload *wl, int64_t k)
+{
+    if (!wl->corpus_random)
+        return (size_t)((uint64_t)k % wl->corpus.n);
+    struct wl_rng r;
+    wl_stream(&r, wl->seed, k, WL_CORPUS);
+    return (size_t)wl_below(&r, wl->corpus.n);
+}
+
 int workload_rcpts(const struct workload *wl, int64_t k, int dflt)
 {
     if (!wl || !wl->rcpts_on)
