@@ -175,6 +175,8 @@ print(" ".join(str(r["size"]) for r in sorted(rs, key=lambda r: r["size"]) if r[
     [ "$output" = "$SRC: fatal: --corpus cannot be used with -F: the corpus gives the messages" ]
     run -1 src --corpus="$d/msg" --size=2k "$SINK_ADDR"
     [ "$output" = "$SRC: fatal: --corpus cannot be used with --size: the corpus gives the sizes" ]
+    run -1 src --corpus="$d/msg" --content=mime "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --corpus cannot be used with --content=mime: the corpus gives the content" ]
     [ "$(dump_count)" -eq 0 ]
     ! grep -q 'connect from' "$SINK_DIR/sink.out" 2>/dev/null
 }
