@@ -462,3 +462,19 @@ r = json.load(open(sys.argv[1]))
 assert len(r["stages"]) == 2 and r["workload"]["sizes"]["count"] == r["messages"]["sent"] == 20, r["workload"]' \
         "$d/stages.json"
 }
+
+@test "--size under --pipelining -d with SIZE offered: each message goes out with its own headers" {
+    # The next MAIL FROM's SIZE= is sized while the current message is
+    # still to be written: its headers must not be the next one's.
+    start_fake_script - <<'EOS'
+ehlo PIPELINING SIZE
+EOS
+    run src --ehlo --pipelining -d --seed=3 --size=2k-3k -m 6 --records="$SINK_DIR/rec" "$FAKE_ADDR"
+    [ "$status" -eq 0 ]
+    local in=$FAKE_LOG/conn.1.in
+    # Six messages, six Message-Ids: 5 to 0 messages left after each.
+    [ "$(sed -n 's/^Message-Id: <[0-9a-f]*\.[0-9a-f]*\.\([0-9a-f]*\)@.*/\1/p' "$in" | tr -d '\r' | tr '\n' ' ')" = "0005 0004 0003 0002 0001 0000 " ]
+    # Each SIZE= is the size of the message that follows it, as recorded.
+    [ "$(grep -ao 'SIZE=[0-9]*' "$in" | cut -d= -f2 | tr '\n' ' ')" = \
+      "$(python3 -c 'import json, sys; rs = [json.loads(l) for l in open(sys.argv[1])]; print(" ".join(str(r["size"]) for r in sorted(rs, key=lambda r: r["slot"])))' "$SINK_DIR/rec") " ]
+}

@@ -48,6 +48,9 @@ struct sess {
     uint32_t conn_seq;
     struct msg_headers mh;
     char *hdr;               /* generated headers of the current message */
+    char *probe;             /* --size, MIME: a slot's headers made only to size it
+                              * (SIZE= of a MAIL FROM pipelined behind the
+                              * current message, whose hdr is still to go out) */
     struct layout *lay;      /* --size, MIME: the current message's segments; else NULL */
     struct {                 /* --rcpt-file, --rcpt-domains: a slot's recipients */
         bool valid;

@@ -193,14 +193,17 @@ _Noreturn void session_worker(const struct session_args *args, struct shared *sh
     s->attempts_left = cfg->connect_attempts;
     s->mh = (struct msg_headers){ a->sender, a->recipient, a->date, a->myhostname, cfg->subject };
     /* Room for the longest addresses a workload may put in the headers. */
-    s->hdr = malloc(msg_headers_max(&s->mh) + 3 * WLIST_ITEM_MAX + 16 + MIME_TOP_MAX);
+    size_t hdr_max = msg_headers_max(&s->mh) + 3 * WLIST_ITEM_MAX + 16 + MIME_TOP_MAX;
+    s->hdr = malloc(hdr_max);
     size_t longest = strlen(a->sender) > strlen(a->recipient) ? strlen(a->sender) : strlen(a->recipient);
     sess_ensure_cmd(s, longest + strlen(a->myhostname) + 64);
     /* --size, MIME and --corpus messages go out as segments. */
     bool segs = a->fill || a->mime || (cfg->wl && cfg->wl->corpus_on);
-    if (segs)
+    if (segs) {
         s->lay = malloc(sizeof(*s->lay));
-    if (s->hdr == 0 || (segs && s->lay == 0))
+        s->probe = malloc(hdr_max);
+    }
+    if (s->hdr == 0 || (segs && (s->lay == 0 || s->probe == 0)))
         _exit(1);
     if (cfg->verbose) {
         s->reply.on_line = log_reply_line;

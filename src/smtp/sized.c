@@ -66,11 +66,13 @@ const char *sized_rcpt(struct sess *s, int64_t slot, int64_t i, int64_t n, bool 
     return buf;
 }
 
-size_t sized_headers(struct sess *s, int64_t slot)
+/* Slot's generated headers, made in buf (s->hdr, or s->probe to size a
+ * slot ahead without touching the current message's). */
+static size_t make_headers(struct sess *s, int64_t slot, char *buf)
 {
     const struct corpus *c = corpus_of(s);
     if (c)
-        return c->fresh ? corpus_fields(s, slot, s->hdr, msg_headers_max(&s->mh)) : 0;
+        return c->fresh ? corpus_fields(s, slot, buf, msg_headers_max(&s->mh)) : 0;
     if (!s->a->headers)
         return 0;
     const struct workload *wl = s->cfg->wl;
@@ -80,15 +82,20 @@ size_t sized_headers(struct sess *s, int64_t slot)
         s->mh.recipient = sized_rcpt(s, slot, 0, sized_rcpts(s, slot), &plain);
     }
     unsigned long left = (unsigned long)(s->cfg->messages - slot - 1);
-    size_t hl = msg_format_headers(s->hdr, &s->mh, s->pid, (unsigned long)s->conn.fd, left);
+    size_t hl = msg_format_headers(buf, &s->mh, s->pid, (unsigned long)s->conn.fd, left);
     if (s->a->mime) {
         /* MIME's header fields, then the empty line again. */
         size_t tl;
         const char *top = mime_top(&tl);
-        memcpy(s->hdr + hl - 2, top, tl);
+        memcpy(buf + hl - 2, top, tl);
         hl += tl - 2;
     }
     return hl;
+}
+
+size_t sized_headers(struct sess *s, int64_t slot)
+{
+    return make_headers(s, slot, s->hdr);
 }
 
 /* The size slot's message is drawn at: --size's; else a MIME message's
@@ -121,8 +128,9 @@ uint64_t sized_stored(struct sess *s, int64_t slot)
         return c->item[workload_item(s->cfg->wl, slot)].stored
             + (c->fresh ? corpus_fields(s, slot, 0, 0) : 0);
     /* The headers' length depends on the slot (its Message-Id): made
-     * here as they will be sent, on this connection. */
-    size_t hl = sized_headers(s, slot);
+     * as they will be sent, on this connection, but aside: the current
+     * message's may not have gone out yet. */
+    size_t hl = make_headers(s, slot, s->probe);
     if (s->a->mime)
         return mime_stored(s->a->mime, hl, drawn(s, slot, hl));
     return layout_stored(hl, workload_size(s->cfg->wl, slot));
