@@ -503,3 +503,27 @@ PY
     [ "$output" = "ok 4" ] || { echo "$output"; false; }
     ! grep -l 'one@example.test\|2024' $(delivered)
 }
+
+@test "a lognormal MIME mix to a recipient mix: Postfix's log has, per domain, the recipients the seed drew" {
+    # The same run against smtp-sink shows what the seed draws.
+    local args=(--ehlo --pipelining -d --seed=12 --size=lognormal:4k:40k --content=mime -N --rcpts=1-3
+                --rcpt-domains=a.example.test:80,b.example.test:20 -m 12 -f a@example.test -t "$RCPT")
+    start_sink
+    run tsrc "${args[@]}" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    local want
+    want=$(sed -n 's/^X-Rcpt-Args: <[^@]*@\([a-z.]*\)>.*/\1/p' "$SINK_DUMP" | sort | uniq -c | awk '{ print $2, $1 }' | tr '\n' ' ')
+    # Both domains drawn, and more than one recipient in some message.
+    [[ "$want" == "a.example.test "*" b.example.test "* ]]
+    [ "$(grep -c '^X-Rcpt-Args: ' "$SINK_DUMP")" -gt 12 ]
+    run tsrc "${args[@]}" "$MX_SMTP"
+    [ "$status" -eq 0 ]
+    local n i
+    n=$(grep -c '^X-Rcpt-Args: ' "$SINK_DUMP")
+    sent() { new_log | grep -E "virtual\[[0-9]+\]: [0-9A-F]+: to=<[^>]*\.$$@[ab]\.example\.test>.* status=sent"; }
+    for i in $(seq 1 200); do
+        [ "$(sent | wc -l)" -ge "$n" ] && break
+        sleep 0.05
+    done
+    [ "$(sent | sed -nE 's/.* to=<[^@]*@([a-z.]*)>.*/\1/p' | sort | uniq -c | awk '{ print $2, $1 }' | tr '\n' ' ')" = "$want" ]
+}

@@ -21,7 +21,8 @@
 #   MX_SMTPS       the same in TLS wrapper mode, AUTH PLAIN LOGIN offered
 #   MX_SUBMISSION  STARTTLS required, then AUTH PLAIN LOGIN required
 #   DOVECOT_LMTP   LMTP, any recipient
-# Postfix delivers mail for any address at example.test (UTF-8 local parts
+# Postfix delivers mail for any address at example.test, a.example.test and
+# b.example.test (the last two for --rcpt-domains mixes; UTF-8 local parts
 # too) with virtual(8) into the single Maildir $MX_MAILDIR: one file per
 # recipient in new/, the message as received after four lines Postfix
 # prepends (Return-Path, X-Original-To, Delivered-To, Received). Dovecot's
@@ -380,7 +381,7 @@ alias_maps =
 alias_database =
 smtp_dns_support_level = disabled
 notify_classes =
-virtual_mailbox_domains = example.test
+virtual_mailbox_domains = example.test a.example.test b.example.test
 virtual_mailbox_base = $dir
 virtual_mailbox_maps = static:Maildir/
 virtual_uid_maps = static:$MS_MAIL_UID
