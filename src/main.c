@@ -11,10 +11,9 @@
 #include "report/runid.h"
 #include "run/startup.h"
 #include "smtp/auth.h"
+#include "smtp/client.h"
 #include "smtp/message.h"
 #include "verdict/verdict.h"
-#include "workload/layout.h"
-#include "workload/mime.h"
 #include "workload/workload.h"
 
 #include <errno.h>
@@ -49,10 +48,7 @@ static void release(char *body, struct session_args *sa, char *secret, char *sen
                     char *recipient)
 {
     free(body);
-    free((char *)sa->fill);
-    if (sa->mime)
-        mime_free((struct mime *)sa->mime);
-    free((char *)sa->raw_body);
+    client_release(sa);
     if (secret) {
         auth_wipe(secret, strlen(secret));
         free(secret);
@@ -101,7 +97,6 @@ int main(int argc, char **argv)
 
     startup_addresses(&cfg, cfg.sender ? cfg.sender : sender,
                       cfg.recipient ? cfg.recipient : recipient);
-    size_t sa_raw_len = 0;
     struct session_args sa = {
         .cfg = &cfg,
         .addr = &addr,
@@ -115,21 +110,9 @@ int main(int argc, char **argv)
         .body_len = body_len,
         .headers = !cfg.old_mode && !cfg.file,
         .tls = startup_tls(&cfg, tgt.kind == TARGET_INET ? tgt.host : 0),
-        .raw_body = cfg.bdat ? msg_body_unstuffed(body, body_len, &sa_raw_len) : 0,
         .auth_secret = secret,
     };
-    sa.raw_body_len = sa_raw_len;
-    static struct mime mime;
-    if (cfg.wl && cfg.wl->mime_on) {
-        /* UTF-8 text only where the server is told of 8-bit content and
-         * the run allows UTF-8 at all (issue 20). */
-        if (mime_init(&mime, cfg.eightbitmime && cfg.smtputf8) < 0)
-            diag_fatal("out of memory building the message");
-        sa.mime = &mime;
-    } else if (cfg.wl && cfg.wl->size_on && (sa.fill = layout_fill()) == 0) {
-        diag_fatal("out of memory building the message");
-    }
-    if (cfg.bdat && sa.raw_body == 0)
+    if (client_content(&sa) < 0)
         diag_fatal("out of memory building the message");
     static struct results rs;
     results_open(&rs, &cfg);

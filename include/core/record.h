@@ -5,6 +5,7 @@
 #ifndef RECORD_H
 #define RECORD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum rec_type {
@@ -97,5 +98,14 @@ struct record {
     uint16_t auth_code;            /* AUTH_END_REFUSED: the reply's code */
     uint64_t msg_size;             /* --size: the message as stored (SIZE=), 0 without */
 };
+
+/* Called for each whole record; text is NUL-terminated. Returns nonzero
+ * when the run must stop (a fatal error). */
+typedef int (*record_fn)(void *ctx, const struct record *r, const char *text);
+
+/* Hands each whole record in buf[0..len) to on_record (setting *stop when
+ * one asks to stop), moves what is left of a partial one to the front of
+ * buf and returns its length. */
+size_t record_split(char *buf, size_t len, record_fn on_record, void *ctx, int *stop);
 
 #endif

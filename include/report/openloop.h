@@ -15,7 +15,7 @@
 #include "core/json.h"
 #include "core/record.h"
 #include "core/shard.h"
-#include "core/stages.h"
+#include "core/config.h"
 #include "core/units.h"
 
 #include <stdint.h>

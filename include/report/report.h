@@ -41,7 +41,7 @@ void report_init(struct report *rp, const struct config *cfg, struct output *out
 /* The workers' gate opened (see workers.h): the run's clock starts. */
 void report_start(void *ctx, const struct shared *sh);
 
-/* A record_fn (see workers.h): returns 1 when the run must stop. */
+/* A record_fn (core/record.h): returns 1 when the run must stop. */
 int report_record(void *ctx, const struct record *r, const char *text);
 
 /* Called a few times a second while the run goes on (see workers.h). */

@@ -6,7 +6,7 @@
 #ifndef SCHEDULE_H
 #define SCHEDULE_H
 
-#include "core/stages.h"
+#include "core/config.h"
 #include "core/units.h"
 
 #include <stdint.h>

@@ -11,10 +11,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Called in the parent for each record; return nonzero to stop the run
- * (a fatal error): no slot is claimed any more, and the messages in
- * flight end as they will (see stop_grace_ms). text is NUL-terminated. */
-typedef int (*record_fn)(void *ctx, const struct record *r, const char *text);
+/* The parent's record_fn (core/record.h): nonzero stops the run: no slot
+ * is claimed any more, and the messages in flight end as they will (see
+ * stop_grace_ms). */
 
 /* The body of a worker; must not return. */
 typedef void (*worker_fn)(void *arg, unsigned index, int out_fd);

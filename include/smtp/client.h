@@ -45,4 +45,12 @@ struct session_args {
     struct slot_source slots;  /* filled in by the worker that runs the session */
 };
 
+/* Makes the content the parent computes once from sa->cfg and sa->body:
+ * --bdat's unstuffed body, --content=mime's texts, --size's fill.
+ * Returns 0, or -1 out of memory (what was made stays for client_release). */
+int client_content(struct session_args *sa);
+
+/* Frees what client_content made. */
+void client_release(struct session_args *sa);
+
 #endif

@@ -1,4 +1,4 @@
-/* stages: --stages=LIST parsed into core/stages.h's data, and the report's
+/* stages: --stages=LIST parsed into core/config.h's struct stages, and the report's
  * row per stage: the slots due in it, offered against achieved, service
  * and corrected p50/p99 of the messages due in it, its failures. The rows
  * are fed the run's records; their due counts are the schedule's. */
@@ -8,7 +8,7 @@
 #include "core/json.h"
 #include "core/record.h"
 #include "core/shard.h"
-#include "core/stages.h"
+#include "core/config.h"
 #include "report/hist.h"
 #include "report/stats.h"
 

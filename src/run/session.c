@@ -118,7 +118,7 @@ static void stamp_end(struct sess *s)
 /* Sends the current message's record. A message that was sent in the end
  * carries no failure: refusals along the way (a recipient, an LMTP
  * recipient at end of data) are in fields of their own. */
-static void report(struct sess *s)
+static void send_record(struct sess *s)
 {
     struct record *r = &s->out.msg.rec;
     if (r->flags & RF_SENT) {
@@ -141,7 +141,7 @@ static void report_not_done(struct sess *s, int64_t slot)
     r->flags |= RF_NOT_DONE;
     r->start_us = since_t0_us(s);
     stamp_end(s);
-    report(s);
+    send_record(s);
 }
 
 /* Takes over the transaction claimed behind the last dot, if it is this
@@ -243,28 +243,28 @@ _Noreturn void session_worker(const struct session_args *args, struct shared *sh
             if (s->conn.fd >= 0)
                 quit(s);
             r->flags |= RF_NOT_DONE;
-            report(s);
+            send_record(s);
             break;
         }
         r->phase_us[PH_MESSAGE] = (uint64_t)(r->end_us - r->start_us);
         r->phase_mask |= 1u << PH_MESSAGE;
 
         if (st == STEP_FATAL) {
-            report(s);
+            send_record(s);
             if (s->next.valid)
                 report_not_done(s, s->next.slot);
             _exit(1);
         }
         if (s->next.valid) {
             /* Pipelined -d: the next slot was claimed behind the dot. */
-            report(s);
+            send_record(s);
             slot = s->next.slot;
             continue;
         }
         if (s->conn.fd >= 0 && cfg->reuse) {
             int64_t next;
             if ((have = shared_claim_slot(region, s->who, &next))) {
-                report(s);
+                send_record(s);
                 slot = next;
                 expired = pause_between(s);
                 continue;
@@ -272,7 +272,7 @@ _Noreturn void session_worker(const struct session_args *args, struct shared *sh
         }
         if (s->conn.fd >= 0)
             quit(s);
-        report(s);
+        send_record(s);
         if ((have = shared_claim_slot(region, s->who, &slot)))
             expired = pause_between(s);
     }

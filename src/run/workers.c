@@ -22,9 +22,6 @@
 #include <sys/prctl.h>
 #endif
 
-_Static_assert(sizeof(struct record) + REC_TEXT_MAX <= PIPE_BUF,
-               "a record must fit one atomic pipe write");
-
 /* How long the parent waits after a read before the next one. The pipe
  * holds far more than a few milliseconds of records at any rate seen. */
 #define BATCH_WAIT_NS 2000000L
@@ -184,29 +181,6 @@ static void take_signals(struct crew *c)
         reap(c, WNOHANG);
 }
 
-/* Splits the byte stream into records and hands each to on_record. */
-static size_t dispatch(char *buf, size_t len, record_fn on_record, void *ctx, int *stop)
-{
-    size_t pos = 0;
-    struct record r;
-    char text[REC_TEXT_MAX + 1];
-
-    while (len - pos >= sizeof(r)) {
-        memcpy(&r, buf + pos, sizeof(r));
-        size_t tl = r.text_len <= REC_TEXT_MAX ? r.text_len : REC_TEXT_MAX;
-        if (len - pos < sizeof(r) + tl)
-            break;
-        memcpy(text, buf + pos + sizeof(r), tl);
-        text[tl] = 0;
-        r.text_len = (uint16_t)tl;
-        if (on_record(ctx, &r, text))
-            *stop = 1;
-        pos += sizeof(r) + r.text_len;
-    }
-    memmove(buf, buf + pos, len - pos);
-    return len - pos;
-}
-
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -225,7 +199,7 @@ static int take_records(int rfd, struct crew *c, const struct workers_hooks *hk,
     if (got <= 0)
         return 0;
     int stop = 0;
-    *len = dispatch(buf, *len + (size_t)got, hk->on_record, hk->ctx, &stop);
+    *len = record_split(buf, *len + (size_t)got, hk->on_record, hk->ctx, &stop);
     if (stop && !c->res->stopped) {
         /* Not a kill: a worker whose message's dot went out waits for the
          * reply and reports it; the rest start nothing new. */
