@@ -177,6 +177,51 @@ print(" ".join(str(r["size"]) for r in sorted(rs, key=lambda r: r["size"]) if r[
     [ "$output" = "$SRC: fatal: --corpus cannot be used with --size: the corpus gives the sizes" ]
     run -1 src --corpus="$d/msg" --content=mime "$SINK_ADDR"
     [ "$output" = "$SRC: fatal: --corpus cannot be used with --content=mime: the corpus gives the content" ]
+    run -1 src --corpus="$d/msg" -S subject "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --corpus cannot be used with -S: the files have their own Subject" ]
+    run -1 src --corpus="$d/msg" -o "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --corpus with -o: -o sends no generated headers, and the default --corpus-headers=fresh makes Date and Message-Id; add --corpus-headers=keep" ]
     [ "$(dump_count)" -eq 0 ]
     ! grep -q 'connect from' "$SINK_DIR/sink.out" 2>/dev/null
+}
+
+@test "a corpus directory's socket, FIFO, device link and subdirectory are not mail: skipped, the message sent" {
+    start_sink
+    local d=$SINK_DIR/c
+    mkdir -p "$d/sub"
+    printf 'Subject: the one\n\nbody\n' >"$d/m"
+    printf 'Subject: not this\n\nx\n' >"$d/sub/m2"
+    mkfifo "$d/fifo"
+    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$d/sock"
+    ln -s /dev/null "$d/devlink"
+    run src --corpus="$d" --corpus-headers=keep -m 2 --records="$SINK_DIR/rec" "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(dump_count)" -eq 2 ]
+    [ "$(grep -c '^Subject: the one' "$SINK_DUMP")" -eq 2 ]
+    ! grep -q 'not this' "$SINK_DUMP"
+    # Only subdirectories: the error says where messages are looked for.
+    rm -f "$d/m"
+    run -1 src --corpus="$d" -m 1 "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --corpus=$d: no messages in it (empty files, names starting with a dot and subdirectories are skipped; a Maildir's are in cur/ and new/)" ]
+}
+
+@test "a corpus with lines over 1000 octets or 8-bit bytes: sent as it is, with a warning for each at startup" {
+    start_sink
+    local d=$SINK_DIR/c
+    mkdir -p "$d"
+    { printf 'Subject: long\n\n'; head -c 1200 /dev/zero | tr '\0' 'y'; printf '\n'; } >"$d/a"
+    printf 'Subject: caf\xc3\xa9\n\nna\xc3\xafve\n' >"$d/b"
+    printf 'Subject: plain\n\nok\n' >"$d/c"
+    run --separate-stderr src --corpus="$d" --corpus-headers=keep -m 3 "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "${#stderr_lines[@]}" -eq 2 ]
+    [ "${stderr_lines[0]}" = "$SRC: warning: --corpus=$d: 1 of 3 messages have lines over 1000 octets (RFC 5321 4.5.3.1.6), sent as they are" ]
+    [ "${stderr_lines[1]}" = "$SRC: warning: --corpus=$d: 1 of 3 messages are not 7-bit, sent as they are; --8bitmime declares them (BODY=8BITMIME)" ]
+    [ "$(dump_count)" -eq 3 ]
+    grep -qa "^$(head -c 1200 /dev/zero | tr '\0' 'y')"$'\r'"\?$" "$SINK_DUMP"
+    grep -qa $'^na\xc3\xafve' "$SINK_DUMP"
+    # --8bitmime declares them: no second warning.
+    run --separate-stderr src --8bitmime --corpus="$d" --corpus-headers=keep -m 1 --quiet "$SINK_ADDR"
+    [ "$status" -eq 0 ]
+    [ "$stderr" = "$SRC: warning: --corpus=$d: 1 of 3 messages have lines over 1000 octets (RFC 5321 4.5.3.1.6), sent as they are" ]
 }

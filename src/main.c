@@ -125,8 +125,7 @@ int main(int argc, char **argv)
     pa.mx = parent_metrics(&cfg);
     static struct mix mix;
     if (cfg.wl) {
-        mix_init(&mix, cfg.wl->seed, cfg.wl->size_on ? cfg.wl->size_text
-                                     : cfg.wl->corpus_on ? cfg.wl->corpus_label : 0);
+        mix_init(&mix, cfg.wl->seed, workload_size_label(cfg.wl));
         pa.mix = &mix;
     }
     if (cfg.find_rate_on) {
@@ -153,7 +152,7 @@ int main(int argc, char **argv)
         .error = pa.rp.fatal ? pa.rp.error : 0,
         .sessions = config_workers(&cfg),
         .target = tgt.name,
-        .rcpts_per_message = cfg.rcpts,
+        .rcpts_per_message = cfg.wl && cfg.wl->rcpts_on ? 0 : cfg.rcpts,
         .lmtp = cfg.lmtp,
         .reuse = cfg.reuse,
         .tls = id.settings.tls,

@@ -185,13 +185,74 @@ static void lists(void)
     wlist_free(&w);
     CHECK(wlist_pairs("x", &w, why, sizeof(why)) == 0 && w.n == 1 && w.cum[0] == 1);
     wlist_free(&w);
+    static const char *good[] = { "a.test", "x-1.B.example", "m\xc3\xbcller.test", "a" };
+    static const char *bad[] = { "a..test", "-a.test", "a-.test", "a.test.", ".a", "a_b.test",
+                                 "[1.2.3.4]", "a@b" };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        CHECK(wlist_pairs(good[i], &w, why, sizeof(why)) == 0);
+        CHECK(wlist_domains(&w, why, sizeof(why)) == 0);
+        wlist_free(&w);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(wlist_pairs(bad[i], &w, why, sizeof(why)) == 0);
+        CHECK(wlist_domains(&w, why, sizeof(why)) < 0 && strstr(why, "item 1: "));
+        wlist_free(&w);
+    }
     CHECK(wlist_pairs("", &w, why, sizeof(why)) < 0 && wlist_pairs("a:", &w, why, sizeof(why)) < 0
           && wlist_pairs("a,", &w, why, sizeof(why)) < 0 && wlist_pairs("a:1:2", &w, why, sizeof(why)) < 0);
+}
+
+/* One heavy address among many light ones, a message taking them all:
+ * each draw once, and the rest by weight once the heavy one is taken
+ * (draws again on a repeat would take ever longer: 10,000 of 10,000
+ * addresses took minutes). */
+static void heavy(void)
+{
+    enum { N = 20000 };
+    size_t len = 0, cap = N * 16 + 32;
+    char *t = malloc(cap);
+    len += (size_t)snprintf(t, cap, "heavy@x 1000000000\n");
+    for (int i = 1; i < N; i++)
+        len += (size_t)snprintf(t + len, cap - len, "u%d@x %d\n", i, i % 3 ? 1 : 1000);
+    struct wlist w;
+    char why[200];
+    CHECK(wlist_lines(t, len, &w, why, sizeof(why)) == 0 && w.n == N);
+    size_t *idx = malloc(N * sizeof(*idx));
+    unsigned char *seen = calloc(N, 1);
+    struct wl_rng r;
+    wl_stream(&r, 3, 7, WL_RCPT_PICK);
+    wlist_draw_distinct(&w, &r, idx, N);
+    int ok = 1;
+    for (size_t k = 0; k < N; k++) {
+        ok = ok && idx[k] < N && !seen[idx[k]];
+        if (idx[k] < N)
+            seen[idx[k]] = 1;
+    }
+    CHECK(ok);
+    /* By weight among the rest: the heavy one first, and the first
+     * thousand after it mostly of weight 1000 (a third of the addresses,
+     * 99.8% of the light ones' weight). */
+    CHECK(idx[0] == 0);
+    int of_1000 = 0;
+    for (size_t k = 1; k <= 1000; k++)
+        of_1000 += idx[k] % 3 == 0;
+    CHECK(of_1000 > 950);
+    /* Again from the same stream: the same draws. */
+    size_t *again = malloc(N * sizeof(*again));
+    wl_stream(&r, 3, 7, WL_RCPT_PICK);
+    wlist_draw_distinct(&w, &r, again, N);
+    CHECK(memcmp(idx, again, N * sizeof(*idx)) == 0);
+    free(again);
+    free(seen);
+    free(idx);
+    free(t);
+    wlist_free(&w);
 }
 
 int main(void)
 {
     lists();
+    heavy();
     streams();
     forms();
     tables();

@@ -48,6 +48,7 @@ struct config {
     bool lmtp;               /* -L */
     int64_t messages;        /* -m; with --duration, see options.c */
     bool messages_given;     /* -m was on the command line */
+    bool rcpts_given;        /* -r was on the command line */
     const char *myhostname;  /* -M, or NULL for gethostname() */
     bool number_rcpts;       /* -N */
     bool old_mode;           /* -o */

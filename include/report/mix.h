@@ -17,7 +17,8 @@
 
 struct mix {
     uint64_t seed;
-    const char *size_text;    /* --size as written, or NULL */
+    const char *size_text;    /* what the sizes are (workload_size_label), or NULL */
+    bool rcpts_drawn;         /* --rcpts: no one count per message (--merge reads it) */
     struct hist size;         /* each sent-to message's size (its SIZE=) */
     uint64_t size_total;
     struct hist rcpts;        /* RCPT commands per message */

@@ -49,11 +49,10 @@ int shared_expired(const struct shared *sh);
  * handed out once. */
 int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot);
 
-/* The n consecutive -N numbers of slot k's recipients; returns the first
- * (from 1). Unsharded, they are handed out in the order of the claims; a
- * shard of N > 1 takes slot k's own (shard_first_rcpt), so that the
- * shards' numbers never meet. */
-int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t k, int64_t n);
+/* The n consecutive -N numbers of slot k's recipients, handed out in the
+ * order of the claims; returns the first (from 1). Runs that number by the
+ * slot alone (a workload, a shard: smtp/sized.h) never call it. */
+int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t n);
 
 /* Asks every worker to stop claiming; in-flight messages finish. */
 void shared_stop(struct shared *sh);

@@ -18,8 +18,8 @@ struct slot_source {
     void *ctx;
     /* The next slot k for worker who: 1 claimed, 0 none left or stopping. */
     int (*claim)(void *ctx, unsigned who, int64_t *k);
-    /* The first of slot k's n consecutive -N numbers. */
-    int64_t (*claim_rcpts)(void *ctx, unsigned who, int64_t k, int64_t n);
+    /* The first of the next n numbers of the run-wide -N counter. */
+    int64_t (*claim_rcpts)(void *ctx, unsigned who, int64_t n);
     /* The run is stopping: start nothing new. */
     int (*stopping)(void *ctx);
 };
@@ -35,7 +35,7 @@ struct session_args {
     const char *date;          /* the Date: header, computed once per run */
     const char *body;          /* content after the headers, with the final dot */
     size_t body_len;
-    const char *raw_body;      /* --bdat: the same content unstuffed, no dot */
+    const char *raw_body;      /* --bdat, a workload: the content unstuffed, no dot */
     size_t raw_body_len;
     bool headers;              /* generate From/To/Date/Message-Id/Subject */
     const char *fill;          /* --size: the fill bodies are cut from (workload/layout.h) */

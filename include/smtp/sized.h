@@ -14,6 +14,13 @@ size_t sized_headers(struct sess *s, int64_t slot);
 /* Slot's recipients: --rcpts drawn, else -r. */
 int64_t sized_rcpts(const struct sess *s, int64_t slot);
 
+/* The first -N number of slot's recipients (from 1). A workload run or
+ * a shard of N > 1 numbers by the slot alone: slot k's are k*B+1 ...,
+ * B the most recipients a message may have (-r, or --rcpts' upper end),
+ * so that one seed numbers each slot alike in every run and every shard.
+ * Otherwise, as the reference, a run-wide counter in claim order. */
+int64_t sized_first_rcpt(struct sess *s, int64_t slot);
+
 /* Slot's sender: --from-file's draw, else the run's. */
 const char *sized_sender(struct sess *s, int64_t slot);
 
@@ -33,7 +40,8 @@ const char *sized_param(struct sess *s, int64_t slot);
 /* Slot's message is larger than the SIZE limit the server announced. */
 bool sized_too_big(struct sess *s, int64_t slot);
 
-/* Fails slot's message as too large: counted, not sent (STEP_REJECTED). */
+/* Fails slot's message as too large, unsent: fatal, or with -A counted
+ * and warned of (STEP_REJECTED: the connection goes on). */
 enum step sized_refuse(struct sess *s, int64_t slot);
 
 /* --corpus: slot's item's index + 1 (for its record), 0 without. */

@@ -34,6 +34,8 @@ struct corpus {
     bool fresh;         /* Date and Message-Id taken out, new ones sent */
     bool stuffed;       /* items are dot-stuffed (not under --bdat) */
     uint64_t stored_total;
+    size_t long_lines;  /* items with a line over 1000 octets (RFC 5321 4.5.3.1.6) */
+    size_t eight_bit;   /* items that are not 7-bit */
 };
 
 /* Loads path: fresh (see above), stuffed (false under --bdat). 0, or -1

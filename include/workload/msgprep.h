@@ -23,6 +23,8 @@ struct prep {
     size_t stored;   /* the same without the stuffed dots: as the server stores it */
     size_t ins;      /* where fresh Date and Message-Id go: the first dropped
                         field's place, or the header's end if it had neither */
+    size_t longest;  /* the longest line as stored, CRLF included */
+    bool eight_bit;  /* a byte from 0x80 (or a NUL): not 7-bit content */
 };
 
 /* The most bytes prep_message can write for in (len bytes). */

@@ -11,6 +11,7 @@
 
 #define WLIST_MAX 1000000
 #define WLIST_ITEM_MAX 256
+#define WLIST_ITEM_MAX_TEXT "256"
 #define WLIST_WEIGHT_MAX 1000000000ULL
 
 struct wlist {
@@ -27,6 +28,11 @@ int wlist_lines(const char *data, size_t len, struct wlist *w, char *why, size_t
 
 /* "ITEM:WEIGHT,ITEM:WEIGHT,..." (a weight may be left out: 1). */
 int wlist_pairs(const char *text, struct wlist *w, char *why, size_t whylen);
+
+/* Every item is a domain name: dot-separated labels of letters, digits
+ * and hyphens (bytes from 0x80: a UTF-8 label's). 0, or -1 with why
+ * naming the first that is not. */
+int wlist_domains(const struct wlist *w, char *why, size_t whylen);
 
 void wlist_free(struct wlist *w);
 

@@ -32,6 +32,10 @@ struct workload {
     struct corpus corpus;
 };
 
+/* What the report calls the run's sizes: --size as written, the corpus
+ * ("corpus=PATH"), or the content ("content=mime", "content=plain"). */
+const char *workload_size_label(const struct workload *wl);
+
 /* The corpus item slot k sends: k's place in the corpus (seq), or drawn
  * (random); never beyond corpus.n. */
 size_t workload_item(const struct workload *wl, int64_t k);

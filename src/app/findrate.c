@@ -86,7 +86,7 @@ int findrate_run(const struct config *cfg, struct session_args *sa, struct resul
         if (pa->mix && mixes < SEARCH_STEPS_MAX) {
             if ((step_mix[mixes] = malloc(sizeof(*step_mix[mixes]))) == 0)
                 diag_fatal("out of memory");
-            mix_init(step_mix[mixes], cfg->wl->seed, cfg->wl->size_on ? cfg->wl->size_text : 0);
+            mix_init(step_mix[mixes], cfg->wl->seed, workload_size_label(cfg->wl));
             pa->mix = step_mix[mixes++];
         }
         int rc = parent_run(&step, sa, rs, 0, pa, &res, &run_errno);

@@ -296,7 +296,10 @@ void options_parse(int argc, char **argv, struct config *cfg)
             break;
         case 'N': cfg->number_rcpts = true; break;
         case 'o': cfg->old_mode = true; break;
-        case 'r': cfg->rcpts = (int)number(optarg, INT_MAX, "recipient count"); break;
+        case 'r':
+            cfg->rcpts = (int)number(optarg, INT_MAX, "recipient count");
+            cfg->rcpts_given = true;
+            break;
         case 'R':
             if (cfg->fixed_delay)
                 diag_fatal("do not use -w and -R options at the same time");

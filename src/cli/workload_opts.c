@@ -94,6 +94,7 @@ static char *slurp(const char *opt, const char *at, const char *path, size_t *le
 static void size(const char *arg)
 {
     char why[160];
+    size_free(&wl.size);      /* given twice: the last one counts */
     if (arg[0] == '@') {
         size_t len;
         char *data = slurp("size", "@", arg + 1, &len);
@@ -115,11 +116,10 @@ static void rcpts(const char *arg)
     long long a, b;
     char first[32];
     size_t fl = dash ? (size_t)(dash - arg) : strlen(arg);
-    if (fl >= sizeof(first))
-        fl = sizeof(first) - 1;
-    memcpy(first, arg, fl);
-    first[fl] = 0;
-    if (num_parse(first, 1, RCPTS_MAX, &a) < 0
+    bool fits = fl < sizeof(first);
+    memcpy(first, arg, fits ? fl : 0);
+    first[fits ? fl : 0] = 0;
+    if (!fits || num_parse(first, 1, RCPTS_MAX, &a) < 0
         || num_parse(dash ? dash + 1 : first, 1, RCPTS_MAX, &b) < 0 || b < a)
         diag_fatal("--rcpts=%s: give A-B, recipients per message, 1 <= A <= B <= %d "
                    "(e.g. --rcpts=1-5)", arg, RCPTS_MAX);
@@ -136,11 +136,22 @@ static void list_file(const char *opt, const char *arg, struct wlist *w, bool *o
     if (*arg == 0)
         diag_fatal("--%s needs a file name", opt);
     char *data = slurp(opt, "", arg, &len);
+    wlist_free(w);            /* given twice: the last one counts */
     int rc = wlist_lines(data, len, w, why, sizeof(why));
     free(data);
     if (rc < 0)
         diag_fatal("--%s=%s: %s", opt, arg, why);
     *on = true;
+}
+
+/* How much of a long option value an error line repeats. */
+#define SHOWN_MAX 200
+
+static const char *shown(const char *arg)
+{
+    static char buf[SHOWN_MAX + 1];
+    snprintf(buf, sizeof(buf), "%s", arg);
+    return buf;
 }
 
 int workload_opt(int ch, const char *arg)
@@ -161,15 +172,20 @@ int workload_opt(int ch, const char *arg)
     case OPT_CONTENT:
         if (strcmp(arg, "mime") == 0)
             wl.mime_on = true;
-        else if (strcmp(arg, "plain") == 0)
+        else if (strcmp(arg, "plain") == 0) {
+            wl.mime_on = false;
             return 1;          /* the reference's content: no workload */
+        }
         else
             diag_fatal("--content=%s: give plain or mime", arg);
         break;
     case OPT_RCPT_DOMAINS: {
         char why[200];
-        if (wlist_pairs(arg, &wl.domains, why, sizeof(why)) < 0)
-            diag_fatal("--rcpt-domains=%s: %s (e.g. a.test:80,b.test:20)", arg, why);
+        wlist_free(&wl.domains);
+        if (wlist_pairs(arg, &wl.domains, why, sizeof(why)) < 0
+            || wlist_domains(&wl.domains, why, sizeof(why)) < 0)
+            diag_fatal("--rcpt-domains=%s%s: %s (e.g. a.test:80,b.test:20)", shown(arg),
+                       strlen(arg) > SHOWN_MAX ? "..." : "", why);
         wl.domains_on = true;
         break;
     }
@@ -200,6 +216,27 @@ int workload_opt(int ch, const char *arg)
     return 1;
 }
 
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* No address twice in --rcpt-file: a message never has a recipient twice,
+ * and a repeated line would be sent twice (a weight says "more often"). */
+static void distinct_rcpts(const struct wlist *w)
+{
+    char **sorted = malloc(w->n * sizeof(*sorted));
+    if (sorted == 0)
+        diag_fatal("--rcpt-file: out of memory");
+    memcpy(sorted, w->item, w->n * sizeof(*sorted));
+    qsort(sorted, w->n, sizeof(*sorted), by_text);
+    for (size_t i = 1; i < w->n; i++)
+        if (strcmp(sorted[i - 1], sorted[i]) == 0)
+            diag_fatal("--rcpt-file: %s is there twice: give each address once (a weight "
+                       "after it to draw it more often)", sorted[i]);
+    free(sorted);
+}
+
 /* --corpus: checked with the other options, then read, before any
  * worker exists: the workers share what the parent read. */
 static void corpus(const struct config *cfg)
@@ -216,10 +253,24 @@ static void corpus(const struct config *cfg)
         diag_fatal("--corpus cannot be used with --size: the corpus gives the sizes");
     if (wl.mime_on)
         diag_fatal("--corpus cannot be used with --content=mime: the corpus gives the content");
+    if (cfg->subject)
+        diag_fatal("--corpus cannot be used with -S: the files have their own Subject");
+    if (cfg->old_mode && !corpus_keep)
+        diag_fatal("--corpus with -o: -o sends no generated headers, and the default "
+                   "--corpus-headers=fresh makes Date and Message-Id; add --corpus-headers=keep");
     char why[512];
     /* Under --bdat the items are kept unstuffed, as BDAT carries them. */
     if (corpus_load(&wl.corpus, wl.corpus_path, !corpus_keep, !cfg->bdat, why, sizeof(why)) < 0)
         diag_fatal("--corpus=%s: %s", wl.corpus_path, why);
+    /* Real mail breaks rules; it goes as it is, but the operator should
+     * know what a strict server may refuse. */
+    const struct corpus *c = &wl.corpus;
+    if (c->long_lines)
+        diag_warn("--corpus=%s: %zu of %zu messages have lines over 1000 octets (RFC 5321 "
+                  "4.5.3.1.6), sent as they are", wl.corpus_path, c->long_lines, c->n);
+    if (c->eight_bit && !cfg->eightbitmime)
+        diag_warn("--corpus=%s: %zu of %zu messages are not 7-bit, sent as they are; "
+                  "--8bitmime declares them (BODY=8BITMIME)", wl.corpus_path, c->eight_bit, c->n);
 }
 
 void workload_finish(struct config *cfg)
@@ -234,7 +285,7 @@ void workload_finish(struct config *cfg)
     if (wl.mime_on && (cfg->file || cfg->old_mode))
         diag_fatal("--content=mime cannot be used with %s", cfg->file
                    ? "-F: the file is the message" : "-o: it sends no headers, MIME needs them");
-    if (wl.rcpts_on && cfg->rcpts != 1)
+    if (wl.rcpts_on && cfg->rcpts_given)
         diag_fatal("--rcpts cannot be used with -r: both give the recipients per message");
     if (wl.rcpt_file_on && (wl.domains_on || cfg->recipient || cfg->number_rcpts))
         diag_fatal("--rcpt-file cannot be used with %s: the file gives the recipients",
@@ -251,6 +302,13 @@ void workload_finish(struct config *cfg)
                 if ((unsigned char)*p >= 0x80)
                     diag_fatal("--%s: %s has bytes outside ASCII: it needs --smtputf8",
                                l ? "from-file" : "rcpt-file", lists[l]->item[i]);
+    for (size_t i = 0; i < wl.domains.n && cfg->ehlo && !cfg->smtputf8; i++)
+        for (const char *p = wl.domains.item[i]; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                diag_fatal("--rcpt-domains: %s has bytes outside ASCII: it needs --smtputf8",
+                           wl.domains.item[i]);
+    if (wl.rcpt_file_on)
+        distinct_rcpts(&wl.rcpt_list);
     if (wl.from_on && cfg->sender)
         diag_fatal("--from-file cannot be used with -f: the file gives the senders");
     corpus(cfg);

@@ -237,6 +237,8 @@ static int setup(struct merge_result *res, const struct survey *sv)
             res->size_text[n] = 0;
         }
         mix_init(res->mix, f->mix->seed, res->size_text);
+        if (f->mix->rcpts_drawn)
+            ri->rcpts_per_message = 0;
         run_info_add(ri, &res->mix->part);
         ri->mix = res->mix;
     }

@@ -61,6 +61,8 @@ struct mix *mixread(struct rd *r, const struct jr_node *root, int64_t ended)
         return 0;
     }
     mix_init(m, seed, spec);
+    const struct jr_node *per = jr_get(r->d, root, "recipients_per_message");
+    m->rcpts_drawn = per && per->type == JR_NULL;
     const struct jr_node *s = rd_member(r, w, "workload.", "sizes", JR_OBJECT, 0);
     rd_hist_object(r, s, "workload.sizes.", &bytes, &m->size);
     m->size_total = m->size.sum;

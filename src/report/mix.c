@@ -30,7 +30,15 @@ int mix_class(uint64_t size)
 
 void mix_add(struct mix *m, const struct record *r)
 {
+    /* What the server received: messages whose content went out and was
+     * answered (the dot or BDAT LAST), accepted or not. A message refused
+     * before (too large, a rejected MAIL, every RCPT refused) sent no
+     * content: counting it would report bytes that were never sent. */
     if (r->type != REC_MESSAGE || (r->flags & RF_NOT_DONE))
+        return;
+    int ph = r->phase_mask & (1u << PH_DOT) ? PH_DOT
+           : r->phase_mask & (1u << PH_BDAT) ? PH_BDAT : -1;
+    if (ph < 0 && !(r->flags & RF_SENT))
         return;
     if (r->rcpt_sent)
         hist_add(&m->rcpts, r->rcpt_sent);
@@ -38,11 +46,8 @@ void mix_add(struct mix *m, const struct record *r)
         return;
     hist_add(&m->size, r->msg_size);
     m->size_total += r->msg_size;
-    int c = mix_class(r->msg_size);
-    if (r->phase_mask & (1u << PH_DOT))
-        hist_add(&m->dot[c], r->phase_us[PH_DOT]);
-    else if (r->phase_mask & (1u << PH_BDAT))
-        hist_add(&m->dot[c], r->phase_us[PH_BDAT]);
+    if (ph >= 0)
+        hist_add(&m->dot[mix_class(r->msg_size)], r->phase_us[ph]);
 }
 
 uint64_t mix_class_from(int c)

@@ -228,13 +228,15 @@ static void by_size(FILE *out, const struct mix *m, double top)
     fputs("</g>\n", out);
 }
 
-/* The workload has a dot phase by size to draw. */
+/* The workload has a dot phase by size to draw: messages in two size
+ * classes at least (one class is one point: nothing grows with size). */
 static int has_sizes(const struct mix *m)
 {
+    int classes = 0;
     for (int c = 0; m && c < MIX_CLASSES; c++)
         if (m->dot[c].count)
-            return 1;
-    return 0;
+            classes++;
+    return classes >= 2;
 }
 
 void plot_title(char *out, size_t len, const struct stats *st, const struct run_info *ri)

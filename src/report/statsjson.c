@@ -127,7 +127,11 @@ void stats_json(const struct stats *st, FILE *out, const struct run_info *ri)
     json_string(&j, "error", ri->error);
     json_string(&j, "target", ri->target);
     json_uint(&j, "sessions", ri->sessions);
-    json_int(&j, "recipients_per_message", ri->rcpts_per_message);
+    /* 0: --rcpts draws them (workload.recipients_per_message). */
+    if (ri->rcpts_per_message > 0)
+        json_int(&j, "recipients_per_message", ri->rcpts_per_message);
+    else
+        json_null(&j, "recipients_per_message");
     json_string(&j, "protocol", ri->lmtp ? "LMTP" : "SMTP");
     json_bool(&j, "connection_reuse", ri->reuse);
     json_object(&j, "outcome");

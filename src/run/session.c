@@ -80,9 +80,9 @@ static int claim(void *sh, unsigned who, int64_t *k)
     return shared_claim_slot(sh, who, k);
 }
 
-static int64_t claim_rcpts(void *sh, unsigned who, int64_t k, int64_t n)
+static int64_t claim_rcpts(void *sh, unsigned who, int64_t n)
 {
-    return shared_claim_rcpts(sh, who, k, n);
+    return shared_claim_rcpts(sh, who, n);
 }
 
 /* --rate: the slot's record gets its due time, and the worker waits for
@@ -199,11 +199,12 @@ _Noreturn void session_worker(const struct session_args *args, struct shared *sh
     sess_ensure_cmd(s, longest + strlen(a->myhostname) + 64);
     /* --size, MIME and --corpus messages go out as segments. */
     bool segs = a->fill || a->mime || (cfg->wl && cfg->wl->corpus_on);
-    if (segs) {
+    if (segs)
         s->lay = malloc(sizeof(*s->lay));
+    /* A workload sizes each slot's headers aside (smtp/sized.h). */
+    if (cfg->wl)
         s->probe = malloc(hdr_max);
-    }
-    if (s->hdr == 0 || (segs && (s->lay == 0 || s->probe == 0)))
+    if (s->hdr == 0 || (segs && s->lay == 0) || (cfg->wl && s->probe == 0))
         _exit(1);
     if (cfg->verbose) {
         s->reply.on_line = log_reply_line;

@@ -174,10 +174,8 @@ int shared_claim_slot(struct shared *sh, unsigned who, int64_t *slot)
     return got;
 }
 
-int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t k, int64_t n)
+int64_t shared_claim_rcpts(struct shared *sh, unsigned who, int64_t n)
 {
-    if (sh->shard.count > 1)
-        return shard_first_rcpt(k, n);
     lock(sh, who);
     int64_t first = sh->next_rcpt;
     sh->next_rcpt += n;

@@ -12,7 +12,8 @@ int client_content(struct session_args *sa)
 {
     const struct config *cfg = sa->cfg;
 
-    if (cfg->bdat) {
+    /* --bdat sends it; a workload run counts its size (smtp/sized.h). */
+    if (cfg->bdat || cfg->wl) {
         size_t n = 0;
         sa->raw_body = msg_body_unstuffed(sa->body, sa->body_len, &n);
         if (sa->raw_body == 0)

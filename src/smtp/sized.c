@@ -1,6 +1,7 @@
 /* sized: messages of --size or --content=mime, drawn per slot, and of --corpus. */
 #include "smtp/sized.h"
 
+#include "core/shard.h"
 #include "workload/msgprep.h"
 #include "workload/workload.h"
 
@@ -119,10 +120,24 @@ int64_t sized_rcpts(const struct sess *s, int64_t slot)
     return workload_rcpts(s->cfg->wl, slot, s->cfg->rcpts);
 }
 
+int64_t sized_first_rcpt(struct sess *s, int64_t slot)
+{
+    const struct config *cfg = s->cfg;
+    const struct workload *wl = cfg->wl;
+    if (wl || cfg->shard.count > 1)
+        return shard_first_rcpt(slot, wl && wl->rcpts_on ? wl->rcpts_max : cfg->rcpts);
+    return s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, sized_rcpts(s, slot));
+}
+
 uint64_t sized_stored(struct sess *s, int64_t slot)
 {
-    if (!s->lay)
-        return 0;
+    if (!s->lay) {
+        /* The reference's content in a workload run (--rcpts, --seed...):
+         * its size for the records and the report, never for SIZE=. */
+        if (!s->cfg->wl)
+            return 0;
+        return make_headers(s, slot, s->probe) + s->a->raw_body_len;
+    }
     const struct corpus *c = corpus_of(s);
     if (c)
         return c->item[workload_item(s->cfg->wl, slot)].stored
@@ -153,8 +168,18 @@ bool sized_too_big(struct sess *s, int64_t slot)
 
 enum step sized_refuse(struct sess *s, int64_t slot)
 {
-    (void)slot;
-    sess_fail(s, PH_MAIL, FAIL_SIZE, 0, 0);
+    /* As a refusal by the server: fatal, or with -A a warning; the
+     * connection stays, for the next message may fit. */
+    sess_fail(s, PH_MAIL, FAIL_SIZE, 0,
+              "message of %llu bytes not sent: the server's SIZE limit is %llu (RFC 1870)",
+              (unsigned long long)sized_stored(s, slot), (unsigned long long)s->ext.size);
+    struct outbuf *m = &s->out.msg;
+    if (!s->cfg->allow_reject) {
+        m->rec.flags |= RF_FATAL;
+        return STEP_FATAL;
+    }
+    outbox_say(&s->out, REC_WARNING, "%.*s", (int)m->rec.text_len, m->text);
+    m->rec.text_len = 0;
     return STEP_REJECTED;
 }
 

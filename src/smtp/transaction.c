@@ -296,7 +296,7 @@ static int64_t rcpt_base(struct sess *s, int64_t slot)
         return 0;
     if (s->pre.valid)
         return s->pre.first_rcpt;
-    return s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, slot, sized_rcpts(s, slot));
+    return sized_first_rcpt(s, slot);
 }
 
 /* Appends commands of the transaction to s->group from *sent on, while
@@ -343,7 +343,7 @@ static size_t pipeline_tail(struct sess *s)
             s->next.valid = true;
             s->next.slot = next;
             s->next.first_rcpt = cfg->number_rcpts
-                ? s->a->slots.claim_rcpts(s->a->slots.ctx, s->who, next, sized_rcpts(s, next)) : 0;
+                ? sized_first_rcpt(s, next) : 0;
             s->next.sent = 0;
             /* Too large: claimed, but its MAIL waits for the refusal. */
             if (sized_too_big(s, next))

@@ -88,6 +88,8 @@ static int add(struct loader *ld, const char *raw, size_t len, const char *name,
     c->names_len += nl;
     c->blob_len += p.len;
     c->stored_total += p.stored;
+    c->long_lines += p.longest > 1000;
+    c->eight_bit += p.eight_bit;
     c->n++;
     return 0;
 }
@@ -147,6 +149,10 @@ static int slurp(struct loader *ld, const char *path, char **buf, uint64_t *cap,
         int e = errno;
         if (fd >= 0)
             close(fd);
+        /* A socket, or a device that will not open (ENXIO): not mail
+         * either, and no reason to refuse the rest. */
+        if (fd < 0 && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+            return 1;
         return fail(ld, "%s: %s", path, strerror(e));
     }
     if (!S_ISREG(st.st_mode)) {
@@ -277,7 +283,8 @@ int corpus_load(struct corpus *c, const char *path, bool fresh, bool stuffed, ch
     } else
         rc = load_dir(&ld, path, "");
     if (rc == 0 && c->n == 0)
-        rc = fail(&ld, "no messages in it (empty files are skipped)");
+        rc = fail(&ld, "no messages in it (empty files, names starting with a dot and "
+                  "subdirectories are skipped; a Maildir's are in cur/ and new/)");
     if (rc < 0)
         corpus_free(c);
     return rc;

@@ -37,7 +37,9 @@ void prep_message(const char *in, size_t len, unsigned flags, char *out, struct 
 {
     size_t o = 0, stuffed = 0, i = 0;
     bool header = (flags & PREP_FRESH) != 0, dropping = false, have_ins = false;
+    unsigned char any = 0, nul = 0;
     p->ins = 0;
+    p->longest = 0;
     while (i < len) {
         const char *nl = memchr(in + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - in) : len;
@@ -74,7 +76,16 @@ void prep_message(const char *in, size_t len, unsigned flags, char *out, struct 
         o += n;
         out[o++] = '\r';
         out[o++] = '\n';
+        if (n + 2 > p->longest)
+            p->longest = n + 2;
+        /* Told, not changed: "otherwise as in the file" (RFC 6152 7-bit
+         * is bytes 1 to 127). */
+        for (size_t k = 0; k < n; k++) {
+            any |= (unsigned char)line[k];
+            nul |= line[k] == 0;
+        }
     }
+    p->eight_bit = (any & 0x80) || nul;
     /* A header without an empty line after it (the whole message): the
      * fresh fields go at its end. */
     if (header && !have_ins)

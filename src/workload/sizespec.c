@@ -57,6 +57,8 @@ int size_parse(const char *text, struct size_spec *sp, char *why, size_t whylen)
         return 0;
     }
     const char *dash = strchr(text, '-');
+    if (dash == text)
+        return fail(why, whylen, "a size is a whole number of bytes from 1, not negative");
     if (dash) {
         if (size_number(text, (size_t)(dash - text), &sp->a) < 0
             || size_number(dash + 1, strlen(dash + 1), &sp->b) < 0)

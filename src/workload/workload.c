@@ -47,3 +47,11 @@ int workload_rcpts(const struct workload *wl, int64_t k, int dflt)
     wl_stream(&r, wl->seed, k, WL_RCPT_COUNT);
     return wl->rcpts_min + (int)wl_below(&r, (uint64_t)(wl->rcpts_max - wl->rcpts_min) + 1);
 }
+
+const char *workload_size_label(const struct workload *wl)
+{
+    return wl->size_on     ? wl->size_text
+         : wl->corpus_on   ? wl->corpus_label
+         : wl->mime_on     ? "content=mime"
+                           : "content=plain";
+}

@@ -35,6 +35,23 @@ static void prepare(const char *m, size_t len, unsigned flags)
         abort();
     if (!(flags & PREP_STUFF) && p.len != p.stored)
         abort();
+    /* What the load warns of: the longest line as stored (a stuffed dot
+     * may add one), and 8-bit bytes or NULs. */
+    size_t longest = 0, line = 0;
+    int eight = 0;
+    for (size_t i = 0; i < p.len; i++) {
+        line++;
+        eight |= (unsigned char)out[i] >= 0x80 || out[i] == 0;
+        if (out[i] == '\n') {
+            if (line > longest)
+                longest = line;
+            line = 0;
+        }
+    }
+    if (p.longest > longest || p.longest + 1 < longest || (p.len && !p.longest))
+        abort();
+    if (p.eight_bit != eight)
+        abort();
     free(out);
 }
 

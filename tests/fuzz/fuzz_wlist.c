@@ -17,14 +17,22 @@ static void check(const struct wlist *w)
             || strpbrk(w->item[i], " \t\r\n<>") || (i && w->cum[i] <= w->cum[i - 1]))
             abort();
     }
+    /* All of a small list: past the draws again on a repeat, into the
+     * draws by weight among the rest. */
     struct wl_rng r;
     wl_stream(&r, 5, 1, WL_RCPT_PICK);
-    size_t idx[4], n = w->n < 4 ? w->n : 4;
+    size_t idx[256], n = w->n < 256 ? w->n : 4;
+    unsigned char seen[256] = { 0 };
     wlist_draw_distinct(w, &r, idx, n);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++)
-            if (idx[i] >= w->n || idx[i] == idx[j])
-                abort();
+    for (size_t i = 0; i < n; i++) {
+        if (idx[i] >= w->n || (idx[i] < 256 && seen[idx[i]]++))
+            abort();
+    }
+    /* A domain check says yes or why not. */
+    char why[200] = "";
+    int d = wlist_domains(w, why, sizeof(why));
+    if ((d < 0) != (why[0] != 0))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
