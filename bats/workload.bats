@@ -372,6 +372,11 @@ assert len({r[1] for r in rows}) == 2 and len({len(r) for r in rows}) > 1' "$d/a
     [ "$output" = "$SRC: fatal: --rcpt-file: a@x.test is there twice: give each address once (a weight after it to draw it more often)" ]
     run -1 src --ehlo --rcpt-domains=$'b\xc3\xbc.test' "$SINK_ADDR"
     [ "$output" = "$SRC: fatal: --rcpt-domains: b??.test has bytes outside ASCII: it needs --smtputf8" ]
+    # Not the reference's options: not even a HELO run sends them bare.
+    run -1 src --rcpt-domains=$'b\xc3\xbc.test' "$SINK_ADDR"
+    [ "$output" = "$SRC: fatal: --rcpt-domains: b??.test has bytes outside ASCII: it needs --smtputf8" ]
+    run -1 src --from-file="$d/utf8" "$SINK_ADDR"
+    [[ "$output" == "$SRC: fatal: --from-file: "*" has bytes outside ASCII: it needs --smtputf8" ]]
     run -1 src --rcpt-domains=a.test,x_y.test "$SINK_ADDR"
     [ "$output" = "$SRC: fatal: --rcpt-domains=a.test,x_y.test: item 2: x_y.test is not a domain name (labels of letters, digits and hyphens, separated by dots) (e.g. a.test:80,b.test:20)" ]
     printf '%s@x.test\n' "$(printf 'y%.0s' {1..300})" >"$d/long"
@@ -571,4 +576,40 @@ EOS
     # Each SIZE= is the size of the message that follows it, as recorded.
     [ "$(grep -ao 'SIZE=[0-9]*' "$in" | cut -d= -f2 | tr '\n' ' ')" = \
       "$(python3 -c 'import json, sys; rs = [json.loads(l) for l in open(sys.argv[1])]; print(" ".join(str(r["size"]) for r in sorted(rs, key=lambda r: r["slot"])))' "$SINK_DIR/rec") " ]
+}
+
+@test "--smtputf8, a drawn UTF-8 address, a server without SMTPUTF8: the message fails before MAIL, the ASCII ones go" {
+    start_fake_script - <<'EOF2'
+ehlo PIPELINING SIZE
+EOF2
+    run -1 --separate-stderr src --smtputf8 --rcpt-domains=$'\xc3\xbc.test' -m 2 "$FAKE_ADDR"
+    [ "$stderr" = "$SRC: fatal: the server does not offer SMTPUTF8, which the addresses need" ]
+    [[ "$output" == *"failures    1 extension missing"* ]]
+    [ -z "$(fake_mails)" ]
+    ! cat "$FAKE_LOG"/conn.*.in | grep -qa '^RCPT'
+    # With -A each such message is counted and warned of; the others go.
+    local d=$SINK_DIR mode
+    printf 'a@x.test 3\n\xc3\xbc@x.test\nb@y.test 3\n' >"$d/rcpts"
+    printf 's@x.test\n' >"$d/from"
+    for mode in "" "--pipelining -d"; do
+        stop_fake
+        start_fake_script - <<'EOF2'
+ehlo PIPELINING SIZE
+EOF2
+        # shellcheck disable=SC2086
+        run --separate-stderr src $mode -A --smtputf8 --seed=6 --rcpt-file="$d/rcpts" \
+            --from-file="$d/from" -m 12 --records="$d/rec" "$FAKE_ADDR"
+        [ "$status" -eq 0 ]
+        local sent failed
+        read -r sent failed < <(python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+for r in rs:
+    assert (r["result"] == "sent") != (r.get("reason") == "extension"), r
+print(sum(r["result"] == "sent" for r in rs), sum(r["result"] != "sent" for r in rs))' "$d/rec")
+        [ "$sent" -gt 0 ] && [ "$failed" -gt 0 ]
+        [ "$(fake_mails | wc -l)" -eq "$sent" ]
+        ! cat "$FAKE_LOG"/conn.*.in | grep -qa $'\xc3\xbc'
+        [ "$(grep -c 'warning: the server does not offer SMTPUTF8, which the addresses need' <<<"$stderr")" -eq "$failed" ]
+    done
 }

@@ -37,10 +37,11 @@ uint64_t sized_stored(struct sess *s, int64_t slot);
  * SIZE not offered). */
 const char *sized_param(struct sess *s, int64_t slot);
 
-/* Slot's message is larger than the SIZE limit the server announced. */
-bool sized_too_big(struct sess *s, int64_t slot);
+/* Slot's message cannot go to this server: larger than the SIZE limit it
+ * announced, or with a drawn UTF-8 address and no SMTPUTF8 offered. */
+bool sized_unsendable(struct sess *s, int64_t slot);
 
-/* Fails slot's message as too large, unsent: fatal, or with -A counted
+/* Fails slot's unsendable message, unsent: fatal, or with -A counted
  * and warned of (STEP_REJECTED: the connection goes on). */
 enum step sized_refuse(struct sess *s, int64_t slot);
 

@@ -24,6 +24,7 @@ struct workload {
     struct wlist rcpt_list;   /* --rcpt-file */
     struct wlist from_list;   /* --from-file */
     struct wlist domains;     /* --rcpt-domains */
+    bool utf8;                /* an item of the three has bytes outside ASCII */
     bool mime_on;             /* --content=mime (workload/mime.h) */
     bool corpus_on;           /* --corpus */
     const char *corpus_path;

@@ -294,19 +294,20 @@ void workload_finish(struct config *cfg)
     if (wl.rcpt_file_on && (size_t)most > wl.rcpt_list.n)
         diag_fatal("--rcpt-file: %zu addresses, fewer than the %d recipients a message may "
                    "have (no address twice in a message)", wl.rcpt_list.n, most);
-    /* As for -f and -t (run/startup.c): ESMTP without SMTPUTF8 sends ASCII. */
-    const struct wlist *lists[2] = { &wl.rcpt_list, &wl.from_list };
-    for (int l = 0; l < 2 && cfg->ehlo && !cfg->smtputf8; l++)
-        for (size_t i = 0; i < lists[l]->n; i++)
-            for (const char *p = lists[l]->item[i]; *p; p++)
-                if ((unsigned char)*p >= 0x80)
-                    diag_fatal("--%s: %s has bytes outside ASCII: it needs --smtputf8",
-                               l ? "from-file" : "rcpt-file", lists[l]->item[i]);
-    for (size_t i = 0; i < wl.domains.n && cfg->ehlo && !cfg->smtputf8; i++)
-        for (const char *p = wl.domains.item[i]; *p; p++)
-            if ((unsigned char)*p >= 0x80)
-                diag_fatal("--rcpt-domains: %s has bytes outside ASCII: it needs --smtputf8",
-                           wl.domains.item[i]);
+    /* UTF-8 addresses go out only with SMTPUTF8 (RFC 6531): these options
+     * are not the reference's, so not even a HELO run sends them bare, as
+     * the reference would its -f and -t (run/startup.c). */
+    static const char *const opt[3] = { "rcpt-file", "from-file", "rcpt-domains" };
+    const struct wlist *all[3] = { &wl.rcpt_list, &wl.from_list, &wl.domains };
+    for (int l = 0; l < 3; l++)
+        for (size_t i = 0; i < all[l]->n; i++)
+            for (const char *p = all[l]->item[i]; *p; p++)
+                if ((unsigned char)*p >= 0x80) {
+                    if (!cfg->smtputf8)
+                        diag_fatal("--%s: %s has bytes outside ASCII: it needs --smtputf8",
+                                   opt[l], all[l]->item[i]);
+                    wl.utf8 = true;
+                }
     if (wl.rcpt_file_on)
         distinct_rcpts(&wl.rcpt_list);
     if (wl.from_on && cfg->sender)

@@ -160,19 +160,55 @@ const char *sized_param(struct sess *s, int64_t slot)
     return param;
 }
 
-bool sized_too_big(struct sess *s, int64_t slot)
+static bool too_big(struct sess *s, int64_t slot)
 {
     /* SIZE 0 (or none): no fixed limit (RFC 1870 4). */
     return s->lay && s->ext.has_size && s->ext.size > 0 && sized_stored(s, slot) > s->ext.size;
 }
 
+static bool non_ascii(const char *p)
+{
+    for (; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            return true;
+    return false;
+}
+
+/* RFC 6531 3.4: a drawn address in UTF-8 (--from-file, --rcpt-file,
+ * --rcpt-domains) cannot go out without SMTPUTF8. (The run's own -f and
+ * -t are checked once per connection: smtp/opening.c.) */
+static bool needs_utf8(struct sess *s, int64_t slot)
+{
+    const struct workload *wl = s->cfg->wl;
+    if (!wl || !wl->utf8 || !s->cfg->smtputf8 || s->ext.smtputf8)
+        return false;
+    if (non_ascii(sized_sender(s, slot)))
+        return true;
+    int64_t n = sized_rcpts(s, slot);
+    for (int64_t i = 0; i < n; i++) {
+        bool plain;
+        if (non_ascii(sized_rcpt(s, slot, i, n, &plain)))
+            return true;
+    }
+    return false;
+}
+
+bool sized_unsendable(struct sess *s, int64_t slot)
+{
+    return too_big(s, slot) || needs_utf8(s, slot);
+}
+
 enum step sized_refuse(struct sess *s, int64_t slot)
 {
     /* As a refusal by the server: fatal, or with -A a warning; the
-     * connection stays, for the next message may fit. */
-    sess_fail(s, PH_MAIL, FAIL_SIZE, 0,
-              "message of %llu bytes not sent: the server's SIZE limit is %llu (RFC 1870)",
-              (unsigned long long)sized_stored(s, slot), (unsigned long long)s->ext.size);
+     * connection stays, for the next message may do. */
+    if (too_big(s, slot))
+        sess_fail(s, PH_MAIL, FAIL_SIZE, 0,
+                  "message of %llu bytes not sent: the server's SIZE limit is %llu (RFC 1870)",
+                  (unsigned long long)sized_stored(s, slot), (unsigned long long)s->ext.size);
+    else
+        sess_fail(s, PH_MAIL, FAIL_EXTENSION, 0,
+                  "the server does not offer SMTPUTF8, which the addresses need");
     struct outbuf *m = &s->out.msg;
     if (!s->cfg->allow_reject) {
         m->rec.flags |= RF_FATAL;

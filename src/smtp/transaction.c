@@ -345,8 +345,8 @@ static size_t pipeline_tail(struct sess *s)
             s->next.first_rcpt = cfg->number_rcpts
                 ? sized_first_rcpt(s, next) : 0;
             s->next.sent = 0;
-            /* Too large: claimed, but its MAIL waits for the refusal. */
-            if (sized_too_big(s, next))
+            /* Unsendable: claimed, but its MAIL waits for the refusal. */
+            if (sized_unsendable(s, next))
                 return 0;
             len = group_build(s, &s->next.sent, transaction_commands(s, next),
                               s->next.first_rcpt, 0, next);
@@ -452,7 +452,7 @@ enum step transaction_run(struct sess *s, int64_t slot)
 
     r->msg_size = sized_stored(s, slot);
     r->corpus_item = sized_item(s, slot);
-    if (sized_too_big(s, slot) && !(s->pre.valid && s->pre.sent > 0))
+    if (sized_unsendable(s, slot) && !(s->pre.valid && s->pre.sent > 0))
         return sized_refuse(s, slot);
     if (s->pipelined)
         return pipelined_transaction(s, slot);
