@@ -377,6 +377,10 @@ assert len({r[1] for r in rows}) == 2 and len({len(r) for r in rows}) > 1' "$d/a
     [ "$output" = "$SRC: fatal: --rcpt-domains: b??.test has bytes outside ASCII: it needs --smtputf8" ]
     run -1 src --from-file="$d/utf8" "$SINK_ADDR"
     [[ "$output" == "$SRC: fatal: --from-file: "*" has bytes outside ASCII: it needs --smtputf8" ]]
+    # With --smtputf8, what is not UTF-8 cannot go out at all.
+    printf 'a\x80b@x.test\n' >"$d/notutf8"
+    run -1 src --smtputf8 --rcpt-file="$d/notutf8" "$SINK_ADDR"
+    [[ "$output" == "$SRC: fatal: --rcpt-file: a?b@x.test is not valid UTF-8" ]]
     run -1 src --rcpt-domains=a.test,x_y.test "$SINK_ADDR"
     [ "$output" = "$SRC: fatal: --rcpt-domains=a.test,x_y.test: item 2: x_y.test is not a domain name (labels of letters, digits and hyphens, separated by dots) (e.g. a.test:80,b.test:20)" ]
     printf '%s@x.test\n' "$(printf 'y%.0s' {1..300})" >"$d/long"

@@ -1,5 +1,6 @@
 #include "check.h"
 #include "core/json.h"
+#include "core/utf8.h"
 
 #include <stdlib.h>
 
@@ -13,8 +14,21 @@ static FILE *mem(void)
     return open_memstream(&buf, &len);
 }
 
+/* RFC 6531's two questions of an address. */
+static void addresses(void)
+{
+    CHECK(!utf8_non_ascii("a@b.test") && utf8_valid("a@b.test"));
+    CHECK(utf8_non_ascii("j\xc3\xbcrg@x.test") && utf8_valid("j\xc3\xbcrg@x.test"));
+    CHECK(utf8_valid("\xf0\x9f\x93\xa7@x.test"));
+    CHECK(!utf8_valid("\x80@x.test"));           /* a lone continuation byte */
+    CHECK(!utf8_valid("\xc0\xaf@x.test"));       /* an overlong '/' */
+    CHECK(!utf8_valid("\xed\xa0\x80@x.test"));  /* a surrogate */
+    CHECK(!utf8_valid("a\xc3"));                  /* cut short */
+}
+
 int main(void)
 {
+    addresses();
     struct json j;
     FILE *f = mem();
     json_begin(&j, f);

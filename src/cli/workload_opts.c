@@ -3,6 +3,7 @@
 
 #include "core/diag.h"
 #include "core/numparse.h"
+#include "core/utf8.h"
 #include "workload/seed.h"
 #include "workload/workload.h"
 
@@ -300,14 +301,16 @@ void workload_finish(struct config *cfg)
     static const char *const opt[3] = { "rcpt-file", "from-file", "rcpt-domains" };
     const struct wlist *all[3] = { &wl.rcpt_list, &wl.from_list, &wl.domains };
     for (int l = 0; l < 3; l++)
-        for (size_t i = 0; i < all[l]->n; i++)
-            for (const char *p = all[l]->item[i]; *p; p++)
-                if ((unsigned char)*p >= 0x80) {
-                    if (!cfg->smtputf8)
-                        diag_fatal("--%s: %s has bytes outside ASCII: it needs --smtputf8",
-                                   opt[l], all[l]->item[i]);
-                    wl.utf8 = true;
-                }
+        for (size_t i = 0; i < all[l]->n; i++) {
+            const char *item = all[l]->item[i];
+            if (!utf8_non_ascii(item))
+                continue;
+            if (!cfg->smtputf8)
+                diag_fatal("--%s: %s has bytes outside ASCII: it needs --smtputf8", opt[l], item);
+            if (!utf8_valid(item))
+                diag_fatal("--%s: %s is not valid UTF-8", opt[l], item);
+            wl.utf8 = true;
+        }
     if (wl.rcpt_file_on)
         distinct_rcpts(&wl.rcpt_list);
     if (wl.from_on && cfg->sender)

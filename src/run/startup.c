@@ -4,7 +4,7 @@
 
 #include "smtp/auth.h"
 #include "core/diag.h"
-#include "core/json.h"
+#include "core/utf8.h"
 #include "smtp/message.h"
 
 #include <errno.h>
@@ -140,33 +140,6 @@ char *startup_secret(const struct config *cfg)
     return secret;
 }
 
-static int non_ascii(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s >= 0x80)
-            return 1;
-    return 0;
-}
-
-/* RFC 6531 addresses are UTF-8: what is not cannot be sent, even with
- * SMTPUTF8. */
-static int utf8_valid(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = json_utf8_len(p + i, len - i);
-        if (n == 0)
-            return 0;
-        i += n;
-    }
-    return 1;
-}
-
 void startup_addresses(const struct config *cfg, const char *sender, const char *recipient)
 {
     if (cfg->smtputf8) {
@@ -177,10 +150,10 @@ void startup_addresses(const struct config *cfg, const char *sender, const char 
     }
     if (!cfg->ehlo || cfg->smtputf8)
         return;
-    if (non_ascii(sender))
+    if (utf8_non_ascii(sender))
         diag_fatal("%s: the sender has bytes outside ASCII: it needs --smtputf8",
                    cfg->sender ? "-f" : "-M");
-    if (non_ascii(recipient))
+    if (utf8_non_ascii(recipient))
         diag_fatal("%s: the recipient has bytes outside ASCII: it needs --smtputf8",
                    cfg->recipient ? "-t" : "-M");
 }

@@ -2,6 +2,7 @@
  * STARTTLS), greeting, HELO/EHLO/LHLO, AUTH. */
 #include "smtp/opening.h"
 
+#include "core/utf8.h"
 #include "smtp/auth.h"
 
 #include <poll.h>
@@ -161,15 +162,6 @@ static enum step greeting(struct sess *s)
     return STEP_OK;
 }
 
-/* 1 if s holds a byte outside ASCII. */
-static int non_ascii(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s >= 0x80)
-            return 1;
-    return 0;
-}
-
 /* What this connection will use of what the server offers. */
 static enum step extensions(struct sess *s)
 {
@@ -194,7 +186,7 @@ static enum step utf8_ready(struct sess *s)
         return sess_refuse(s, PH_MAIL, FAIL_EXTENSION,
                            "the server does not offer 8BITMIME, which the content needs");
     if (s->cfg->smtputf8 && !s->ext.smtputf8
-        && (non_ascii(s->a->sender) || non_ascii(s->a->recipient)))
+        && (utf8_non_ascii(s->a->sender) || utf8_non_ascii(s->a->recipient)))
         return sess_refuse(s, PH_MAIL, FAIL_EXTENSION,
                            "the server does not offer SMTPUTF8, which the addresses need");
     return STEP_OK;

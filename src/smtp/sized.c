@@ -2,6 +2,7 @@
 #include "smtp/sized.h"
 
 #include "core/shard.h"
+#include "core/utf8.h"
 #include "workload/msgprep.h"
 #include "workload/workload.h"
 
@@ -166,14 +167,6 @@ static bool too_big(struct sess *s, int64_t slot)
     return s->lay && s->ext.has_size && s->ext.size > 0 && sized_stored(s, slot) > s->ext.size;
 }
 
-static bool non_ascii(const char *p)
-{
-    for (; *p; p++)
-        if ((unsigned char)*p >= 0x80)
-            return true;
-    return false;
-}
-
 /* RFC 6531 3.4: a drawn address in UTF-8 (--from-file, --rcpt-file,
  * --rcpt-domains) cannot go out without SMTPUTF8. (The run's own -f and
  * -t are checked once per connection: smtp/opening.c.) */
@@ -182,12 +175,12 @@ static bool needs_utf8(struct sess *s, int64_t slot)
     const struct workload *wl = s->cfg->wl;
     if (!wl || !wl->utf8 || !s->cfg->smtputf8 || s->ext.smtputf8)
         return false;
-    if (non_ascii(sized_sender(s, slot)))
+    if (utf8_non_ascii(sized_sender(s, slot)))
         return true;
     int64_t n = sized_rcpts(s, slot);
     for (int64_t i = 0; i < n; i++) {
         bool plain;
-        if (non_ascii(sized_rcpt(s, slot, i, n, &plain)))
+        if (utf8_non_ascii(sized_rcpt(s, slot, i, n, &plain)))
             return true;
     }
     return false;
