@@ -119,6 +119,12 @@ int sess_ok(const struct sess *s);
 /* RSET after a refusal; the message stays failed (STEP_REJECTED). */
 enum step sess_rset(struct sess *s, const char *label);
 
+/* This message cannot go (too large for the server, an address it cannot
+ * take): it fails for reason why before any of it is sent; fatal, or with
+ * -A a warning, and the connection goes on (STEP_REJECTED). */
+enum step sess_decline(struct sess *s, enum phase ph, enum fail_reason why,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* The connection works but cannot carry mail as asked (no STARTTLS, AUTH
  * refused, ...): the message fails for reason why; fatal, or with -A a
  * warning, and the session ends with QUIT (STEP_CLOSED). */

@@ -156,20 +156,39 @@ void sess_give_up(struct sess *s)
     conn_close(&s->conn);
 }
 
-enum step sess_refuse(struct sess *s, enum phase ph, enum fail_reason why,
-                      const char *fmt, ...)
+static enum step vdecline(struct sess *s, enum phase ph, enum fail_reason why,
+                          const char *fmt, va_list ap)
 {
-    va_list ap;
     sess_fail(s, ph, why, 0, 0);
-    va_start(ap, fmt);
     outbox_vtext(&s->out, fmt, ap);
-    va_end(ap);
     if (!s->cfg->allow_reject) {
         s->out.msg.rec.flags |= RF_FATAL;
         return STEP_FATAL;
     }
     outbox_say(&s->out, REC_WARNING, "%.*s", (int)s->out.msg.rec.text_len, s->out.msg.text);
     s->out.msg.rec.text_len = 0;
+    return STEP_REJECTED;
+}
+
+enum step sess_decline(struct sess *s, enum phase ph, enum fail_reason why,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum step st = vdecline(s, ph, why, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+enum step sess_refuse(struct sess *s, enum phase ph, enum fail_reason why,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum step st = vdecline(s, ph, why, fmt, ap);
+    va_end(ap);
+    if (st != STEP_REJECTED)
+        return st;
     sess_give_up(s);
     return STEP_CLOSED;
 }

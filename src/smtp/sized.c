@@ -193,23 +193,15 @@ bool sized_unsendable(struct sess *s, int64_t slot)
 
 enum step sized_refuse(struct sess *s, int64_t slot)
 {
-    /* As a refusal by the server: fatal, or with -A a warning; the
-     * connection stays, for the next message may do. */
+    /* As a refusal by the server would be; the connection stays, for the
+     * next message may do. */
     if (too_big(s, slot))
-        sess_fail(s, PH_MAIL, FAIL_SIZE, 0,
-                  "message of %llu bytes not sent: the server's SIZE limit is %llu (RFC 1870)",
-                  (unsigned long long)sized_stored(s, slot), (unsigned long long)s->ext.size);
-    else
-        sess_fail(s, PH_MAIL, FAIL_EXTENSION, 0,
-                  "the server does not offer SMTPUTF8, which the addresses need");
-    struct outbuf *m = &s->out.msg;
-    if (!s->cfg->allow_reject) {
-        m->rec.flags |= RF_FATAL;
-        return STEP_FATAL;
-    }
-    outbox_say(&s->out, REC_WARNING, "%.*s", (int)m->rec.text_len, m->text);
-    m->rec.text_len = 0;
-    return STEP_REJECTED;
+        return sess_decline(s, PH_MAIL, FAIL_SIZE,
+                            "message of %llu bytes not sent: the server's SIZE limit is %llu "
+                            "(RFC 1870)", (unsigned long long)sized_stored(s, slot),
+                            (unsigned long long)s->ext.size);
+    return sess_decline(s, PH_MAIL, FAIL_EXTENSION,
+                        "the server does not offer SMTPUTF8, which the addresses need");
 }
 
 /* Item's bytes dot-stuffed, for DATA when they were kept for BDAT (the
