@@ -184,9 +184,12 @@ size_t wlist_draw(const struct wlist *w, struct wl_rng *r)
 
 /* The indexes drawn so far for one message: an open-addressing set (key
  * index + 1, 0 empty), so a repeat costs O(1) however many were drawn. */
+#define DRAWN_LOCAL 64
+
 struct drawn {
     size_t *key;
     size_t mask;
+    size_t local[DRAWN_LOCAL];   /* a message's few recipients: no malloc per message */
 };
 
 static int drawn_init(struct drawn *d, size_t n)
@@ -194,7 +197,12 @@ static int drawn_init(struct drawn *d, size_t n)
     size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
-    d->key = calloc(cap, sizeof(*d->key));
+    if (cap <= DRAWN_LOCAL) {
+        memset(d->local, 0, cap * sizeof(*d->local));
+        d->key = d->local;
+    } else {
+        d->key = calloc(cap, sizeof(*d->key));
+    }
     d->mask = cap - 1;
     return d->key ? 0 : -1;
 }
@@ -286,5 +294,6 @@ void wlist_draw_distinct(const struct wlist *w, struct wl_rng *r, size_t *out, s
             while (!drawn_add(&d, out[k]));
         }
     }
-    free(d.key);
+    if (d.key != d.local)
+        free(d.key);
 }
